@@ -1,0 +1,30 @@
+"""Options and argument helpers shared by every command."""
+
+import sys
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., object])
+
+json_option: Callable[[F], F] = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON for scripts instead of a table (field names are stable).",
+)
+
+
+def expand_stdin(values: Iterable[str]) -> list[str]:
+    """Replace a '-' argument with the lines of stdin (blank lines and #comments skipped)."""
+    expanded: list[str] = []
+    for value in values:
+        if value != "-":
+            expanded.append(value)
+            continue
+        for line in sys.stdin:
+            text = line.strip()
+            if text and not text.startswith("#"):
+                expanded.append(text)
+    return expanded

@@ -18,6 +18,18 @@ import pytest
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def invoke_netkit(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    """Run netkit in this process (fast) through the same error mapping as the console script;
+    returns (exit status, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from netkit.cli import run
+
+    with CliRunner().isolation(input=input) as (out, err, _):
+        status = run(list(args))
+    return status, out.getvalue().decode(), err.getvalue().decode()
+
+
 def netkit_executable() -> str:
     """The installed console script, from the same environment as the running Python."""
     beside_python = Path(sys.executable).parent / "netkit"

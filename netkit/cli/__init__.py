@@ -84,6 +84,7 @@ def run(args: list[str]) -> int:
     try:
         with cli.make_context("netkit", args) as ctx:
             status = cli.invoke(ctx)
+        sys.stdout.flush()  # a full disk or closed pipe is the command's failure too
         return int(status or ExitStatus.OK)
     except click.exceptions.Exit as done:  # --help, --version, ctx.exit()
         return done.exit_code
@@ -128,10 +129,4 @@ def _silence_stdout() -> None:
 
 def main(args: list[str] | None = None) -> NoReturn:
     """Console-script entry point."""
-    status = run(sys.argv[1:] if args is None else args)
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-        status = status or ExitStatus.FAILURE
-    sys.exit(status)
+    sys.exit(run(sys.argv[1:] if args is None else args))

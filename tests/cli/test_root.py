@@ -1,0 +1,90 @@
+"""The root command: version, help, lazy loading, and the one place errors become exit statuses."""
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from netkit import __version__
+from netkit.cli import COMMANDS, cli
+from tests.support import run_netkit
+
+
+def test_version() -> None:
+    done = run_netkit("--version")
+    assert done.returncode == 0 and __version__ in done.stdout
+
+
+def test_python_dash_m_works() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "netkit", "conv", "port", "80"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0 and "0x50" in done.stdout
+
+
+def test_help_lists_every_registered_command() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for name in COMMANDS:
+        assert name in result.stdout
+
+
+def test_conv_does_not_import_heavy_modules() -> None:
+    probe = (
+        "import sys; from netkit.cli import run; run(['conv', 'ip', '192.168.1.1']); "
+        "heavy = [m for m in ('dns', 'psutil', 'asyncio', 'rich.console') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    done = run_netkit("frobnicate")
+    assert done.returncode == 2
+    assert done.stderr == "netkit: error: No such command 'frobnicate'. (see 'netkit --help')\n"
+
+
+def test_unexpected_failure_is_one_line_and_debug_shows_the_traceback() -> None:
+    # An unwritable stdout is a runtime failure the command cannot foresee.
+    probe = (
+        "import sys, io; "
+        "sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO('/dev/full', 'w')));"
+        "from netkit.cli import run; print('STATUS', run(ARGS), file=sys.stderr)"
+    )
+    for args, traceback_expected in (
+        (["conv", "ip", "1.2.3.4"], False),
+        (["--debug", "conv", "ip", "1.2.3.4"], True),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", probe.replace("ARGS", repr(args))],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert "STATUS 1" in done.stderr
+        assert "netkit: error:" in done.stderr
+        assert ("Traceback" in done.stderr) is traceback_expected
+
+
+def test_broken_pipe_is_quiet() -> None:
+    netkit = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"seq 1 3000 | sed 's/.*/10.0.0.1/' | '{sys.executable}' -m netkit conv ip --json - "
+            "| head -c 10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert netkit.stderr == ""

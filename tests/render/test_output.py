@@ -1,0 +1,60 @@
+"""netkit.render.output: colour decisions, JSON shape, detail blocks."""
+
+import io
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from netkit.render.output import colour_enabled, emit_details, emit_json, to_jsonable
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("env", "terminal", "expected"),
+    [
+        ({}, True, True),
+        ({}, False, False),
+        ({"NO_COLOR": "1"}, True, False),
+        ({"FORCE_COLOR": "1"}, False, True),
+        ({"TERM": "dumb"}, True, False),
+    ],
+)
+def test_colour_only_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], terminal: bool, expected: bool
+) -> None:
+    for name in ("NO_COLOR", "FORCE_COLOR", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    stream = FakeTerminal() if terminal else io.StringIO()
+    assert colour_enabled(stream) is expected
+
+
+@dataclass(frozen=True, slots=True)
+class Inner:
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outer:
+    name: str
+    inner: Inner | None
+
+
+def test_dataclasses_become_plain_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert to_jsonable([Outer("a", Inner(1)), Outer("b", None)]) == [
+        {"name": "a", "inner": {"value": 1}},
+        {"name": "b", "inner": None},
+    ]
+    emit_json([Outer("é", None)])
+    assert json.loads(capsys.readouterr().out) == [{"name": "é", "inner": None}]
+
+
+def test_details_align_and_show_missing_values_as_dash(capsys: pytest.CaptureFixture[str]) -> None:
+    emit_details("Title", [("a", 1), ("longer", None)])
+    assert capsys.readouterr().out == "Title\n  a       1\n  longer  -\n"

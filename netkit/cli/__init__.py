@@ -13,7 +13,9 @@ from netkit.errors import ExitStatus, NetkitError
 # name -> "module:attribute". Each command module is imported only when that command runs
 # (or when --help lists them), so `netkit conv` never pays for dnspython or psutil.
 COMMANDS: dict[str, str] = {
+    "conns": "netkit.cli.conns:conns",
     "conv": "netkit.cli.conv:conv",
+    "ifaces": "netkit.cli.ifaces:ifaces",
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

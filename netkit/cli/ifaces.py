@@ -1,5 +1,8 @@
 """`netkit ifaces`: network interfaces like `ip addr` and `ip -s link`, and live traffic rates."""
 
+import signal
+from types import FrameType
+
 import click
 
 from netkit.cli.completers import complete_interface
@@ -40,7 +43,7 @@ def ifaces(
     \b
     NAME narrows the list to those interfaces. With --watch, a live table shows bytes and
     packets per second in each direction, errors and drops; with --json as well, one JSON
-    object per interface and refresh (JSON Lines). Ctrl-C ends --watch normally (exit 0).
+    object per interface and refresh (JSON Lines). Ctrl-C or SIGTERM ends --watch (exit 0).
     """
     from netkit.render.sysinfo import rates_display, render_interfaces
     from netkit.sysinfo.ifaces import list_interfaces, watch_rates
@@ -55,11 +58,19 @@ def ifaces(
     if not watch:
         render_interfaces(interfaces, as_json=as_json)
         return ExitStatus.OK
+    # Ctrl-C (or SIGTERM) is how --watch is meant to end, as for `netkit listen`: not a
+    # failure, and the live view must get to restore the terminal (its cursor) on the way out.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with rates_display(as_json=as_json, interval=interval) as display:
             for rates in watch_rates(interval, names, count):
                 display(rates)
     except KeyboardInterrupt:
-        # Ctrl-C is how --watch is meant to end, like stopping `netkit listen`: not a failure.
         pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return ExitStatus.OK
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

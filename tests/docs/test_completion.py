@@ -13,7 +13,7 @@ from click.shell_completion import CompletionItem, ShellComplete
 
 from netkit.cli import completers
 from netkit.cli.completion import SHELLS, SHIPPED_FILES, answer_completion_request
-from tests.support import netkit_executable, require_tool, run_netkit
+from tests.support import IN_CI, netkit_executable, require_tool, run_netkit
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,6 +89,29 @@ def test_bash_registers_the_function_for_netkit() -> None:
     assert "-F _netkit_completion netkit" in result.stdout
 
 
+def test_bash_completion_loads_it_from_the_user_directory(tmp_path: Path) -> None:
+    """The README's install: bash-completion finds completions/netkit on first Tab."""
+    bash = require_tool("bash")
+    loader = Path("/usr/share/bash-completion/bash_completion")
+    if not loader.exists():
+        message = "bash-completion is not installed (scripts/install-test-deps.sh installs it)"
+        pytest.fail(message) if IN_CI else pytest.skip(message)
+    target = tmp_path / "data" / "bash-completion" / "completions" / "netkit"
+    target.parent.mkdir(parents=True)
+    target.write_text((REPO / SHIPPED_FILES["bash"]).read_text())
+    script = (
+        f"source {loader}; "
+        # bash-completion 2.12 names it _comp_load, 2.11 __load_completion
+        "_comp_load netkit 2>/dev/null || __load_completion netkit; complete -p netkit"
+    )
+    result = subprocess.run(
+        [bash, "--norc", "--noprofile", "-c", script],
+        capture_output=True, text=True, timeout=30, check=False,
+        env={**shell_env(), "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert "-F _netkit_completion netkit" in result.stdout, result.stderr
+
+
 # ---------------------------------------------------------------------------------------------
 # fish: its own `complete -C` asks the loaded completion for a command line
 
@@ -108,6 +131,22 @@ def test_fish_completes_commands_and_options() -> None:
     assert {"conns", "conv", "completion"} <= set(fish_complete("netkit co"))
     assert "--listening" in fish_complete("netkit conns --l")
     assert "lo" in fish_complete("netkit ifaces l") or sys.platform != "linux"
+
+
+def test_fish_loads_it_from_the_user_directory(tmp_path: Path) -> None:
+    """The README's install: ~/.config/fish/completions/netkit.fish is autoloaded."""
+    fish = require_tool("fish")
+    target = tmp_path / "config" / "fish" / "completions" / "netkit.fish"
+    target.parent.mkdir(parents=True)
+    target.write_text((REPO / SHIPPED_FILES["fish"]).read_text())
+    result = subprocess.run(
+        [fish, "-c", "complete -C 'netkit con'"],
+        capture_output=True, text=True, timeout=30, check=False,
+        env={**shell_env(), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+             "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert {"conns", "conv"} <= {line.split("\t")[0] for line in result.stdout.splitlines()}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -74,8 +74,12 @@ def test_watch_json_gives_one_line_per_interface_and_round() -> None:
         assert {"tx_bytes_per_s", "rx_packets_per_s", "errors_per_s", "bytes_recv"} <= set(line)
 
 
-@pytest.mark.parametrize("as_json", [False, True], ids=["table", "json"])
-def test_watch_stops_on_ctrl_c_with_exit_0(as_json: bool) -> None:
+@pytest.mark.parametrize(
+    ("as_json", "sig"),
+    [(False, signal.SIGINT), (True, signal.SIGINT), (False, signal.SIGTERM)],
+    ids=["table-sigint", "json-sigint", "table-sigterm"],
+)
+def test_watch_stops_on_ctrl_c_or_sigterm_with_exit_0(as_json: bool, sig: int) -> None:
     argv = [netkit_executable(), "ifaces", "--watch", "-i", "0.1"] + (["--json"] if as_json else [])
     process = RunningProcess(argv)
     try:
@@ -83,7 +87,7 @@ def test_watch_stops_on_ctrl_c_with_exit_0(as_json: bool) -> None:
         first = process.proc.stdout.readline()  # the first round is on screen
         assert first, process.stderr_lines
     finally:
-        status = process.stop(signal.SIGINT)
+        status = process.stop(sig)
     assert status == 0, process.stderr_lines
     assert not any("Traceback" in line for line in process.stderr_lines)
 

@@ -75,33 +75,41 @@ def _link_state(up: bool) -> Text:
 
 
 def _counter_lines(bytes_: int, packets: int, errors: int, drops: int) -> str:
-    lines = [human_bytes(bytes_), f"{packets} packets"]
+    lines = [human_bytes(bytes_), f"{packets} pkts"]
     if errors or drops:
         lines.append(f"{errors} errors, {drops} dropped")
     return "\n".join(lines)
+
+
+def _keep_whole(table: Table, *names: str) -> Table:
+    """Columns whose values must not be folded mid-word (a MAC, an address, a rate)."""
+    for column in table.columns:
+        if column.header in names:
+            column.no_wrap = True
+    return table
 
 
 def render_interfaces(interfaces: Sequence[Interface], *, as_json: bool) -> None:
     if as_json:
         emit_json(list(interfaces))
         return
+    with_speed = any(i.speed_mbps is not None for i in interfaces)  # none on virtual hosts
     rows = []
     for i in interfaces:
         c = i.counters
-        rows.append(
-            (
-                i.name,
-                _link_state(i.up),
-                i.mtu,
-                None if i.speed_mbps is None else f"{i.speed_mbps} Mb/s",
-                i.mac,
-                "\n".join(f"{a.cidr} {a.scope}" for a in i.addresses) or None,
-                c and _counter_lines(c.bytes_recv, c.packets_recv, c.errors_in, c.drops_in),
-                c and _counter_lines(c.bytes_sent, c.packets_sent, c.errors_out, c.drops_out),
-            )
-        )
-    columns = ("name", "state", "mtu", "speed", "mac", "addresses", "rx", "tx")
-    show(records_table(columns, rows))
+        row: list[object] = [i.name, _link_state(i.up), i.mtu]
+        if with_speed:
+            row.append(None if i.speed_mbps is None else f"{i.speed_mbps} Mb/s")
+        row += [
+            i.mac,
+            "\n".join(a.cidr for a in i.addresses) or None,
+            c and _counter_lines(c.bytes_recv, c.packets_recv, c.errors_in, c.drops_in),
+            c and _counter_lines(c.bytes_sent, c.packets_sent, c.errors_out, c.drops_out),
+        ]
+        rows.append(row)
+    columns = ["name", "state", "mtu", *(["speed"] if with_speed else []), "mac", "addresses",
+               "rx", "tx"]  # fmt: skip
+    show(_keep_whole(records_table(columns, rows), "name", "mac", "addresses"))
 
 
 def _rates_table(rates: Sequence[InterfaceRates], interval: float) -> Table:
@@ -115,15 +123,12 @@ def _rates_table(rates: Sequence[InterfaceRates], interval: float) -> Table:
             f"{r.tx_packets_per_s:.0f}",
             Text(f"{r.errors_per_s:.0f}", style="red") if r.errors_per_s else "0",
             Text(f"{r.drops_per_s:.0f}", style="yellow") if r.drops_per_s else "0",
-            human_bytes(r.bytes_recv),
-            human_bytes(r.bytes_sent),
         )
         for r in rates
     ]
-    columns = ("name", "state", "rx/s", "tx/s", "rx pkt/s", "tx pkt/s", "err/s", "drop/s",
-               "rx total", "tx total")  # fmt: skip
+    columns = ("name", "state", "rx/s", "tx/s", "rx pps", "tx pps", "err/s", "drop/s")
     title = f"every {interval:g} s ({time.strftime('%H:%M:%S')}); Ctrl-C stops"
-    return records_table(columns, rows, title=title)
+    return _keep_whole(records_table(columns, rows, title=title), *columns)
 
 
 class RatesDisplay(Protocol):

@@ -185,7 +185,7 @@ def sample_counters() -> CounterSample:
 
 def _per_second(before: int, after: int, seconds: float) -> float:
     # A counter that went backwards was reset (interface re-created): count from zero.
-    return (after - before if after >= before else after) / seconds
+    return round((after - before if after >= before else after) / seconds, 1)
 
 
 def compute_rates(

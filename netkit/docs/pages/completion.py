@@ -8,8 +8,8 @@ PAGE = Page(
         "The scripts are click's: on Tab, the shell runs netkit with **_NETKIT_COMPLETE** "
         "set, and netkit answers from its own command definitions, so completion always "
         "matches the installed version. It completes commands, options and their values: "
-        "choices, the I/O designs of **--mux** that this system has, DNS record types, "
-        "socket types, interface names, this host's addresses for **--host**, process names "
+        "choices, the listener I/O designs that this system has, DNS record types, "
+        "socket types, interface names, this host's addresses to listen on, process names "
         "and pids, and file names.",
         "The same scripts ship in the source tree as completions/netkit.bash, "
         "completions/_netkit and completions/netkit.fish.",

@@ -14,8 +14,8 @@ from netkit.sysinfo.conns import TCP_STATES, ConnectionFilter, Proto
 @click.option("-t", "--tcp", is_flag=True, help="TCP sockets.")
 @click.option("-u", "--udp", is_flag=True, help="UDP sockets.")
 @click.option("-x", "--unix", is_flag=True, help="Unix domain sockets.")
-@click.option("-4", "ipv4", is_flag=True, help="Only IPv4 sockets.")
-@click.option("-6", "ipv6", is_flag=True, help="Only IPv6 sockets.")
+@click.option("-4", "ipv4", is_flag=True, help="Only IPv4 TCP and UDP sockets.")
+@click.option("-6", "ipv6", is_flag=True, help="Only IPv6 TCP and UDP sockets.")
 @click.option(
     "--port",
     "ports",
@@ -74,10 +74,9 @@ def conns(  # click passes every option by keyword
 
     flags: tuple[tuple[Proto, bool], ...] = (("tcp", tcp), ("udp", udp), ("unix", unix))
     chosen = {proto for proto, on in flags if on}
-    families = {"IPv4", "IPv6", "unix"}
-    if ipv4 or ipv6:
-        families = {f for f, on in (("IPv4", ipv4), ("IPv6", ipv6)) if on}
-        chosen = (chosen or {"tcp", "udp"}) - {"unix"}
+    # -4 and -6 narrow the TCP and UDP sockets; Unix sockets asked for with -x still show.
+    ip_families = {f for f, on in (("IPv4", ipv4), ("IPv6", ipv6)) if on} or {"IPv4", "IPv6"}
+    families = ip_families | {"unix"}
     wanted = ConnectionFilter(
         protos=frozenset(chosen or {"tcp", "udp"}),
         families=frozenset(families),

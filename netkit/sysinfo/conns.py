@@ -220,7 +220,8 @@ def list_connections(wanted: ConnectionFilter) -> ConnectionListing:
     rows = [to_connection(r, owners) for r in raw]
     matched = sorted((c for c in rows if wanted.matches(c)), key=_sort_key)
     # Without root, sockets of other users' processes come without a pid (Linux) or not at all.
-    hidden = sum(1 for c in matched if c.pid is None)
+    # (TIME_WAIT sockets belong to the kernel alone: no process owns them, even for root.)
+    hidden = sum(1 for c in matched if c.pid is None and c.state != "TIME_WAIT")
     note = None
     if refused:
         note = "only sockets of your own processes are listed (run as root to see all)"

@@ -178,6 +178,11 @@ def test_without_root_a_note_says_why_processes_are_missing(
     assert "root" in listing.note
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     assert list_connections(ConnectionFilter()).note is None
+    closing = _raw(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", 2), ("127.0.0.1", 3),
+                   "TIME_WAIT")  # fmt: skip
+    monkeypatch.setattr(core, "_raw_connections", lambda kind: ([closing], False))
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert list_connections(ConnectionFilter()).note is None  # nobody owns it: nothing hidden
 
 
 def test_a_refused_system_table_falls_back_to_own_processes(

@@ -62,7 +62,7 @@ def conns(  # click passes every option by keyword
     process: str | None,
     as_json: bool,
 ) -> int:
-    """Sockets on this host, like ss -tunap: protocol, addresses, state, process, user.
+    """Sockets on this host and their processes, like ss -tunap.
 
     \b
     Without -t, -u or -x it lists TCP and UDP sockets, as ss -tunap does; -x adds Unix

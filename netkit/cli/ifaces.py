@@ -38,7 +38,7 @@ from netkit.errors import ExitStatus, NetkitError
 def ifaces(
     names: tuple[str, ...], watch: bool, interval: float, count: int | None, as_json: bool
 ) -> int:
-    """Network interfaces like ip addr and ip -s link: state, MTU, speed, MAC, addresses, counters.
+    """Interfaces and traffic, like ip addr and ip -s link.
 
     \b
     NAME narrows the list to those interfaces. With --watch, a live table shows bytes and

@@ -10,9 +10,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from netkit.cli import COMMANDS
 from netkit.sysinfo import conns as core
 from netkit.sysinfo.conns import Connection, ConnectionFilter, RawSocket, list_connections
-from tests.support import run_netkit
+from tests.support import netkit_process, run_netkit
 
 MY_PID = os.getpid()
 MY_NAME = psutil.Process().name()
@@ -46,6 +47,15 @@ def test_a_listening_socket_shows_with_this_pid(tcp_listener: socket.socket) -> 
     assert row["pid"] == MY_PID
     assert row["process"] == MY_NAME
     assert row["fd"] == tcp_listener.fileno()
+
+
+@pytest.mark.skipif("listen" not in COMMANDS, reason="netkit listen is not merged yet")
+def test_a_running_netkit_listen_shows_with_its_pid() -> None:
+    with netkit_process("listen", "tcp", "--port", "0", ready=r"listening on tcp") as server:
+        match = server.wait_for_stderr(r"listening on tcp 127\.0\.0\.1:(\d+)")
+        port = int(match.group(1))
+        rows = conns_json("--listening", "--port", str(port))
+        assert [(r["pid"], r["state"]) for r in rows] == [(server.proc.pid, "LISTEN")]
 
 
 def test_the_table_names_the_listener_like_netstat(tcp_listener: socket.socket) -> None:

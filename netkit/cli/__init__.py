@@ -13,7 +13,10 @@ from netkit.errors import ExitStatus, NetkitError
 # name -> "module:attribute". Each command module is imported only when that command runs
 # (or when --help lists them), so `netkit conv` never pays for dnspython or psutil.
 COMMANDS: dict[str, str] = {
+    "completion": "netkit.cli.completion:completion",
+    "conns": "netkit.cli.conns:conns",
     "conv": "netkit.cli.conv:conv",
+    "ifaces": "netkit.cli.ifaces:ifaces",
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -129,4 +132,8 @@ def _silence_stdout() -> None:
 
 def main(args: list[str] | None = None) -> NoReturn:
     """Console-script entry point."""
+    if "_NETKIT_COMPLETE" in os.environ:  # the shell pressed Tab (netkit completion)
+        from netkit.cli.completion import answer_completion_request
+
+        sys.exit(answer_completion_request() or 0)
     sys.exit(run(sys.argv[1:] if args is None else args))

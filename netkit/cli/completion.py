@@ -1,0 +1,67 @@
+"""`netkit completion bash|zsh|fish`: the shell completion script, and the hook that answers it.
+
+The scripts are click's own (click.shell_completion): on Tab the shell runs netkit with
+_NETKIT_COMPLETE set, and netkit answers from its click definitions, so completion always
+matches the installed commands. completions/ in the repository holds the same scripts.
+"""
+
+import os
+from typing import Literal
+
+import click
+
+Shell = Literal["bash", "zsh", "fish"]
+SHELLS: tuple[Shell, ...] = ("bash", "zsh", "fish")
+PROG_NAME = "netkit"
+COMPLETE_VAR = "_NETKIT_COMPLETE"
+
+# Where each shell looks for a completion file, as the README and netkit-completion(1) say.
+SHIPPED_FILES: dict[Shell, str] = {
+    "bash": "completions/netkit.bash",
+    "zsh": "completions/_netkit",
+    "fish": "completions/netkit.fish",
+}
+
+
+def completion_script(shell: Shell) -> str:
+    """The completion script for ``shell``, exactly as completions/ ships it."""
+    from click.shell_completion import get_completion_class
+
+    from netkit.cli import cli
+
+    completer = get_completion_class(shell)
+    if completer is None:  # click registers all three itself; this is a broken install
+        raise click.UsageError(f"click has no completion support for {shell}")
+    return completer(cli, {}, PROG_NAME, COMPLETE_VAR).source()
+
+
+def answer_completion_request() -> int | None:
+    """If the shell asked for completions (_NETKIT_COMPLETE is set), answer; else None."""
+    instruction = os.environ.get(COMPLETE_VAR)
+    if not instruction:
+        return None
+    from click.shell_completion import shell_complete
+
+    from netkit.cli import cli
+
+    try:
+        return shell_complete(cli, {}, PROG_NAME, COMPLETE_VAR, instruction)
+    except Exception:  # a failing value completer must never print a traceback at a prompt
+        return 1
+
+
+@click.command()
+@click.argument("shell", type=click.Choice(SHELLS))
+def completion(shell: Shell) -> int:
+    """Print the shell completion script for bash, zsh or fish.
+
+    \b
+      bash:  netkit completion bash > ~/.local/share/bash-completion/completions/netkit
+      zsh:   netkit completion zsh > ~/.zfunc/_netkit   (with fpath+=(~/.zfunc) before compinit)
+      fish:  netkit completion fish > ~/.config/fish/completions/netkit.fish
+
+    Or for this shell only: eval "$(netkit completion bash)" (or zsh);
+    netkit completion fish | source.
+    """
+    click.echo(completion_script(shell), nl=False)
+    return 0

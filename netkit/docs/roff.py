@@ -1,0 +1,92 @@
+"""Turning text into man(7) roff: escapes, a two-marker inline markup, paragraphs and lists."""
+
+import inspect
+import re
+import textwrap
+from collections.abc import Iterable
+
+# Filled text is wrapped at this width in the source, as mandoc -Tlint asks (style).
+SOURCE_WIDTH = 78
+
+# **bold** and __italic__ in hand-written text (option names and placeholders).
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"__(.+?)__")
+
+
+def escape(text: str) -> str:
+    """Plain text for a roff text line: backslashes, ASCII hyphens (so options copy and paste
+    as typed, groff_char(7)), and a leading dot or quote that would start a request."""
+    escaped = text.replace("\\", "\\e").replace("-", "\\-")
+    escaped = "".join(c if c.isascii() else f"\\[u{ord(c):04X}]" for c in escaped)
+    if escaped.startswith((".", "'")):
+        escaped = "\\&" + escaped
+    return escaped
+
+
+def inline(text: str) -> str:
+    """Hand-written text: collapse whitespace, escape, then apply **bold** and __italic__."""
+    escaped = escape(" ".join(text.split()))
+    escaped = _BOLD.sub(r"\\fB\1\\fR", escaped)
+    return _ITALIC.sub(r"\\fI\1\\fR", escaped)
+
+
+def wrap(line: str) -> list[str]:
+    """A long filled text line as several source lines (roff joins them again when it fills).
+    Breaks only at spaces, so no escape sequence is split."""
+    lines = textwrap.wrap(line, SOURCE_WIDTH, break_long_words=False, break_on_hyphens=False)
+    return [("\\&" + x if x.startswith((".", "'")) else x) for x in lines] or [""]
+
+
+def text_lines(text: str) -> list[str]:
+    """Hand-written text as wrapped source lines."""
+    return wrap(inline(text))
+
+
+def bold(text: str) -> str:
+    return f"\\fB{escape(text)}\\fR"
+
+
+def italic(text: str) -> str:
+    return f"\\fI{escape(text)}\\fR"
+
+
+def quoted_argument(text: str) -> str:
+    """A macro argument: double quotes around it, inner quotes doubled (man(7))."""
+    return '"' + escape(text).replace('"', '""') + '"'
+
+
+def verbatim(lines: Iterable[str]) -> list[str]:
+    """Lines shown as typed (commands, aligned help), indented."""
+    out = [".RS 4", ".EX"]
+    out += [escape(line) if line.strip() else "" for line in lines]
+    out += [".EE", ".RE"]
+    # A blank line inside .EX is fine for mandoc but groff warns; use an empty request instead.
+    return [line if line else ".sp" for line in out]
+
+
+def paragraphs(blocks: Iterable[str | tuple[str, str]]) -> list[str]:
+    """Hand-written blocks: a string is a paragraph (one starting with "$ " is a command shown
+    verbatim), a (term, text) pair is a tagged paragraph as in an option list."""
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, tuple):
+            term, text = block
+            out += [".TP", inline(term), *text_lines(text)]
+        elif block.startswith("$ "):
+            out += verbatim(line.removeprefix("$ ") for line in block.splitlines())
+        else:
+            out += [".PP", *text_lines(block)]
+    return out
+
+
+def click_help(text: str) -> list[str]:
+    """A click docstring: paragraphs split by blank lines, a \\b paragraph kept as written."""
+    out: list[str] = []
+    for chunk in re.split(r"\n\s*\n", inspect.cleandoc(text)):
+        if chunk.startswith("\b"):
+            lines = chunk.split("\n")[1:]
+            indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
+            out += [".PP", ".nf"] + [escape(x[indent:]) for x in lines] + [".fi"]
+        else:
+            out += [".PP", *wrap(escape(" ".join(chunk.split())))]
+    return out

@@ -1,0 +1,173 @@
+"""Output for `netkit conns` and `netkit ifaces`: ss/ip-style tables, JSON, the live rates view."""
+
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Protocol
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from netkit.render.output import emit_json, emit_json_line
+from netkit.render.tables import records_table, show, stdout_console
+from netkit.sysinfo.conns import ConnectionListing
+from netkit.sysinfo.ifaces import Interface, InterfaceRates
+
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def human_bytes(count: float) -> str:
+    """1536 -> '1.5 KiB': IEC units, as `ip -h -s link` prints them."""
+    value = float(count)
+    for unit in _UNITS:
+        if abs(value) < 1024 or unit == _UNITS[-1]:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def note(message: str) -> None:
+    """A one-line remark on stderr that does not change the exit status."""
+    click.echo(f"netkit: note: {message}", err=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# conns
+
+
+def _state(state: str | None) -> Text | str | None:
+    if state == "LISTEN":
+        return Text(state, style="green")
+    if state == "ESTABLISHED":
+        return Text(state, style="cyan")
+    return state
+
+
+def render_connections(listing: ConnectionListing, *, as_json: bool) -> None:
+    if as_json:
+        emit_json(listing.connections)
+    else:
+        rows = [
+            (
+                c.proto if c.family != "IPv6" else f"{c.proto}6",
+                _state(c.state),
+                c.local or ("*" if c.proto == "unix" else None),
+                c.remote,
+                None if c.pid is None else f"{c.pid}/{c.process or '?'}",
+                c.user,
+            )
+            for c in listing.connections
+        ]
+        columns = ("proto", "state", "local", "remote", "pid/process", "user")
+        show(records_table(columns, rows))
+    if listing.note is not None:
+        note(listing.note)
+
+
+# ---------------------------------------------------------------------------------------------
+# ifaces
+
+
+def _link_state(up: bool) -> Text:
+    return Text("UP", style="green") if up else Text("DOWN", style="red")
+
+
+def _counter_lines(bytes_: int, packets: int, errors: int, drops: int) -> str:
+    lines = [human_bytes(bytes_), f"{packets} pkts"]
+    if errors or drops:
+        lines.append(f"{errors} errors, {drops} dropped")
+    return "\n".join(lines)
+
+
+def _keep_whole(table: Table, *names: str) -> Table:
+    """Columns whose values must not be folded mid-word (a MAC, an address, a rate)."""
+    for column in table.columns:
+        if column.header in names:
+            column.no_wrap = True
+    return table
+
+
+def render_interfaces(interfaces: Sequence[Interface], *, as_json: bool) -> None:
+    if as_json:
+        emit_json(list(interfaces))
+        return
+    with_speed = any(i.speed_mbps is not None for i in interfaces)  # none on virtual hosts
+    rows = []
+    for i in interfaces:
+        c = i.counters
+        row: list[object] = [i.name, _link_state(i.up), i.mtu]
+        if with_speed:
+            row.append(None if i.speed_mbps is None else f"{i.speed_mbps} Mb/s")
+        row += [
+            i.mac,
+            "\n".join(a.cidr for a in i.addresses) or None,
+            c and _counter_lines(c.bytes_recv, c.packets_recv, c.errors_in, c.drops_in),
+            c and _counter_lines(c.bytes_sent, c.packets_sent, c.errors_out, c.drops_out),
+        ]
+        rows.append(row)
+    columns = ["name", "state", "mtu", *(["speed"] if with_speed else []), "mac", "addresses",
+               "rx", "tx"]  # fmt: skip
+    show(_keep_whole(records_table(columns, rows), "name", "mac", "addresses"))
+
+
+def _rates_table(rates: Sequence[InterfaceRates], interval: float) -> Table:
+    rows = [
+        (
+            r.name,
+            _link_state(r.up),
+            f"{human_bytes(r.rx_bytes_per_s)}/s",
+            f"{human_bytes(r.tx_bytes_per_s)}/s",
+            f"{r.rx_packets_per_s:.0f}",
+            f"{r.tx_packets_per_s:.0f}",
+            Text(f"{r.errors_per_s:.0f}", style="red") if r.errors_per_s else "0",
+            Text(f"{r.drops_per_s:.0f}", style="yellow") if r.drops_per_s else "0",
+        )
+        for r in rates
+    ]
+    columns = ("name", "state", "rx/s", "tx/s", "rx pps", "tx pps", "err/s", "drop/s")
+    title = f"every {interval:g} s ({time.strftime('%H:%M:%S')}); Ctrl-C stops"
+    return _keep_whole(records_table(columns, rows, title=title), *columns)
+
+
+class RatesDisplay(Protocol):
+    def __call__(self, rates: Sequence[InterfaceRates]) -> None: ...
+
+
+@contextmanager
+def rates_display(*, as_json: bool, interval: float) -> Iterator[RatesDisplay]:
+    """Where `ifaces --watch` sends each round of rates: a live table on a terminal, one table
+    per round when piped, or JSON Lines (one object per interface and round) with --json."""
+    if as_json:
+
+        def json_lines(rates: Sequence[InterfaceRates]) -> None:
+            now = round(time.time(), 3)
+            for r in rates:
+                emit_json_line({"time": now, "interval": interval, **_asdict(r)})
+
+        yield json_lines
+        return
+    console = stdout_console()
+    if not console.is_terminal:
+
+        def tables(rates: Sequence[InterfaceRates]) -> None:
+            show(_rates_table(rates, interval))
+            sys.stdout.flush()
+
+        yield tables
+        return
+    from rich.live import Live
+
+    with Live(console=console, auto_refresh=False) as live:
+
+        def live_table(rates: Sequence[InterfaceRates]) -> None:
+            live.update(_rates_table(rates, interval), refresh=True)
+
+        yield live_table
+
+
+def _asdict(rates: InterfaceRates) -> dict[str, object]:
+    import dataclasses
+
+    return dataclasses.asdict(rates)

@@ -1,0 +1,1 @@
+"""What ss and ip show, read through psutil: sockets (conns) and interfaces (ifaces)."""

@@ -1,0 +1,230 @@
+"""Sockets on this host, like `ss -tunap`: psutil's view turned into filterable rows."""
+
+import os
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+Proto = Literal["tcp", "udp", "unix"]
+
+# The kernel's TCP states as psutil names them (psutil.CONN_*), for --state and completion.
+TCP_STATES = (
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECV",
+    "FIN_WAIT1",
+    "FIN_WAIT2",
+    "TIME_WAIT",
+    "CLOSE",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "LISTEN",
+    "CLOSING",
+)
+
+_SOCKTYPES: dict[int, str] = {
+    socket.SOCK_STREAM: "stream",
+    socket.SOCK_DGRAM: "dgram",
+    socket.SOCK_SEQPACKET: "seqpacket",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """One socket: what `ss -tunap` prints on one line."""
+
+    proto: Proto
+    family: Literal["IPv4", "IPv6", "unix"]
+    socktype: str  # stream, dgram or seqpacket
+    local: str | None  # "127.0.0.1:5566", "[::1]:5566" or a Unix path; None when unbound
+    local_address: str | None
+    local_port: int | None
+    remote: str | None  # None when there is no peer (listening, unconnected UDP)
+    remote_address: str | None
+    remote_port: int | None
+    state: str | None  # the TCP state (LISTEN, ESTABLISHED, ...); None for UDP and Unix
+    pid: int | None  # None when the socket's owner is not visible to us
+    process: str | None
+    user: str | None
+    fd: int | None
+
+    @property
+    def listening(self) -> bool:
+        """A TCP socket in LISTEN, an unconnected UDP socket, or a named Unix socket."""
+        if self.proto == "tcp":
+            return self.state == "LISTEN"
+        if self.proto == "udp":
+            return self.remote is None
+        return self.local is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionFilter:
+    """What `netkit conns` was asked to show; empty collections mean "any"."""
+
+    protos: frozenset[Proto] = frozenset({"tcp", "udp"})
+    families: frozenset[str] = frozenset({"IPv4", "IPv6", "unix"})
+    listening: bool = False
+    ports: frozenset[int] = frozenset()
+    pids: frozenset[int] = frozenset()
+    states: frozenset[str] = frozenset()
+    process: str | None = None  # a substring of the process name, like pgrep
+
+    def matches(self, conn: Connection) -> bool:
+        return (
+            conn.proto in self.protos
+            and conn.family in self.families
+            and (not self.listening or conn.listening)
+            and (not self.ports or bool({conn.local_port, conn.remote_port} & self.ports))
+            and (not self.pids or conn.pid in self.pids)
+            and (not self.states or conn.state in self.states)
+            and (
+                self.process is None or (conn.process is not None and self.process in conn.process)
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionListing:
+    """The sockets that matched, and a note when some owners could not be seen."""
+
+    connections: list[Connection]
+    note: str | None = None
+    hidden_owners: int = 0  # matched sockets whose process we could not see
+
+
+class RawSocket(NamedTuple):
+    """psutil's sconn/pconn fields; laddr/raddr are a Unix path (str) or (ip, port) or ()."""
+
+    fd: int
+    family: int
+    type: int
+    laddr: object
+    raddr: object
+    status: str
+    pid: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Owner:
+    process: str | None
+    user: str | None
+
+
+def _join(address: str | None, port: int | None) -> str | None:
+    if address is None:
+        return None
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def _owner(pid: int, cache: dict[int, _Owner]) -> _Owner:
+    import psutil
+
+    if pid not in cache:
+        try:
+            with (proc := psutil.Process(pid)).oneshot():
+                name = proc.name()
+                try:
+                    user: str | None = proc.username()
+                except (KeyError, psutil.AccessDenied):  # a uid without a passwd entry
+                    user = None
+            cache[pid] = _Owner(name, user)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):  # it exited, or is not ours
+            cache[pid] = _Owner(None, None)
+    return cache[pid]
+
+
+def to_connection(raw: RawSocket, owners: dict[int, _Owner]) -> Connection:
+    """One psutil sconn as a Connection, with the owning process's name and user."""
+    owner = _owner(raw.pid, owners) if raw.pid is not None else _Owner(None, None)
+    socktype = _SOCKTYPES.get(raw.type, str(raw.type))
+    if raw.family == socket.AF_UNIX:
+        path = raw.laddr if isinstance(raw.laddr, str) and raw.laddr else None
+        peer = raw.raddr if isinstance(raw.raddr, str) and raw.raddr else None
+        return Connection(
+            "unix", "unix", socktype, path, path, None, peer, peer, None, None,
+            raw.pid, owner.process, owner.user, raw.fd if raw.fd >= 0 else None,
+        )  # fmt: skip
+    proto: Proto = "tcp" if raw.type == socket.SOCK_STREAM else "udp"
+    local_ip, local_port = _ip_port(raw.laddr)
+    remote_ip, remote_port = _ip_port(raw.raddr)
+    return Connection(
+        proto=proto,
+        family="IPv6" if raw.family == socket.AF_INET6 else "IPv4",
+        socktype=socktype,
+        local=_join(local_ip, local_port),
+        local_address=local_ip,
+        local_port=local_port,
+        remote=_join(remote_ip, remote_port),
+        remote_address=remote_ip,
+        remote_port=remote_port,
+        state=raw.status if proto == "tcp" and raw.status != "NONE" else None,
+        pid=raw.pid,
+        process=owner.process,
+        user=owner.user,
+        fd=raw.fd if raw.fd >= 0 else None,
+    )
+
+
+def _ip_port(address: object) -> tuple[str, int] | tuple[None, None]:
+    if isinstance(address, tuple) and len(address) == 2:
+        return str(address[0]), int(address[1])
+    return None, None
+
+
+def _psutil_kind(protos: Iterable[Proto]) -> str:
+    wanted = set(protos)
+    if wanted == {"tcp"}:
+        return "tcp"
+    if wanted == {"udp"}:
+        return "udp"
+    if wanted == {"unix"}:
+        return "unix"
+    return "inet" if "unix" not in wanted else "all"
+
+
+def _raw_connections(kind: str) -> tuple[list[RawSocket], bool]:
+    """Every socket psutil can see, and whether the system-wide view was refused."""
+    import psutil
+
+    try:
+        return [RawSocket(*c) for c in psutil.net_connections(kind)], False
+    except psutil.AccessDenied:
+        # macOS and the BSDs refuse the system-wide table to non-root users: fall back to the
+        # processes we may inspect, one by one.
+        found: list[RawSocket] = []
+        for proc in psutil.process_iter():
+            try:
+                found += [RawSocket(*c, pid=proc.pid) for c in proc.net_connections(kind)]
+            except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+                continue
+        return found, True
+
+
+def _sort_key(conn: Connection) -> tuple[int, str, int, str, int, str]:
+    return (
+        ("tcp", "udp", "unix").index(conn.proto),
+        conn.family,
+        conn.local_port or 0,
+        conn.local_address or "",
+        conn.remote_port or 0,
+        conn.remote_address or "",
+    )
+
+
+def list_connections(wanted: ConnectionFilter) -> ConnectionListing:
+    """The sockets that match ``wanted``, sorted by protocol, family and local port."""
+    raw, refused = _raw_connections(_psutil_kind(wanted.protos))
+    owners: dict[int, _Owner] = {}
+    rows = [to_connection(r, owners) for r in raw]
+    matched = sorted((c for c in rows if wanted.matches(c)), key=_sort_key)
+    # Without root, sockets of other users' processes come without a pid (Linux) or not at all.
+    # (TIME_WAIT sockets belong to the kernel alone: no process owns them, even for root.)
+    hidden = sum(1 for c in matched if c.pid is None and c.state != "TIME_WAIT")
+    note = None
+    if refused:
+        note = "only sockets of your own processes are listed (run as root to see all)"
+    elif hidden and os.geteuid() != 0:
+        note = f"{hidden} sockets show no process: run as root to see other users' processes"
+    return ConnectionListing(matched, note, hidden)

@@ -1,0 +1,154 @@
+"""`netkit ifaces`: the loopback interface as ip addr shows it, JSON, and the --watch view."""
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from netkit.render.sysinfo import human_bytes
+from netkit.sysinfo.ifaces import Counters, CounterSample, compute_rates, netmask_prefixlen
+from tests.support import RunningProcess, netkit_executable, run_netkit
+
+LOOPBACK = "lo" if sys.platform == "linux" else "lo0"
+
+
+def ifaces_json(*args: str) -> list[dict[str, object]]:
+    result = run_netkit("ifaces", "--json", *args)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert isinstance(rows, list)
+    return rows
+
+
+def test_loopback_has_127_0_0_1_slash_8() -> None:
+    rows = ifaces_json()
+    names = [row["name"] for row in rows]
+    assert names == sorted(names, key=lambda n: socket.if_nametoindex(str(n)))
+    lo = next(row for row in rows if row["name"] == LOOPBACK)
+    assert lo["up"] is True
+    assert isinstance(lo["mtu"], int)
+    addresses = lo["addresses"]
+    assert isinstance(addresses, list)
+    v4 = next(a for a in addresses if a["family"] == "IPv4")
+    assert (v4["address"], v4["prefixlen"], v4["cidr"], v4["scope"]) == (
+        "127.0.0.1", 8, "127.0.0.1/8", "host"
+    )  # fmt: skip
+    counters = lo["counters"]
+    assert isinstance(counters, dict)
+    assert {"bytes_recv", "bytes_sent", "packets_recv", "errors_in", "drops_out"} <= set(counters)
+
+
+def test_the_table_shows_loopback_with_prefix() -> None:
+    result = run_netkit("ifaces")
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if f" {LOOPBACK} " in line)
+    assert "UP" in line
+    assert "127.0.0.1/8" in line
+
+
+def test_names_narrow_the_list_and_unknown_names_fail() -> None:
+    assert [row["name"] for row in ifaces_json(LOOPBACK)] == [LOOPBACK]
+    result = run_netkit("ifaces", "no-such-if0")
+    assert result.returncode == 1
+    assert result.stderr.startswith("netkit: error: no interface named no-such-if0")
+    assert LOOPBACK in result.stderr
+
+
+def test_count_needs_watch() -> None:
+    result = run_netkit("ifaces", "--count", "2")
+    assert result.returncode == 2
+    assert "--watch" in result.stderr
+
+
+def test_watch_json_gives_one_line_per_interface_and_round() -> None:
+    result = run_netkit("ifaces", LOOPBACK, "--watch", "--json", "-i", "0.1", "-c", "3")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["name"] for line in lines] == [LOOPBACK] * 3
+    for line in lines:
+        assert line["rx_bytes_per_s"] >= 0
+        assert line["interval"] == 0.1
+        assert {"tx_bytes_per_s", "rx_packets_per_s", "errors_per_s", "bytes_recv"} <= set(line)
+
+
+@pytest.mark.parametrize(
+    ("as_json", "sig"),
+    [(False, signal.SIGINT), (True, signal.SIGINT), (False, signal.SIGTERM)],
+    ids=["table-sigint", "json-sigint", "table-sigterm"],
+)
+def test_watch_stops_on_ctrl_c_or_sigterm_with_exit_0(as_json: bool, sig: int) -> None:
+    argv = [netkit_executable(), "ifaces", "--watch", "-i", "0.1"] + (["--json"] if as_json else [])
+    process = RunningProcess(argv)
+    try:
+        assert process.proc.stdout is not None
+        first = process.proc.stdout.readline()  # the first round is on screen
+        assert first, process.stderr_lines
+    finally:
+        status = process.stop(sig)
+    assert status == 0, process.stderr_lines
+    assert not any("Traceback" in line for line in process.stderr_lines)
+
+
+def test_watch_in_a_terminal_draws_a_live_table() -> None:
+    script = subprocess.run(["which", "script"], capture_output=True, check=False)
+    if script.returncode != 0:
+        pytest.skip("script(1) is not installed")
+    command = f"{netkit_executable()} ifaces {LOOPBACK} --watch -i 0.1 -c 2"
+    result = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={"TERM": "xterm", "COLUMNS": "120", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "rx/s" in result.stdout
+    assert "\x1b[" in result.stdout  # rich moved the cursor to redraw in place
+
+
+# ---------------------------------------------------------------------------------------------
+# The core, without a subprocess
+
+
+def _counters(rx: int, tx: int, errors: int = 0) -> Counters:
+    return Counters(rx, tx, rx // 100, tx // 100, errors, 0, 0, 0)
+
+
+def test_rates_are_per_second_and_survive_a_counter_reset() -> None:
+    before = CounterSample(10.0, {"eth0": _counters(1000, 500), "gone0": _counters(1, 1)})
+    after = CounterSample(12.0, {"eth0": _counters(5000, 100, errors=4), "new0": _counters(9, 9)})
+    (rates,) = compute_rates(before, after, {"eth0": True})
+    assert rates.name == "eth0"
+    assert rates.up is True
+    assert rates.rx_bytes_per_s == 2000.0
+    assert rates.tx_bytes_per_s == 50.0  # went backwards: counted from zero
+    assert rates.errors_per_s == 2.0
+    assert (rates.bytes_recv, rates.bytes_sent) == (5000, 100)
+
+
+@pytest.mark.parametrize(
+    ("netmask", "prefix"),
+    [
+        ("255.0.0.0", 8),
+        ("255.255.255.255", 32),
+        ("0.0.0.0", 0),
+        ("ffff:ffff:ffff:ffff::", 64),
+        ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 128),
+        ("255.0.255.0", None),
+        (None, None),
+        ("garbage", None),
+    ],
+)
+def test_netmask_to_prefix(netmask: str | None, prefix: int | None) -> None:
+    assert netmask_prefixlen(netmask) == prefix
+
+
+def test_human_bytes() -> None:
+    assert human_bytes(0) == "0 B"
+    assert human_bytes(1023) == "1023 B"
+    assert human_bytes(1536) == "1.5 KiB"
+    assert human_bytes(3 * 1024**3) == "3.0 GiB"

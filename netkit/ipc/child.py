@@ -161,11 +161,21 @@ def forked(main: Callable[[Mailbox], int], *, wait_timeout: float = 30) -> Itera
     # Anything still buffered would be copied into the child and printed twice.
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    # Hold Ctrl-C back until the parent holds the child's pid inside the try below, so that no
+    # KeyboardInterrupt can leave a child nobody waits for.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        mailbox.close()
+        raise
     if pid == 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         _run_child(main, mailbox)
     child = Child(pid, mailbox)
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a pending Ctrl-C is raised here
         yield child
     except BaseException:
         child.kill()

@@ -197,8 +197,8 @@ def run_socketpair(
                 parent_end.sendall(data)
                 log.add(t, f"write(sv[0]={p_fd}, {quoted(data)}, {len(data)})", f"{len(data)}")
                 got = read_message(parent_end.recv, log, f"read(sv[0]={p_fd})")
-            except BrokenPipeError:
-                raise child.failure("write to the socket failed with EPIPE") from None
+            except OSError as error:  # EPIPE or ECONNRESET: the child is gone
+                raise child.failure(f"the socket broke ({error.strerror})") from None
             if not got.endswith(b"\0"):
                 raise child.failure("the child closed its end without replying")
             t = log.now()

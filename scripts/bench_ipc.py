@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Compare `netkit ipc bench` with the C baseline ipcbench.c, side by side, and print the ratios.
+
+    scripts/bench_ipc.py [--ipcbench PATH|ipcbench.c] [--size 65536] [--total 256] [--rounds 5]
+
+Runs alternate (netkit, C, C, netkit, ...) per channel so that load from other processes hits
+both alike; the medians are compared. Without ipcbench (given, on PATH, or /tmp/ipcbench) it
+prints netkit's figures alone.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+KINDS = ("pipe", "socketpair", "unix", "tcp")
+
+
+def find_ipcbench(given: str | None) -> str | None:
+    """A runnable ipcbench: the given binary, or the given .c compiled with gcc -O2."""
+    if given is not None and given.endswith(".c"):
+        binary = Path(tempfile.mkdtemp(prefix="ipcbench-")) / "ipcbench"
+        subprocess.run(["gcc", "-O2", "-o", str(binary), given], check=True)
+        return str(binary)
+    candidates = [given] if given else [shutil.which("ipcbench"), "/tmp/ipcbench"]
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
+def netkit_run(kind: str, size: int, total_mib: int) -> tuple[float, float]:
+    command = [sys.executable, "-m", "netkit", "ipc", "bench", "--kind", kind]
+    command += ["--size", str(size), "--total", str(total_mib), "--json"]
+    result = json.loads(subprocess.run(command, check=True, capture_output=True).stdout)[0]
+    return float(result["mibps"]), float(result["rtt_p50_us"])
+
+
+def c_run(binary: str, kind: str, size: int, total_mib: int) -> tuple[float, float]:
+    output = subprocess.run(
+        [binary, kind, str(size), str(total_mib)], check=True, capture_output=True, text=True
+    ).stdout
+    fields = dict(re.findall(r"(\w+)=(\S+)", output))
+    if fields.get("ok") != "1":
+        raise SystemExit(f"ipcbench failed: {output.strip()}")
+    return float(fields["mibps"]), float(fields["rtt_us_p50"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ipcbench", help="the ipcbench binary, or ipcbench.c to compile")
+    parser.add_argument("--size", type=int, default=65536)
+    parser.add_argument("--total", type=int, default=256, help="MiB per throughput run")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--kind", action="append", choices=KINDS, help="default: all four")
+    args = parser.parse_args()
+    binary = find_ipcbench(args.ipcbench)
+    kinds = args.kind or list(KINDS)
+    figures: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for round_number in range(args.rounds):
+        for kind in kinds:
+            order = ["netkit", "c"] if round_number % 2 == 0 else ["c", "netkit"]
+            for who in order:
+                if who == "c" and binary is None:
+                    continue
+                run = (
+                    netkit_run(kind, args.size, args.total)
+                    if who == "netkit"
+                    else c_run(binary or "", kind, args.size, args.total)
+                )
+                figures.setdefault((kind, who), []).append(run)
+    print(f"size {args.size} B, {args.total} MiB per run, median of {args.rounds} alternated runs")
+    print(f"{'kind':<11} {'netkit MiB/s':>12} {'C MiB/s':>9} {'ratio':>6}   "
+          f"{'netkit RTT µs':>13} {'C RTT µs':>9}")  # fmt: skip
+    for kind in kinds:
+        ours = figures[(kind, "netkit")]
+        mibps, rtt = statistics.median(m for m, _ in ours), statistics.median(r for _, r in ours)
+        if (kind, "c") not in figures:
+            print(f"{kind:<11} {mibps:>12.0f} {'-':>9} {'-':>6}   {rtt:>13.1f} {'-':>9}")
+            continue
+        theirs = figures[(kind, "c")]
+        c_mibps = statistics.median(m for m, _ in theirs)
+        c_rtt = statistics.median(r for _, r in theirs)
+        ratios = [n / c for (n, _), (c, _) in zip(ours, theirs, strict=True)]
+        print(
+            f"{kind:<11} {mibps:>12.0f} {c_mibps:>9.0f} {mibps / c_mibps:>6.2f}   "
+            f"{rtt:>13.1f} {c_rtt:>9.1f}   (per-pair ratios {' '.join(f'{r:.2f}' for r in ratios)})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,7 +11,7 @@ from netkit.ipc.demos import DemoResult
 from netkit.ipc.fdpass import FdPassResult
 from netkit.ipc.steps import Step
 from netkit.render.output import emit_json
-from netkit.render.tables import records_table, show, stderr_console
+from netkit.render.tables import cell, records_table, show, stderr_console
 
 _ACTOR_STYLE = {"parent": "cyan", "child": "magenta"}
 
@@ -122,8 +122,15 @@ def _unix_vs_tcp(results: Sequence[BenchResult]) -> str | None:
     )
     return (
         f"Unix stream sockets vs TCP loopback: {speed:.2f}x the throughput, round trips "
-        f"{latency:.2f}x as fast ({over}): the reference's claim {verdict}."
+        f"{latency:.2f}x faster ({over}): the reference's claim {verdict}."
     )
+
+
+def _lost(result: BenchResult) -> str | None:
+    if result.kind != "udp":
+        return None
+    sent = result.bytes // result.size + result.lost
+    return f"{result.lost:,} ({100 * result.lost / sent:.0f}%)" if sent else "0"
 
 
 def render_bench(results: Sequence[BenchResult], *, as_json: bool) -> None:
@@ -132,26 +139,22 @@ def render_bench(results: Sequence[BenchResult], *, as_json: bool) -> None:
         return
     with_loss = any(r.kind == "udp" for r in results)
     columns = ["size", "kind", "MiB/s", "RTT p50 µs", "RTT p99 µs", "round trips"]
-    columns += ["lost"] if with_loss else []
-    rows = []
-    for r in results:
-        row: list[object] = [
-            human_size(r.size),
-            r.kind,
-            f"{r.mibps:,.0f}",
-            f"{r.rtt_p50_us:.1f}",
-            f"{r.rtt_p99_us:.1f}",
-            r.round_trips,
-        ]
-        if with_loss:
-            row.append(r.lost if r.kind == "udp" else None)
-        rows.append(row)
-    table = records_table(
-        columns, rows, title="IPC throughput (child to parent) and round trips; every byte verified"
-    )
-    for index in range(2, 6):
+    columns += ["UDP lost"] if with_loss else []
+    table = records_table(columns, [], title="IPC throughput and round trips")
+    for index in range(2, len(columns)):
         table.columns[index].justify = "right"
+    for index, r in enumerate(results):
+        row: list[object] = [human_size(r.size), r.kind, f"{r.mibps:,.0f}"]
+        row += [f"{r.rtt_p50_us:.1f}", f"{r.rtt_p99_us:.1f}", f"{r.round_trips:,}"]
+        row += [_lost(r)] if with_loss else []
+        last_of_size = index + 1 < len(results) and results[index + 1].size != r.size
+        table.add_row(*(cell(value) for value in row), end_section=last_of_size)
     show(table)
+    show(
+        Text(
+            "Throughput is child to parent; every byte received was checked against what was sent."
+        )
+    )
     verdict = _unix_vs_tcp(results)
     if verdict is not None:
-        show(verdict)
+        show(Text(verdict))

@@ -73,10 +73,12 @@ def crash_if_asked(fault: str | None) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def read_message(read: Callable[[int], bytes], log: StepLog, call: str) -> bytes:
-    """read() until the NUL that ends the message (or EOF), logging each read."""
+def read_message(
+    read: Callable[[int], bytes], log: StepLog, call: str, *, until_eof: bool = False
+) -> bytes:
+    """read() until the NUL that ends the message, or until EOF; each read is a step."""
     received = bytearray()
-    while not received.endswith(b"\0"):
+    while until_eof or not received.endswith(b"\0"):
         chunk = read(_READ_SIZE)
         log.add(log.now(), call, f"{len(chunk)} bytes" if chunk else "0: EOF")
         if not chunk:
@@ -122,7 +124,9 @@ def run_pipe(
         t = clog.now()
         os.close(write_end)
         clog.add(t, f"close(fd[1]={write_end})", "0: the child only reads")
-        got = read_message(lambda n: os.read(read_end, n), clog, f"read(fd[0]={read_end})")
+        # Until EOF, which comes only once every write end is closed: the child's own copy too.
+        call = f"read(fd[0]={read_end})"
+        got = read_message(lambda n: os.read(read_end, n), clog, call, until_eof=True)
         t = clog.now()
         os.close(read_end)
         clog.add(t, f"close(fd[0]={read_end})", "0")

@@ -55,7 +55,11 @@ def test_pipe_json_steps_in_causal_order() -> None:
     assert steps[-1]["result"] == "exited 0"
     write = _index(steps, "parent", "write(fd[1]=")
     assert steps[write]["result"] == "18"  # strlen("Hello from parent") + 1, as the C sends
-    assert _index(steps, "child", "read(fd[0]=") > write  # a read never sorts before its write
+    first_read = _index(steps, "child", "read(fd[0]=")
+    assert first_read > write  # a read never sorts before the write it got
+    assert steps[first_read]["result"] == "18 bytes"
+    child_after = [s for s in steps[first_read + 1 :] if s["actor"] == "child"]
+    assert child_after[0]["result"] == "0: EOF"  # every write end closed, the child's too
     assert _index(steps, "parent", "close(fd[0]=") > 1
     assert _index(steps, "child", "close(fd[1]=") > 1  # each side closes the end it does not use
     assert [s["t_us"] for s in steps] == sorted(s["t_us"] for s in steps)

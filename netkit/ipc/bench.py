@@ -35,7 +35,7 @@ class BenchSettings:
     total_bytes: int | None = None  # per throughput run; None picks by size (see total_for)
     max_round_trips: int = 20000  # as ipcbench.c, but also bounded by round_trip_seconds
     round_trip_seconds: float = 0.25
-    inject_corruption: bool = False  # test hook: the child alters one byte mid-stream
+    inject_corruption: bool = False  # test hook: the child alters one byte it sends
 
     def total_for(self, size: int) -> int:
         """Whole messages: 65536 of them, at most 256 MiB (about 0.1 s per run either way)."""
@@ -61,9 +61,9 @@ class BenchResult:
 
 def fits(kind: str, size: int) -> bool:
     """Whether one message of this size is possible on this kind of channel."""
-    return size <= MAX_DATAGRAM.get(kind, size) and (
-        kind not in DATAGRAM_KINDS or size >= _SEQ.size
-    )
+    if kind in DATAGRAM_KINDS:
+        return _SEQ.size <= size <= MAX_DATAGRAM[kind]
+    return size > 0
 
 
 class _Pattern:
@@ -200,6 +200,14 @@ class _Receiver:
             got += n
         return got
 
+    def expect_end(self) -> None:
+        """EOF after the last byte: a byte sent twice would otherwise go unnoticed."""
+        if self.end.read_into(self.view):
+            raise NetkitError(
+                f"data check failed on {self.kind} at {self.size} B messages: "
+                "more bytes arrived than were sent"
+            )
+
     def datagrams(self, count: int) -> tuple[int, int, float]:
         """(datagrams received, datagrams lost, perf_counter() of the last one)."""
         read_into, view, unpack_from = self.end.read_into, self.view, _SEQ.unpack_from
@@ -295,6 +303,7 @@ def bench_channel(kind: str, size: int, settings: BenchSettings = BenchSettings(
                 else:
                     got = receiver.stream(total)
                     seconds = time.perf_counter() - start
+                    receiver.expect_end()
             except (EOFError, BrokenPipeError, ConnectionResetError) as error:
                 raise _child_failed(child, kind, size, error) from None
             ended = child.wait(timeout=10)

@@ -4,8 +4,8 @@
     scripts/bench_ipc.py [--ipcbench PATH|ipcbench.c] [--size 65536] [--total 1024] [--rounds 7]
 
 Runs alternate (netkit, C, C, netkit, ...) per channel so that load from other processes hits
-both alike; the ratio is the median of the ratios of back-to-back pairs. Without ipcbench (given, on PATH, or /tmp/ipcbench) it
-prints netkit's figures alone.
+both alike; the ratio is the median of the ratios of back-to-back pairs. Without ipcbench
+(given, on PATH, or /tmp/ipcbench) it prints netkit's figures alone.
 """
 
 import argparse
@@ -58,6 +58,11 @@ def main() -> int:
     parser.add_argument("--kind", action="append", choices=KINDS, help="default: all four")
     args = parser.parse_args()
     binary = find_ipcbench(args.ipcbench)
+    if binary is None:
+        print(
+            "no ipcbench (give --ipcbench PATH or ipcbench.c): netkit's figures alone",
+            file=sys.stderr,
+        )
     kinds = args.kind or list(KINDS)
     figures: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for round_number in range(args.rounds):

@@ -7,7 +7,7 @@ import signal
 import struct
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
@@ -127,14 +127,15 @@ class Child:
         return NetkitError(f"{what}: the child (pid {self.pid}) {ended.describe()}{detail}")
 
 
-def _run_child(main: Callable[[Mailbox], int], mailbox: Mailbox) -> None:
+def _run_child(main: Callable[[Mailbox], int], mailbox: Mailbox, mask: Iterable[int]) -> None:
     """The child's whole life: run ``main`` and _exit() without returning into the parent's code.
 
     os._exit skips atexit handlers and stdio flushing, so nothing the parent had buffered (or
-    click's cleanup) runs twice.
+    click's cleanup) runs twice. Ctrl-C is let through only inside the try, for the same reason.
     """
     status = 1
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         status = main(mailbox)
     except KeyboardInterrupt:
         status = 130
@@ -171,8 +172,7 @@ def forked(main: Callable[[Mailbox], int], *, wait_timeout: float = 30) -> Itera
         mailbox.close()
         raise
     if pid == 0:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        _run_child(main, mailbox)
+        _run_child(main, mailbox, held)
     child = Child(pid, mailbox)
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a pending Ctrl-C is raised here

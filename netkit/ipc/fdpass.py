@@ -18,7 +18,8 @@ DEFAULT_CONTENT = "Hello from a file the parent opened"
 # struct ucred from <sys/socket.h>: pid_t pid; uid_t uid; gid_t gid.
 _UCRED = struct.Struct("=iII")
 _FD = array.array("i").itemsize
-_MAX_READ = 1 << 16
+_READ_SIZE = 1 << 16
+_MAX_FILE_BYTES = 1 << 20  # the child stops there: a demo, not cat
 _PREVIEW_CHARS = 200
 _CONNECT_TIMEOUT = 10.0
 
@@ -128,10 +129,11 @@ def run_fdpass(
         if fd is None:
             raise NetkitError("the parent's message carried no descriptor")
         content = bytearray()
-        while chunk := os.read(fd, _MAX_READ):
+        while len(content) < _MAX_FILE_BYTES and (chunk := os.read(fd, _READ_SIZE)):
             content += chunk
             clog.add(clog.now(), f"read({fd})", f"{len(chunk)} bytes")
-        clog.add(clog.now(), f"read({fd})", "0: EOF")
+        if len(content) < _MAX_FILE_BYTES:
+            clog.add(clog.now(), f"read({fd})", "0: EOF")
         first = content.decode(errors="replace").splitlines()[0] if content else ""
         line = f"Child read through fd {fd} (passed with SCM_RIGHTS): {first[:_PREVIEW_CHARS]}"
         clog.publish(fd=fd, bytes_read=len(content), line=print_line(child_stdout, line))
@@ -167,8 +169,8 @@ def run_fdpass(
                     )
                     call = f"sendmsg({conn.fileno()}, 1 byte, SCM_RIGHTS [fd {file_fd}])"
                     log.add(t, call, "1")
-                except BrokenPipeError:
-                    raise child.failure("sendmsg failed with EPIPE") from None
+                except OSError as error:  # EPIPE or ECONNRESET: the child is gone
+                    raise child.failure(f"sendmsg failed ({error.strerror})") from None
                 finally:
                     t = log.now()
                     os.close(file_fd)

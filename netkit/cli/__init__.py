@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "conns": "netkit.cli.conns:conns",
     "conv": "netkit.cli.conv:conv",
     "ifaces": "netkit.cli.ifaces:ifaces",
+    "ipc": "netkit.cli.ipc:ipc",
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

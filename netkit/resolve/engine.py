@@ -1,0 +1,426 @@
+"""The query engine: many DNS queries over few sockets in one selector loop.
+
+One asyncio task and one socket per query spends its time creating sockets and scheduling
+callbacks. Here a handful of connected UDP sockets per server carry a window of queries in
+flight; each readable socket is drained until EAGAIN, and a reply is matched to its query by
+(socket, id) and then by question (RFC 5452 section 9.1), so stray, spoofed or garbled replies
+are counted and ignored rather than accepted. Timeouts live in one heap. A truncated reply (TC)
+moves its query to a non-blocking TCP connection in the same loop (RFC 7766 section 5).
+"""
+
+import errno
+import heapq
+import os
+import random
+import selectors
+import socket
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from netkit.resolve.wire import (
+    FLAG_QR,
+    FLAG_TC,
+    MalformedReplyError,
+    Reply,
+    parse_reply,
+    question_length,
+)
+
+Server = tuple[str, int]  # (address, port)
+
+_SOCKETS_PER_SERVER = 4  # source-port spread without paying for a socket per query
+_RECEIVE_BUFFER = 1 << 20  # room for a burst of replies while Python is busy decoding
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """How one query went: the decoded reply, or why there is none."""
+
+    reply: Reply | None
+    server: Server
+    transport: str  # "udp" or "tcp"
+    elapsed: float  # seconds from the last try's send to its reply (or to giving up)
+    tries: int
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class _Ignored:
+    """Replies thrown away, so a timeout can say what did arrive."""
+
+    wrong_id: int = 0
+    wrong_question: int = 0
+    malformed: int = 0
+
+    def since(self, earlier: tuple[int, int, int]) -> tuple[int, int, int]:
+        return (
+            self.wrong_id - earlier[0],
+            self.wrong_question - earlier[1],
+            self.malformed - earlier[2],
+        )
+
+    def snapshot(self) -> tuple[int, int, int]:
+        return (self.wrong_id, self.wrong_question, self.malformed)
+
+
+@dataclass(slots=True)
+class _Query:
+    """The mutable state of one query while it is in flight."""
+
+    index: int
+    message: bytes  # with id 0; the id goes in front of message[2:] per try
+    question_end: int
+    transport: str
+    tries: int = 0
+    attempt: int = 0  # bumped on every send, so stale timers are recognised
+    key: tuple[int, int] | None = None  # (socket number, id) while waiting on UDP
+    server: Server = ("", 0)
+    sent_at: float = 0.0
+    ignored_at_send: tuple[int, int, int] = (0, 0, 0)
+    ignored: list[int] = field(default_factory=lambda: [0, 0, 0])
+    truncated: bool = False
+
+
+@dataclass(slots=True)
+class _TcpExchange:
+    query: _Query
+    sock: socket.socket
+    qid: int
+    outgoing: bytes
+    incoming: bytearray = field(default_factory=bytearray)
+    connected: bool = False
+
+
+class QueryEngine:
+    """Send prepared query messages to servers and collect the replies in input order."""
+
+    def __init__(
+        self,
+        servers: Sequence[Server],
+        *,
+        timeout: float,
+        tries: int,
+        window: int,
+        tcp: bool = False,
+    ) -> None:
+        if not servers:
+            raise ValueError("no servers")
+        self.servers = list(servers)
+        self.timeout = timeout
+        self.tries = max(1, tries)
+        self.window = max(1, window)
+        self.tcp = tcp
+        self._selector = selectors.DefaultSelector()
+        self._udp: list[socket.socket] = []
+        self._udp_server: list[Server] = []
+        self._udp_by_server: dict[Server, list[int]] = {}
+        self._ignored: list[_Ignored] = []
+        self._next_udp = 0
+        self._waiting: dict[tuple[int, int], _Query] = {}
+        self._timers: list[tuple[float, int, int, _Query]] = []
+        self._timer_seq = 0
+        self._results: list[Exchange | None] = []
+        self._done = 0
+        self._in_flight = 0
+        self._buffer = bytearray(65535)  # the largest UDP payload: one allocation for the run
+        self._random = random.SystemRandom()  # ids an off-path attacker cannot predict
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def run(
+        self, messages: Sequence[bytes], progress: Callable[[int], None] | None = None
+    ) -> list[Exchange]:
+        """Exchange every message; results keep the order of messages."""
+        self._results = [None] * len(messages)
+        transport = "tcp" if self.tcp else "udp"
+        pending = deque(
+            _Query(index, message, 12 + question_length(message), transport)
+            for index, message in enumerate(messages)
+        )
+        try:
+            while self._done < len(messages):
+                while pending and self._in_flight < self.window:
+                    self._in_flight += 1
+                    self._send(pending.popleft())
+                wait = None
+                if self._timers:
+                    wait = max(0.0, self._timers[0][0] - time.monotonic())
+                for key, _mask in self._selector.select(wait):
+                    if isinstance(key.data, int):
+                        self._drain_udp(key.data)
+                    else:
+                        self._tcp_ready(key.data)
+                self._expire(time.monotonic())
+                if progress is not None:
+                    progress(self._done)
+        finally:
+            self.close()
+        return [result for result in self._results if result is not None]
+
+    def close(self) -> None:
+        for key in list(self._selector.get_map().values()):
+            sock = key.fileobj
+            if isinstance(sock, socket.socket):
+                sock.close()
+        self._selector.close()
+
+    def _send(self, query: _Query) -> None:
+        query.server = self.servers[query.tries % len(self.servers)]
+        query.tries += 1
+        query.attempt += 1
+        self._arm_timer(query)
+        if query.transport == "tcp":
+            self._tcp_start(query)
+        else:
+            self._udp_send(query)
+
+    def _arm_timer(self, query: _Query) -> None:
+        """Start this try's clock (before sending: a send that fails at once makes it stale)."""
+        query.sent_at = time.monotonic()
+        self._timer_seq += 1
+        deadline = query.sent_at + self.timeout
+        heapq.heappush(self._timers, (deadline, self._timer_seq, query.attempt, query))
+
+    def _finish(self, query: _Query, reply: Reply | None, error: str | None = None) -> None:
+        elapsed = time.monotonic() - query.sent_at
+        self._results[query.index] = Exchange(
+            reply, query.server, query.transport, elapsed, query.tries, error
+        )
+        query.attempt += 1  # its timer is now stale
+        self._done += 1
+        self._in_flight -= 1
+
+    def _retry_or_fail(self, query: _Query, error: str) -> None:
+        if query.tries < self.tries:
+            self._send(query)
+        else:
+            self._finish(query, None, error)
+
+    def _expire(self, now: float) -> None:
+        while self._timers and self._timers[0][0] <= now:
+            _deadline, _seq, attempt, query = heapq.heappop(self._timers)
+            if attempt != query.attempt:
+                continue  # answered, or sent again since
+            if query.key is not None:
+                self._waiting.pop(query.key, None)
+                ignored = self._ignored[query.key[0]].since(query.ignored_at_send)
+                query.ignored = [a + b for a, b in zip(query.ignored, ignored, strict=True)]
+                query.key = None
+            else:
+                self._tcp_abort(query)
+            self._retry_or_fail(query, self._timeout_message(query))
+
+    def _timeout_message(self, query: _Query) -> str:
+        servers = sorted({f"{address}#{port}" for address, port in self.servers})
+        where = servers[0] if len(servers) == 1 else ", ".join(servers)
+        over = " over TCP" if query.transport == "tcp" else ""
+        tries = f"{query.tries} tries" if query.tries > 1 else "1 try"
+        message = f"no reply{over} from {where} after {tries} of {self.timeout:g} s each"
+        wrong_id, wrong_question, malformed = query.ignored
+        ignored = [
+            f"{count} {what}"
+            for count, what in (
+                (malformed, "malformed"),
+                (wrong_id, "with the wrong id"),
+                (wrong_question, "for another question"),
+            )
+            if count
+        ]
+        if ignored:
+            message += f" (ignored replies: {', '.join(ignored)})"
+        return message
+
+    # -- UDP ------------------------------------------------------------------------------------
+
+    def _udp_socket(self, server: Server) -> int:
+        numbers = self._udp_by_server.setdefault(server, [])
+        if len(numbers) < _SOCKETS_PER_SERVER and len(numbers) < self.window:
+            family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+            sock.setblocking(False)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER)
+            # connect(): the kernel drops datagrams from other sources and reports the
+            # server's ICMP port unreachable as ECONNREFUSED instead of a silent timeout.
+            sock.connect(server)
+            number = len(self._udp)
+            self._udp.append(sock)
+            self._udp_server.append(server)
+            self._ignored.append(_Ignored())
+            self._selector.register(sock, selectors.EVENT_READ, number)
+            numbers.append(number)
+            return number
+        self._next_udp += 1
+        return numbers[self._next_udp % len(numbers)]
+
+    def _udp_send(self, query: _Query) -> None:
+        number = self._udp_socket(query.server)
+        while True:
+            qid = self._random.getrandbits(16)
+            if (number, qid) not in self._waiting:
+                break
+        query.key = (number, qid)
+        self._waiting[query.key] = query
+        query.ignored_at_send = self._ignored[number].snapshot()
+        try:
+            self._udp[number].send(qid.to_bytes(2, "big") + query.message[2:])
+        except BlockingIOError:
+            pass  # the send buffer is full: treat it as a lost datagram, the timer retries
+        except ConnectionRefusedError:
+            self._refused(number)
+
+    def _refused(self, number: int) -> None:
+        """ICMP port unreachable: nobody listens there, so every query on it fails now."""
+        address, port = self._udp_server[number]
+        for key, query in list(self._waiting.items()):
+            if key[0] == number and self._waiting.get(key) is query:
+                del self._waiting[key]
+                query.key = None
+                self._retry_or_fail(query, f"connection refused by {address}#{port} (UDP)")
+
+    def _drain_udp(self, number: int) -> None:
+        sock = self._udp[number]
+        buffer = self._buffer
+        ignored = self._ignored[number]
+        while True:
+            try:
+                size = sock.recv_into(buffer)
+            except BlockingIOError:
+                return
+            except ConnectionRefusedError:
+                self._refused(number)
+                continue
+            wire = bytes(buffer[:size])
+            if size < 12:
+                ignored.malformed += 1
+                continue
+            query = self._waiting.get((number, int.from_bytes(wire[:2], "big")))
+            if query is None:
+                ignored.wrong_id += 1
+                continue
+            flags = int.from_bytes(wire[2:4], "big")
+            if not flags & FLAG_QR:
+                ignored.malformed += 1
+                continue
+            if not self._same_question(query, wire):
+                query.ignored[1] += 1
+                continue
+            if flags & FLAG_TC:
+                self._truncated(query)
+                continue
+            try:
+                reply = parse_reply(wire)
+            except MalformedReplyError:
+                ignored.malformed += 1
+                continue
+            del self._waiting[(number, reply.id)]
+            query.key = None
+            self._finish(query, reply)
+
+    @staticmethod
+    def _same_question(query: _Query, wire: bytes) -> bool:
+        end = query.question_end
+        sent = query.message
+        # One question, the same name ignoring ASCII case (RFC 4343), the same type and class.
+        return (
+            wire[4:6] == b"\x00\x01"
+            and wire[12 : end - 4].lower() == sent[12 : end - 4].lower()
+            and wire[end - 4 : end] == sent[end - 4 : end]
+        )
+
+    def _truncated(self, query: _Query) -> None:
+        assert query.key is not None
+        del self._waiting[query.key]
+        query.key = None
+        query.truncated = True
+        query.transport = "tcp"
+        query.attempt += 1
+        # Ask the same server again, over TCP, within the same try.
+        self._arm_timer(query)
+        self._tcp_start(query)
+
+    # -- TCP ------------------------------------------------------------------------------------
+
+    def _tcp_start(self, query: _Query) -> None:
+        family = socket.AF_INET6 if ":" in query.server[0] else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        qid = self._random.getrandbits(16)
+        message = qid.to_bytes(2, "big") + query.message[2:]
+        # RFC 1035 section 4.2.2: over TCP a message is preceded by its 2-octet length.
+        exchange = _TcpExchange(query, sock, qid, len(message).to_bytes(2, "big") + message)
+        status = sock.connect_ex(query.server)
+        if status not in (0, errno.EINPROGRESS):
+            sock.close()
+            self._tcp_failed(query, os.strerror(status))
+            return
+        self._selector.register(sock, selectors.EVENT_WRITE, exchange)
+
+    def _tcp_failed(self, query: _Query, reason: str) -> None:
+        address, port = query.server
+        how = "reply truncated over UDP; TCP" if query.truncated else "TCP"
+        self._retry_or_fail(query, f"{how} to {address}#{port}: {reason}")
+
+    def _tcp_abort(self, query: _Query) -> None:
+        for key in list(self._selector.get_map().values()):
+            if isinstance(key.data, _TcpExchange) and key.data.query is query:
+                self._selector.unregister(key.fileobj)
+                key.data.sock.close()
+
+    def _tcp_close(self, exchange: _TcpExchange) -> None:
+        self._selector.unregister(exchange.sock)
+        exchange.sock.close()
+
+    def _tcp_ready(self, exchange: _TcpExchange) -> None:
+        sock = exchange.sock
+        query = exchange.query
+        if not exchange.connected:
+            status = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if status:
+                self._tcp_close(exchange)
+                self._tcp_failed(query, os.strerror(status))
+                return
+            exchange.connected = True
+        try:
+            if exchange.outgoing:
+                sent = sock.send(exchange.outgoing)
+                exchange.outgoing = exchange.outgoing[sent:]
+                if not exchange.outgoing:
+                    self._selector.modify(sock, selectors.EVENT_READ, exchange)
+                return
+            chunk = sock.recv(65537 - len(exchange.incoming))
+        except BlockingIOError:
+            return
+        except OSError as error:
+            self._tcp_close(exchange)
+            self._tcp_failed(query, error.strerror or str(error))
+            return
+        if not chunk:
+            self._tcp_close(exchange)
+            self._tcp_failed(query, "the server closed the connection before replying")
+            return
+        exchange.incoming += chunk
+        if len(exchange.incoming) < 2:
+            return
+        length = int.from_bytes(exchange.incoming[:2], "big")
+        if len(exchange.incoming) < 2 + length:
+            return
+        self._tcp_close(exchange)
+        self._tcp_reply(query, bytes(exchange.incoming[2 : 2 + length]), exchange)
+
+    def _tcp_reply(self, query: _Query, wire: bytes, exchange: _TcpExchange) -> None:
+        # Over TCP nothing else can arrive on the connection: a bad reply is a failure.
+        try:
+            reply = parse_reply(wire)
+        except MalformedReplyError as error:
+            self._tcp_failed(query, f"malformed reply ({error})")
+            return
+        if reply.id != exchange.qid:
+            self._tcp_failed(query, f"reply with the wrong id ({reply.id}, sent {exchange.qid})")
+            return
+        if "qr" not in reply.flags or not self._same_question(query, wire):
+            self._tcp_failed(query, "the reply does not answer the question asked")
+            return
+        self._finish(query, reply)

@@ -1,0 +1,302 @@
+"""DNS messages on the wire (RFC 1035 section 4): build queries, decode replies fast.
+
+The batch engine decodes thousands of replies a second, and dnspython's Message.from_wire costs
+more per reply (~130 us) than the loopback round trip itself. So the message structure (header,
+question, records, name compression) is decoded here; rdata of types without a fast path is
+turned into presentation form by dnspython's own rdata classes, so every type prints as dig does.
+"""
+
+import socket
+import struct
+from dataclasses import dataclass
+from functools import cache
+
+from netkit.resolve.names import MAX_NAME
+
+_HEADER = struct.Struct("!HHHHHH")
+_RR_FIXED = struct.Struct("!HHIH")  # type, class, ttl, rdlength
+_TYPE_CLASS = struct.Struct("!HH")
+
+FLAG_QR = 0x8000
+FLAG_AA = 0x0400
+FLAG_TC = 0x0200
+FLAG_RD = 0x0100
+FLAG_RA = 0x0080
+FLAG_AD = 0x0020
+FLAG_CD = 0x0010
+# dig's order when it prints the header flags.
+_FLAG_NAMES = (
+    (FLAG_QR, "qr"),
+    (FLAG_AA, "aa"),
+    (FLAG_TC, "tc"),
+    (FLAG_RD, "rd"),
+    (FLAG_RA, "ra"),
+    (FLAG_AD, "ad"),
+    (FLAG_CD, "cd"),
+)
+EDNS_DO = 0x8000
+EDNS_PAYLOAD = 1232  # the DNS Flag Day 2020 size: no IP fragmentation on any sane path
+TYPE_OPT = 41
+CLASS_IN = 1
+
+# RFC 1035 section 4.1.1 and RFC 6891 section 9 (BADVERS needs the EDNS extended rcode).
+_RCODES = {
+    0: "NOERROR",
+    1: "FORMERR",
+    2: "SERVFAIL",
+    3: "NXDOMAIN",
+    4: "NOTIMP",
+    5: "REFUSED",
+    6: "YXDOMAIN",
+    7: "YXRRSET",
+    8: "NXRRSET",
+    9: "NOTAUTH",
+    10: "NOTZONE",
+    16: "BADVERS",
+    23: "BADCOOKIE",
+}
+NOERROR, NXDOMAIN = 0, 3
+
+# Label octets dnspython (and dig) print as they are; everything else is escaped.
+_SPECIAL = b'"().;\\@$'
+_PLAIN_OCTETS = bytes(c for c in range(0x21, 0x7F) if c not in _SPECIAL)
+
+
+class MalformedReplyError(ValueError):
+    """A reply that is not a DNS message we can decode (garbage, cut short, pointer loops)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One resource record in presentation form (zone-file text)."""
+
+    name: str  # owner, absolute: "www.example.com."
+    type: str  # "MX"
+    ttl: int
+    data: str  # "10 mail.example.com."
+    rdclass: str = "IN"
+
+
+@dataclass(frozen=True, slots=True)
+class Edns:
+    """The OPT pseudo-record of a reply (RFC 6891)."""
+
+    version: int
+    udp_size: int
+    dnssec_ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A decoded reply: header, sections, EDNS."""
+
+    id: int
+    flags: list[str]  # ["qr", "aa", "rd"]
+    opcode: int
+    rcode: str  # "NOERROR", "NXDOMAIN", ... (extended with EDNS)
+    question: list[tuple[str, str]]  # (name, type)
+    answer: list[Record]
+    authority: list[Record]
+    additional: list[Record]
+    edns: Edns | None
+    size: int
+
+
+def rcode_text(code: int) -> str:
+    return _RCODES.get(code, f"RCODE{code}")
+
+
+def flags_text(flags: int) -> list[str]:
+    return [name for bit, name in _FLAG_NAMES if flags & bit]
+
+
+@cache
+def type_text(rdtype: int) -> str:
+    import dns.rdatatype
+
+    return dns.rdatatype.to_text(rdtype)  # type: ignore[arg-type]  # any int is a valid RdataType
+
+
+@cache
+def class_text(rdclass: int) -> str:
+    import dns.rdataclass
+
+    return dns.rdataclass.to_text(rdclass)  # type: ignore[arg-type]  # any int is a valid class
+
+
+def name_to_wire(ascii_name: str) -> bytes:
+    """A validated ASCII name (see names.host_name) in uncompressed wire form, as absolute."""
+    if "\\" in ascii_name:  # escapes (\. \065) are dnspython's to parse
+        import dns.name
+
+        wire = dns.name.from_text(ascii_name).to_wire()
+        assert wire is not None  # to_wire returns bytes when not given a file
+        return wire
+    stripped = ascii_name.removesuffix(".")
+    if not stripped:
+        return b"\x00"
+    parts = []
+    for label in stripped.split("."):
+        octets = label.encode("ascii")
+        parts.append(bytes((len(octets),)) + octets)
+    parts.append(b"\x00")
+    return b"".join(parts)
+
+
+def build_query(
+    qname_wire: bytes,
+    qtype: int,
+    *,
+    recurse: bool = True,
+    dnssec: bool = False,
+    checking_disabled: bool = False,
+) -> bytes:
+    """A query message with id 0 (the engine sets a random id per try) and an EDNS0 OPT record."""
+    flags = (FLAG_RD if recurse else 0) | (FLAG_CD if checking_disabled else 0)
+    header = _HEADER.pack(0, flags, 1, 0, 0, 1)
+    question = qname_wire + _TYPE_CLASS.pack(qtype, CLASS_IN)
+    opt = b"\x00" + _RR_FIXED.pack(TYPE_OPT, EDNS_PAYLOAD, EDNS_DO if dnssec else 0, 0)
+    return header + question + opt
+
+
+def question_length(message: bytes) -> int:
+    """Octets of the (uncompressed) question section that starts at offset 12."""
+    offset = 12
+    while message[offset]:
+        offset += message[offset] + 1
+    return offset + 1 + 4 - 12
+
+
+def _escape_label(label: bytes) -> str:
+    if not label.translate(None, _PLAIN_OCTETS):
+        return label.decode("ascii")
+    out = []
+    for octet in label:
+        if octet in _SPECIAL:
+            out.append("\\" + chr(octet))
+        elif 0x20 < octet < 0x7F:
+            out.append(chr(octet))
+        else:
+            out.append(f"\\{octet:03d}")
+    return "".join(out)
+
+
+def read_name(wire: bytes, offset: int) -> tuple[str, int]:
+    """Decode a possibly compressed name (RFC 1035 section 4.1.4) at offset.
+
+    Returns the name as absolute text and the offset just past it in the record.
+    """
+    labels: list[str] = []
+    end = -1  # where the record continues: just past the first pointer, or the final 0
+    length = 1
+    jumps = 0
+    limit = len(wire)
+    while True:
+        if offset >= limit:
+            raise MalformedReplyError("name runs past the end of the message")
+        octet = wire[offset]
+        if octet == 0:
+            if end < 0:
+                end = offset + 1
+            break
+        kind = octet & 0xC0
+        if kind == 0xC0:
+            if offset + 1 >= limit:
+                raise MalformedReplyError("compression pointer cut short")
+            target = ((octet & 0x3F) << 8) | wire[offset + 1]
+            if end < 0:
+                end = offset + 2
+            jumps += 1
+            if target >= offset or jumps > 127:  # only backwards: no loops
+                raise MalformedReplyError("compression pointer loop")
+            offset = target
+            continue
+        if kind:
+            raise MalformedReplyError(f"unknown label type 0x{kind:02x}")
+        label = wire[offset + 1 : offset + 1 + octet]
+        if len(label) != octet:
+            raise MalformedReplyError("label runs past the end of the message")
+        length += octet + 1
+        if length > MAX_NAME:
+            raise MalformedReplyError("name longer than 255 octets")
+        labels.append(_escape_label(label))
+        offset += octet + 1
+    return (".".join(labels) + ".") if labels else ".", end
+
+
+def _rdata_text(wire: bytes, offset: int, rdlength: int, rdtype: int, rdclass: int) -> str:
+    if rdtype == 1 and rdlength == 4:  # A
+        return socket.inet_ntop(socket.AF_INET, wire[offset : offset + 4])
+    if rdtype in (2, 5, 12, 39):  # NS, CNAME, PTR, DNAME: one domain name
+        name, end = read_name(wire, offset)
+        if end != offset + rdlength:
+            raise MalformedReplyError(f"{type_text(rdtype)} rdata length does not match its name")
+        return name
+    import dns.exception
+    import dns.rdata
+
+    try:
+        rdata = dns.rdata.from_wire(rdclass, rdtype, wire, offset, rdlength)  # type: ignore[arg-type]  # ints are valid
+    except (dns.exception.DNSException, ValueError, IndexError) as error:
+        raise MalformedReplyError(f"bad {type_text(rdtype)} rdata: {error}") from None
+    try:
+        # One unbroken base64/hex string (dnspython splits keys and digests into chunks).
+        return str(rdata.to_text(chunksize=0))
+    except TypeError:  # a type whose to_text takes no formatting options
+        return str(rdata.to_text())
+
+
+def _read_records(
+    wire: bytes, offset: int, count: int, out: list[Record], opt: list[tuple[Edns, int]]
+) -> int:
+    """Append count records from offset to out (an OPT record goes to opt instead)."""
+    for _ in range(count):
+        name, offset = read_name(wire, offset)
+        if offset + 10 > len(wire):
+            raise MalformedReplyError("record header cut short")
+        rdtype, rdclass, ttl, rdlength = _RR_FIXED.unpack_from(wire, offset)
+        offset += 10
+        if offset + rdlength > len(wire):
+            raise MalformedReplyError("record data runs past the end of the message")
+        if rdtype == TYPE_OPT:
+            edns = Edns(version=(ttl >> 16) & 0xFF, udp_size=rdclass, dnssec_ok=bool(ttl & EDNS_DO))
+            opt.append((edns, ttl >> 24))  # the upper 8 bits of the extended rcode
+        else:
+            data = _rdata_text(wire, offset, rdlength, rdtype, rdclass)
+            klass = "IN" if rdclass == CLASS_IN else class_text(rdclass)
+            out.append(Record(name, type_text(rdtype), ttl, data, klass))
+        offset += rdlength
+    return offset
+
+
+def parse_reply(wire: bytes) -> Reply:
+    """Decode a whole reply; MalformedReplyError for anything that is not a well-formed message."""
+    if len(wire) < 12:
+        raise MalformedReplyError(f"{len(wire)} octets is shorter than a DNS header")
+    qid, flags, qdcount, ancount, nscount, arcount = _HEADER.unpack_from(wire)
+    offset = 12
+    question = []
+    for _ in range(qdcount):
+        name, offset = read_name(wire, offset)
+        if offset + 4 > len(wire):
+            raise MalformedReplyError("question cut short")
+        qtype, _qclass = _TYPE_CLASS.unpack_from(wire, offset)
+        offset += 4
+        question.append((name, type_text(qtype)))
+    sections: tuple[list[Record], list[Record], list[Record]] = ([], [], [])
+    opt: list[tuple[Edns, int]] = []
+    for section, count in zip(sections, (ancount, nscount, arcount), strict=True):
+        offset = _read_records(wire, offset, count, section, opt)
+    rcode = (flags & 0x000F) | (opt[0][1] << 4 if opt else 0)
+    return Reply(
+        id=qid,
+        flags=flags_text(flags),
+        opcode=(flags >> 11) & 0xF,
+        rcode=rcode_text(rcode),
+        question=question,
+        answer=sections[0],
+        authority=sections[1],
+        additional=sections[2],
+        edns=opt[0][0] if opt else None,
+        size=len(wire),
+    )

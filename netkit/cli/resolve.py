@@ -39,17 +39,15 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
         return ["PTR"]
     if not types:
         return ["A"]
-    import dns.rdatatype
+    from netkit.resolve.wire import type_text, type_value
 
     checked = []
     for text in types:
         for part in text.split(","):
             try:
-                checked.append(dns.rdatatype.to_text(dns.rdatatype.from_text(part.strip())))
-            except (dns.rdatatype.UnknownRdatatype, ValueError):
-                raise click.BadParameter(
-                    f"unknown record type '{part}'", param_hint="'-t'"
-                ) from None
+                checked.append(type_text(type_value(part.strip())))
+            except ValueError as error:
+                raise click.BadParameter(str(error), param_hint="'-t'") from None
     return checked
 
 
@@ -323,6 +321,7 @@ def _dns(
             server_list = [parse_server(s, default_port) for s in servers or system_servers()]
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="'@SERVER'") from None
+    questions = [DnsQuestion(name, rdtype, reverse) for name in names for rdtype in types]
     options = DnsOptions(
         servers=server_list,
         transport=transport,
@@ -331,8 +330,9 @@ def _dns(
         recurse=recurse,
         dnssec=dnssec,
         concurrency=concurrency,
+        # A table or +short shows answers only; JSON and the dig-style view show every section.
+        answers_only=short or (not as_json and len(questions) > 1),
     )
-    questions = [DnsQuestion(name, rdtype, reverse) for name in names for rdtype in types]
     try:
         with batch_progress(len(questions), "querying") as progress:
             results = run_queries(questions, options, progress)

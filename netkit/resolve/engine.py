@@ -11,7 +11,6 @@ moves its query to a non-blocking TCP connection in the same loop (RFC 7766 sect
 import errno
 import heapq
 import os
-import random
 import selectors
 import socket
 import time
@@ -104,6 +103,7 @@ class QueryEngine:
         tries: int,
         window: int,
         tcp: bool = False,
+        answers_only: bool = False,
     ) -> None:
         if not servers:
             raise ValueError("no servers")
@@ -112,6 +112,7 @@ class QueryEngine:
         self.tries = max(1, tries)
         self.window = max(1, window)
         self.tcp = tcp
+        self.answers_only = answers_only  # see parse_reply
         self._selector = selectors.DefaultSelector()
         self._udp: list[socket.socket] = []
         self._udp_server: list[Server] = []
@@ -125,7 +126,7 @@ class QueryEngine:
         self._done = 0
         self._in_flight = 0
         self._buffer = bytearray(65535)  # the largest UDP payload: one allocation for the run
-        self._random = random.SystemRandom()  # ids an off-path attacker cannot predict
+        self._ids = memoryview(b"")  # unpredictable ids (RFC 5452 section 9.2), drawn in bulk
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -254,10 +255,17 @@ class QueryEngine:
         self._next_udp += 1
         return numbers[self._next_udp % len(numbers)]
 
+    def _new_id(self) -> int:
+        if len(self._ids) < 2:
+            self._ids = memoryview(os.urandom(2048))
+        qid = int.from_bytes(self._ids[:2], "big")
+        self._ids = self._ids[2:]
+        return qid
+
     def _udp_send(self, query: _Query) -> None:
         number = self._udp_socket(query.server)
         while True:
-            qid = self._random.getrandbits(16)
+            qid = self._new_id()
             if (number, qid) not in self._waiting:
                 break
         query.key = (number, qid)
@@ -310,11 +318,11 @@ class QueryEngine:
                 self._truncated(query)
                 continue
             try:
-                reply = parse_reply(wire)
+                reply = parse_reply(wire, answers_only=self.answers_only)
             except MalformedReplyError:
                 ignored.malformed += 1
                 continue
-            del self._waiting[(number, reply.id)]
+            del self._waiting[(number, int.from_bytes(wire[:2], "big"))]
             query.key = None
             self._finish(query, reply)
 
@@ -347,7 +355,7 @@ class QueryEngine:
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        qid = self._random.getrandbits(16)
+        qid = self._new_id()
         message = qid.to_bytes(2, "big") + query.message[2:]
         # RFC 1035 section 4.2.2: over TCP a message is preceded by its 2-octet length.
         exchange = _TcpExchange(query, sock, qid, len(message).to_bytes(2, "big") + message)
@@ -413,7 +421,7 @@ class QueryEngine:
     def _tcp_reply(self, query: _Query, wire: bytes, exchange: _TcpExchange) -> None:
         # Over TCP nothing else can arrive on the connection: a bad reply is a failure.
         try:
-            reply = parse_reply(wire)
+            reply = parse_reply(wire, answers_only=self.answers_only)
         except MalformedReplyError as error:
             self._tcp_failed(query, f"malformed reply ({error})")
             return

@@ -1,7 +1,10 @@
 """Host names as users type them and as resolvers need them: IDNA 2008, limits, reverse names."""
 
-import ipaddress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ipaddress
 
 # RFC 1035 section 2.3.4: 63 octets a label, 255 octets a name in wire form.
 MAX_LABEL = 63
@@ -75,8 +78,10 @@ def host_name(text: str) -> HostName:
     return HostName(stripped, ascii_name)
 
 
-def parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+def parse_address(text: str) -> "ipaddress.IPv4Address | ipaddress.IPv6Address":
     """An IPv4 or IPv6 address for a reverse lookup, or InvalidNameError saying it is not one."""
+    import ipaddress  # only reverse lookups need it
+
     try:
         return ipaddress.ip_address(text.strip().split("%", 1)[0])
     except ValueError:

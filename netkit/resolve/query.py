@@ -1,20 +1,18 @@
 """Direct DNS queries, like dig: one or thousands, over UDP (TCP on truncation), TCP, DoT or DoH."""
 
-import ipaddress
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Literal
 
 from netkit.resolve.engine import Exchange, QueryEngine, Server
 from netkit.resolve.names import InvalidNameError, host_name, reverse_name, unicode_form
-from netkit.resolve.wire import Edns, Record, build_query, name_to_wire
+from netkit.resolve.wire import Edns, Record, Reply, build_query, name_to_wire, type_value
 
 Transport = Literal["udp", "tcp", "tls", "https"]
 DEFAULT_PORTS = {"udp": 53, "tcp": 53, "tls": 853, "https": 443}
-RESOLV_CONF = Path("/etc/resolv.conf")
+RESOLV_CONF = "/etc/resolv.conf"
 
 _RCODE_MEANING = {
     "NXDOMAIN": "no such name",
@@ -43,6 +41,7 @@ class DnsOptions:
     recurse: bool = True
     dnssec: bool = False
     concurrency: int = 64
+    answers_only: bool = False  # decode only what a batch table prints (see parse_reply)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +57,7 @@ class DnsResult:
     transport: str
     rcode: str | None  # "NOERROR", "NXDOMAIN", ...; None when no reply came
     id: int | None = None
-    flags: list[str] = field(default_factory=list)
+    flags: tuple[str, ...] = ()
     answers: list[Record] = field(default_factory=list)
     authority: list[Record] = field(default_factory=list)
     additional: list[Record] = field(default_factory=list)
@@ -68,11 +67,12 @@ class DnsResult:
     error: str | None = None
 
 
-def system_servers(path: Path = RESOLV_CONF) -> list[str]:
+def system_servers(path: str = RESOLV_CONF) -> list[str]:
     """The nameserver lines of resolv.conf(5); its documented default when there are none."""
     servers = []
     try:
-        lines = path.read_text().splitlines()
+        with open(path, encoding="utf-8", errors="replace") as file:
+            lines = file.read().splitlines()
     except OSError:
         lines = []
     for line in lines:
@@ -93,6 +93,8 @@ def parse_server(text: str, default_port: int) -> Server:
         spec, _, rest = spec[1:].partition("]")
         if rest.startswith(":"):
             port = _port(rest[1:], text)
+    import ipaddress
+
     try:
         return str(ipaddress.ip_address(spec.split("%", 1)[0])) + _scope(spec), port
     except ValueError:
@@ -123,28 +125,30 @@ def _qname(question: DnsQuestion) -> str:
     return ascii_name if ascii_name.endswith(".") else ascii_name + "."
 
 
-def _status_error(result: DnsResult, qname: str) -> str | None:
+def _status_error(reply: Reply, qname: str, qtype: str, server: Server) -> str | None:
     """Why a reply is not an answer (None when it is one), in one line."""
-    where = f" from {result.server}#{result.port}"
-    if result.rcode != "NOERROR":
-        assert result.rcode is not None
-        meaning = _RCODE_MEANING.get(result.rcode, "error")
-        subject = qname if result.rcode == "NXDOMAIN" else f"{qname} {result.type}"
-        return f"{subject}: {meaning} ({result.rcode}){where}"
-    wanted = result.type
-    if any(wanted in ("ANY", record.type) for record in result.answers):
-        return None
-    referral = not result.answers and "aa" not in result.flags
-    if referral and any(record.type == "NS" for record in result.authority):
-        return None  # a referral is the answer to a non-recursive query
-    return f"{qname}: no {result.type} records (NODATA){where}"
+    if reply.rcode == "NOERROR":
+        if any(qtype in ("ANY", record.type) for record in reply.answer):
+            return None
+        referral = not reply.answer and "aa" not in reply.flags
+        if referral and any(record.type == "NS" for record in reply.authority):
+            return None  # a referral is the answer to a non-recursive query
+    where = "{}#{}".format(*server)
+    if reply.rcode != "NOERROR":
+        meaning = _RCODE_MEANING.get(reply.rcode, "error")
+        subject = qname if reply.rcode == "NXDOMAIN" else f"{qname} {qtype}"
+        return f"{subject}: {meaning} ({reply.rcode}) from {where}"
+    return f"{qname}: no {qtype} records (NODATA) from {where}"
 
 
 def _result(question: DnsQuestion, qname: str, exchange: Exchange) -> DnsResult:
     server, port = exchange.server
     reply = exchange.reply
     unicode_name = unicode_form(qname)
-    base = DnsResult(
+    error = exchange.error
+    if reply is not None:
+        error = _status_error(reply, qname, question.type, exchange.server)
+    return DnsResult(
         name=question.name,
         qname=qname,
         unicode_name=unicode_name if unicode_name != qname else None,
@@ -152,25 +156,17 @@ def _result(question: DnsQuestion, qname: str, exchange: Exchange) -> DnsResult:
         server=server,
         port=port,
         transport=exchange.transport,
-        rcode=None,
+        rcode=reply.rcode if reply else None,
+        id=reply.id if reply else None,
+        flags=reply.flags if reply else (),
+        answers=reply.answer if reply else [],
+        authority=reply.authority if reply else [],
+        additional=reply.additional if reply else [],
+        edns=reply.edns if reply else None,
         query_time_ms=round(exchange.elapsed * 1000, 3),
-        error=exchange.error,
+        size=reply.size if reply else None,
+        error=error,
     )
-    if reply is None:
-        return base
-    answered = replace(
-        base,
-        rcode=reply.rcode,
-        id=reply.id,
-        flags=reply.flags,
-        answers=reply.answer,
-        authority=reply.authority,
-        additional=reply.additional,
-        edns=reply.edns,
-        size=reply.size,
-    )
-    error = _status_error(answered, qname)
-    return answered if error is None else replace(answered, error=error)
 
 
 def _invalid(question: DnsQuestion, error: str, options: DnsOptions) -> DnsResult:
@@ -187,8 +183,6 @@ def run_queries(
     progress: Callable[[int], None] | None = None,
 ) -> list[DnsResult]:
     """Ask every question; results keep the order of questions, failures included."""
-    import dns.rdatatype
-
     prepared: list[tuple[int, str, bytes]] = []  # (position, qname, message)
     results: list[DnsResult | None] = [None] * len(questions)
     for position, question in enumerate(questions):
@@ -201,7 +195,7 @@ def run_queries(
         except ValueError as error:  # dnspython's own name errors (escapes)
             results[position] = _invalid(question, f"'{question.name}': {error}", options)
             continue
-        rdtype = dns.rdatatype.from_text(question.type)
+        rdtype = type_value(question.type)
         message = build_query(wire_name, rdtype, recurse=options.recurse, dnssec=options.dnssec)
         prepared.append((position, qname, message))
     exchanges = _exchange([message for _, _, message in prepared], options, progress)
@@ -222,6 +216,7 @@ def _exchange(
             tries=options.tries,
             window=options.concurrency,
             tcp=options.transport == "tcp",
+            answers_only=options.answers_only,
         )
         return engine.run(messages, progress)
     return _exchange_encrypted(messages, options, progress)

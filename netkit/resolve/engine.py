@@ -25,12 +25,24 @@ from netkit.resolve.wire import (
     Reply,
     parse_reply,
     question_length,
+    read_name,
 )
 
 Server = tuple[str, int]  # (address, port)
 
 _SOCKETS_PER_SERVER = 4  # source-port spread without paying for a socket per query
 _RECEIVE_BUFFER = 1 << 20  # room for a burst of replies while Python is busy decoding
+
+
+def _reply_shaped(wire: bytes) -> bool:
+    """Whether a reply we cannot use at least looks like DNS (wrong id or question), or is junk."""
+    if len(wire) < 12 or not wire[2] & 0x80 or wire[4:6] != b"\x00\x01":
+        return False
+    try:
+        _name, end = read_name(wire, 12)
+    except MalformedReplyError:
+        return False
+    return end + 4 <= len(wire)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,14 +317,20 @@ class QueryEngine:
                 continue
             query = self._waiting.get((number, int.from_bytes(wire[:2], "big")))
             if query is None:
-                ignored.wrong_id += 1
+                if _reply_shaped(wire):
+                    ignored.wrong_id += 1
+                else:
+                    ignored.malformed += 1
                 continue
             flags = int.from_bytes(wire[2:4], "big")
             if not flags & FLAG_QR:
                 ignored.malformed += 1
                 continue
             if not self._same_question(query, wire):
-                query.ignored[1] += 1
+                if _reply_shaped(wire):
+                    query.ignored[1] += 1
+                else:
+                    ignored.malformed += 1
                 continue
             if flags & FLAG_TC:
                 self._truncated(query)

@@ -9,7 +9,6 @@ moves its query to a non-blocking TCP connection in the same loop (RFC 7766 sect
 """
 
 import errno
-import heapq
 import os
 import selectors
 import socket
@@ -76,22 +75,37 @@ class _Ignored:
         return (self.wrong_id, self.wrong_question, self.malformed)
 
 
-@dataclass(slots=True)
 class _Query:
-    """The mutable state of one query while it is in flight."""
+    """The mutable state of one query while it is in flight (a plain class: one per query)."""
 
-    index: int
-    message: bytes  # with id 0; the id goes in front of message[2:] per try
-    question_end: int
-    transport: str
-    tries: int = 0
-    attempt: int = 0  # bumped on every send, so stale timers are recognised
-    key: tuple[int, int] | None = None  # (socket number, id) while waiting on UDP
-    server: Server = ("", 0)
-    sent_at: float = 0.0
-    ignored_at_send: tuple[int, int, int] = (0, 0, 0)
-    ignored: list[int] = field(default_factory=lambda: [0, 0, 0])
-    truncated: bool = False
+    __slots__ = (
+        "attempt",
+        "ignored",
+        "ignored_at_send",
+        "index",
+        "key",
+        "message",
+        "question_end",
+        "sent_at",
+        "server",
+        "transport",
+        "tries",
+        "truncated",
+    )
+
+    def __init__(self, index: int, message: bytes, question_end: int, transport: str) -> None:
+        self.index = index
+        self.message = message  # with id 0; the id goes in front of message[2:] per try
+        self.question_end = question_end
+        self.transport = transport
+        self.tries = 0
+        self.attempt = 0  # bumped on every send, so stale timers are recognised
+        self.key: tuple[int, int] | None = None  # (socket number, id) while waiting on UDP
+        self.server: Server = ("", 0)
+        self.sent_at = 0.0
+        self.ignored_at_send = (0, 0, 0)
+        self.ignored = [0, 0, 0]  # wrong id, wrong question, malformed: for the timeout message
+        self.truncated = False
 
 
 @dataclass(slots=True)
@@ -132,12 +146,14 @@ class QueryEngine:
         self._ignored: list[_Ignored] = []
         self._next_udp = 0
         self._waiting: dict[tuple[int, int], _Query] = {}
-        self._timers: list[tuple[float, int, int, _Query]] = []
-        self._timer_seq = 0
+        # Every try waits the same timeout, so deadlines come in send order: a FIFO is the
+        # timer queue (a heap would sort what is already sorted). Stale entries are skipped.
+        self._timers: deque[tuple[float, int, _Query]] = deque()
         self._results: list[Exchange | None] = []
         self._done = 0
         self._in_flight = 0
         self._buffer = bytearray(65535)  # the largest UDP payload: one allocation for the run
+        self._view = memoryview(self._buffer)
         self._ids = memoryview(b"")  # unpredictable ids (RFC 5452 section 9.2), drawn in bulk
 
     # -- the loop -------------------------------------------------------------------------------
@@ -192,9 +208,7 @@ class QueryEngine:
     def _arm_timer(self, query: _Query) -> None:
         """Start this try's clock (before sending: a send that fails at once makes it stale)."""
         query.sent_at = time.monotonic()
-        self._timer_seq += 1
-        deadline = query.sent_at + self.timeout
-        heapq.heappush(self._timers, (deadline, self._timer_seq, query.attempt, query))
+        self._timers.append((query.sent_at + self.timeout, query.attempt, query))
 
     def _finish(self, query: _Query, reply: Reply | None, error: str | None = None) -> None:
         elapsed = time.monotonic() - query.sent_at
@@ -213,7 +227,7 @@ class QueryEngine:
 
     def _expire(self, now: float) -> None:
         while self._timers and self._timers[0][0] <= now:
-            _deadline, _seq, attempt, query = heapq.heappop(self._timers)
+            _deadline, attempt, query = self._timers.popleft()
             if attempt != query.attempt:
                 continue  # answered, or sent again since
             if query.key is not None:
@@ -302,6 +316,7 @@ class QueryEngine:
     def _drain_udp(self, number: int) -> None:
         sock = self._udp[number]
         buffer = self._buffer
+        view = self._view
         ignored = self._ignored[number]
         while True:
             try:
@@ -311,7 +326,7 @@ class QueryEngine:
             except ConnectionRefusedError:
                 self._refused(number)
                 continue
-            wire = bytes(buffer[:size])
+            wire = view[:size].tobytes()
             if size < 12:
                 ignored.malformed += 1
                 continue

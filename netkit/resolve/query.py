@@ -1,8 +1,10 @@
 """Direct DNS queries, like dig: one or thousands, over UDP (TCP on truncation), TCP, DoT or DoH."""
 
+import gc
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -183,6 +185,28 @@ def run_queries(
     progress: Callable[[int], None] | None = None,
 ) -> list[DnsResult]:
     """Ask every question; results keep the order of questions, failures included."""
+    with _no_cycle_collection():
+        return _run_queries(questions, options, progress)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """A batch makes tens of thousands of small acyclic objects; the cycle collector would
+    only walk them again and again (a fifth of a 5,000-name batch). Refcounting frees them."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run_queries(
+    questions: Sequence[DnsQuestion],
+    options: DnsOptions,
+    progress: Callable[[int], None] | None,
+) -> list[DnsResult]:
     prepared: list[tuple[int, str, bytes]] = []  # (position, qname, message)
     results: list[DnsResult | None] = [None] * len(questions)
     for position, question in enumerate(questions):

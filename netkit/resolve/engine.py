@@ -15,7 +15,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from netkit.resolve.wire import (
     FLAG_QR,
@@ -44,9 +44,12 @@ def _reply_shaped(wire: bytes) -> bool:
     return end + 4 <= len(wire)
 
 
-@dataclass(frozen=True, slots=True)
-class Exchange:
-    """How one query went: the decoded reply, or why there is none."""
+class Exchange(NamedTuple):
+    """How one query went: the decoded reply, or why there is none.
+
+    A NamedTuple rather than a dataclass: one per query on the hot path, and it never leaves
+    netkit.resolve (DnsResult is the public result).
+    """
 
     reply: Reply | None
     server: Server
@@ -56,13 +59,15 @@ class Exchange:
     error: str | None = None
 
 
-@dataclass(slots=True)
 class _Ignored:
     """Replies thrown away, so a timeout can say what did arrive."""
 
-    wrong_id: int = 0
-    wrong_question: int = 0
-    malformed: int = 0
+    __slots__ = ("malformed", "wrong_id", "wrong_question")
+
+    def __init__(self) -> None:
+        self.wrong_id = 0
+        self.wrong_question = 0
+        self.malformed = 0
 
     def since(self, earlier: tuple[int, int, int]) -> tuple[int, int, int]:
         return (
@@ -108,14 +113,18 @@ class _Query:
         self.truncated = False
 
 
-@dataclass(slots=True)
 class _TcpExchange:
-    query: _Query
-    sock: socket.socket
-    qid: int
-    outgoing: bytes
-    incoming: bytearray = field(default_factory=bytearray)
-    connected: bool = False
+    """One query on its own TCP connection: connect, send the framed query, read the reply."""
+
+    __slots__ = ("connected", "incoming", "outgoing", "qid", "query", "sock")
+
+    def __init__(self, query: _Query, sock: socket.socket, qid: int, outgoing: bytes) -> None:
+        self.query = query
+        self.sock = sock
+        self.qid = qid
+        self.outgoing = outgoing  # RFC 1035 4.2.2: 2-octet length, then the message
+        self.incoming = bytearray()
+        self.connected = False
 
 
 class QueryEngine:

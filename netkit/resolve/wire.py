@@ -10,6 +10,7 @@ import socket
 import struct
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from netkit.resolve.names import MAX_LABEL, MAX_NAME
 
@@ -62,6 +63,10 @@ _SPECIAL = b'"().;\\@$'
 _PLAIN_OCTETS = bytes(c for c in range(0x21, 0x7F) if c not in _SPECIAL)
 
 
+# Offsets of names decoded so far in one message -> (text, octets on the wire).
+NamesSeen = dict[int, tuple[str, int]]
+
+
 class MalformedReplyError(ValueError):
     """A reply that is not a DNS message we can decode (garbage, cut short, pointer loops)."""
 
@@ -86,9 +91,8 @@ class Edns:
     dnssec_ok: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A decoded reply: header, sections, EDNS."""
+class Reply(NamedTuple):
+    """A decoded reply: header, sections, EDNS (internal: query.DnsResult is the public form)."""
 
     id: int
     flags: tuple[str, ...]  # ("qr", "aa", "rd")
@@ -214,18 +218,22 @@ def _escape_label(label: bytes) -> str:
     return "".join(out)
 
 
-def read_name(wire: bytes, offset: int, seen: dict[int, str] | None = None) -> tuple[str, int]:
+def read_name(wire: bytes, offset: int, seen: NamesSeen | None = None) -> tuple[str, int]:
     """Decode a possibly compressed name (RFC 1035 section 4.1.4) at offset.
 
     Returns the name as absolute text and the offset just past it in the record. ``seen`` maps
-    offsets of names already decoded in this message to their text: compression points back at
-    them, so each suffix is decoded once per message.
+    offsets of names already decoded in this message to (text, octets on the wire):
+    compression points back at them, so each suffix is decoded once per message.
     """
-    labels: list[tuple[int, str]] = []  # (offset, text)
-    end = -1  # where the record continues: just past the first pointer, or the final 0
-    length = 1
-    jumps = 0
     limit = len(wire)
+    if seen and offset + 1 < limit and wire[offset] >= 0xC0:  # the usual owner: one pointer
+        hit = seen.get(((wire[offset] & 0x3F) << 8) | wire[offset + 1])
+        if hit is not None:
+            return hit[0], offset + 2
+    labels: list[tuple[int, str, int]] = []  # (offset, text, octets)
+    end = -1  # where the record continues: just past the first pointer, or the final 0
+    length = 1  # octets on the wire, the root label's included
+    jumps = 0
     suffix = "."
     while True:
         if offset >= limit:
@@ -241,8 +249,10 @@ def read_name(wire: bytes, offset: int, seen: dict[int, str] | None = None) -> t
             target = ((octet & 0x3F) << 8) | wire[offset + 1]
             if end < 0:
                 end = offset + 2
-            if seen is not None and target in seen:
-                suffix = seen[target]
+            hit = seen.get(target) if seen is not None else None
+            if hit is not None:
+                suffix = hit[0]
+                length += hit[1] - 1
                 break
             jumps += 1
             if target >= offset or jumps > 127:  # only backwards: no loops
@@ -254,22 +264,22 @@ def read_name(wire: bytes, offset: int, seen: dict[int, str] | None = None) -> t
         label = wire[offset + 1 : offset + 1 + octet]
         if len(label) != octet:
             raise MalformedReplyError("label runs past the end of the message")
+        labels.append((offset, _escape_label(label), octet + 1))
         length += octet + 1
-        if length > MAX_NAME:
-            raise MalformedReplyError("name longer than 255 octets")
-        labels.append((offset, _escape_label(label)))
         offset += octet + 1
-    if suffix != "." and length + len(suffix) > MAX_NAME + 1:  # a cheap bound, text >= wire
+    if length > MAX_NAME:
         raise MalformedReplyError("name longer than 255 octets")
-    for label_offset, text in reversed(labels):
+    octets = length - sum(label[2] for label in labels)  # of the suffix
+    for label_offset, text, size in reversed(labels):
         suffix = text + "." + suffix if suffix != "." else text + "."
+        octets += size
         if seen is not None:
-            seen[label_offset] = suffix
+            seen[label_offset] = (suffix, octets)
     return suffix, end
 
 
 def _rdata_text(
-    wire: bytes, offset: int, rdlength: int, rdtype: int, rdclass: int, *, seen: dict[int, str]
+    wire: bytes, offset: int, rdlength: int, rdtype: int, rdclass: int, *, seen: NamesSeen
 ) -> str:
     if rdtype == 1 and rdlength == 4:  # A
         return socket.inet_ntop(socket.AF_INET, wire[offset : offset + 4])
@@ -299,7 +309,7 @@ def _read_records(
     out: list[Record],
     *,
     opt: list[tuple[Edns, int]],
-    seen: dict[int, str],
+    seen: NamesSeen,
     decode: bool = True,
 ) -> int:
     """Append count records from offset to out (an OPT record goes to opt instead).
@@ -352,7 +362,7 @@ def parse_reply(wire: bytes, *, answers_only: bool = False) -> Reply:
     qid, flags, qdcount, ancount, nscount, arcount = _HEADER.unpack_from(wire)
     offset = 12
     question = []
-    seen: dict[int, str] = {}
+    seen: NamesSeen = {}
     for _ in range(qdcount):
         if answers_only:  # the engine has checked the question against the query already
             name, offset = "", _skip_name(wire, offset)

@@ -90,8 +90,23 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
 @click.option("-s", "--server", "servers", multiple=True, metavar="ADDR", help="Server to ask.")
 @click.option("-p", "--port", type=click.IntRange(1, 65535), help="Server port (53, 853 --tls).")
 @click.option("--tcp", "transport", flag_value="tcp", help="Query over TCP.")
-@click.option("--tls", "transport", flag_value="tls", help="DNS over TLS (RFC 7858).")
+@click.option(
+    "--tls",
+    "transport",
+    flag_value="tls",
+    help="DNS over TLS (RFC 7858); encrypted but unauthenticated unless --tls-hostname/--tls-ca.",
+)
 @click.option("--https", "doh_url", metavar="URL", help="DNS over HTTPS (RFC 8484) to URL.")
+@click.option(
+    "--tls-hostname",
+    metavar="NAME",
+    help="--tls: the name the server's certificate must be valid for (also sent as SNI).",
+)
+@click.option(
+    "--tls-ca",
+    type=click.Path(exists=True, dir_okay=False),
+    help="--tls/--https: verify the server's certificate against this CA file.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(0.001, 300),
@@ -133,6 +148,8 @@ def resolve(
     port: int | None,
     transport: Literal["tcp", "tls"] | None,
     doh_url: str | None,
+    tls_hostname: str | None,
+    tls_ca: str | None,
     timeout: float,
     retries: int,
     no_recurse: bool,
@@ -171,6 +188,8 @@ def resolve(
             ("--port", port is not None),
             (f"--{transport}", transport is not None),
             ("--https", doh_url is not None),
+            ("--tls-hostname", tls_hostname is not None),
+            ("--tls-ca", tls_ca is not None),
             ("--no-recurse", no_recurse),
             ("--dnssec", dnssec),
         )
@@ -202,6 +221,10 @@ def resolve(
         )
     if doh_url is not None and (transport is not None or at_servers or servers):
         raise click.UsageError("--https URL names its server: no @SERVER, --server, --tcp, --tls")
+    if tls_hostname and transport != "tls":
+        raise click.UsageError("--tls-hostname is for --tls")
+    if tls_ca and transport != "tls" and doh_url is None:
+        raise click.UsageError("--tls-ca is for --tls or --https")
     return _dns(
         names,
         reverse=reverse,
@@ -217,6 +240,8 @@ def resolve(
         concurrency=concurrency,
         as_json=as_json,
         short=short,
+        tls_hostname=tls_hostname,
+        tls_ca=tls_ca,
     )
 
 
@@ -301,6 +326,8 @@ def _dns(
     concurrency: int,
     as_json: bool,
     short: bool,
+    tls_hostname: str | None,
+    tls_ca: str | None,
 ) -> int:
     from netkit.render.resolve import batch_progress, render_dns
     from netkit.resolve.query import (
@@ -332,6 +359,8 @@ def _dns(
         concurrency=concurrency,
         # A table or +short shows answers only; JSON and the dig-style view show every section.
         answers_only=short or (not as_json and len(questions) > 1),
+        tls_hostname=tls_hostname,
+        tls_ca=tls_ca,
     )
     try:
         with batch_progress(len(questions), "querying") as progress:

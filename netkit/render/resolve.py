@@ -113,12 +113,12 @@ def render_legacy(results: Sequence["LegacyResult"], *, as_json: bool, short: bo
 
 
 def _legacy_short(result: "LegacyResult") -> list[str]:
+    """The addresses, or for a reverse lookup (the name asked is an address) the host name."""
     if result.error is not None:
         return []
-    if result.name != result.ascii_name or result.canonical in result.addresses:
-        return list(result.addresses)
-    is_reverse = result.ascii_name in result.addresses
-    return [str(result.canonical)] if is_reverse else list(result.addresses)
+    if result.ascii_name in result.addresses:
+        return [str(result.canonical)]
+    return list(result.addresses)
 
 
 # -- modern: getaddrinfo ------------------------------------------------------------------------

@@ -44,6 +44,8 @@ class DnsOptions:
     dnssec: bool = False
     concurrency: int = 64
     answers_only: bool = False  # decode only what a batch table prints (see parse_reply)
+    tls_ca: str | None = None  # DoT/DoH: verify the certificate chain against this CA file
+    tls_hostname: str | None = None  # DoT: the name the certificate must be valid for (SNI)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,21 +288,35 @@ def _encrypted_once(message: bytes, options: DnsOptions) -> Exchange:
     error = "no servers"
     server: Server = options.servers[0]
     started = time.monotonic()
+    # DoH checks the certificate as any HTTPS client does. DoT without --tls-hostname or
+    # --tls-ca is encrypted but unauthenticated, like dig +tls and kdig +tls (RFC 7858
+    # section 4.1, the opportunistic profile).
+    verify: bool | str = (
+        options.tls_ca or options.transport == "https" or bool(options.tls_hostname)
+    )
     for attempt in range(options.tries):
         server = options.servers[attempt % len(options.servers)]
         address, port = server
+        where = address if options.transport == "https" else f"{address}#{port}"
         started = time.monotonic()
         try:
             if options.transport == "https":
-                response = dns.query.https(query, address, timeout=options.timeout)
+                response = dns.query.https(query, address, timeout=options.timeout, verify=verify)
             else:
-                response = dns.query.tls(query, address, timeout=options.timeout, port=port)
+                response = dns.query.tls(
+                    query,
+                    address,
+                    timeout=options.timeout,
+                    port=port,
+                    server_hostname=options.tls_hostname,
+                    verify=verify,
+                )
             reply = parse_reply(response.to_wire())
         except dns.exception.Timeout:
-            error = f"no reply from {address}#{port} over {options.transport.upper()} in time"
+            error = f"no reply from {where} over {options.transport.upper()} in time"
             continue
         except (OSError, dns.exception.DNSException, MalformedReplyError, ValueError) as failure:
-            error = f"{options.transport.upper()} to {address}#{port}: {failure}"
+            error = f"{options.transport.upper()} to {where}: {failure}"
             continue
         return Exchange(reply, server, options.transport, time.monotonic() - started, attempt + 1)
     return Exchange(

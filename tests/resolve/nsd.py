@@ -26,6 +26,13 @@ server:
 remote-control:
   control-enable: no
 """
+TLS_CONFIG = """\
+server:
+  ip-address: 127.0.0.1@{tls_port}
+  tls-port: {tls_port}
+  tls-service-key: "{key}"
+  tls-service-pem: "{pem}"
+"""
 ZONE_ENTRY = """\
 zone:
   name: "{name}"
@@ -38,6 +45,7 @@ class Nsd:
     port: int
     directory: Path
     process: subprocess.Popen[bytes]
+    tls_port: int | None = None
 
 
 def free_udp_and_tcp_port() -> int:
@@ -67,11 +75,28 @@ def _answers(port: int) -> bool:
             return False
 
 
+def _listening(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 @contextmanager
-def running_nsd(nsd: str, directory: Path, zones: Mapping[str, str]) -> Iterator[Nsd]:
-    """Write zones (origin -> zone text) into directory, start NSD on them, stop it after."""
+def running_nsd(
+    nsd: str,
+    directory: Path,
+    zones: Mapping[str, str],
+    tls: tuple[Path, Path] | None = None,
+) -> Iterator[Nsd]:
+    """Write zones (origin -> zone text) into directory, start NSD on them, stop it after.
+
+    With tls (key file, certificate file) NSD also serves DNS over TLS on a port of its own.
+    """
     port = free_udp_and_tcp_port()
     config = CONFIG.format(port=port, directory=directory)
+    tls_port = None
+    if tls is not None:
+        tls_port = free_udp_and_tcp_port()
+        config += TLS_CONFIG.format(tls_port=tls_port, key=tls[0], pem=tls[1])
     for origin, text in zones.items():
         file = f"{origin.strip('.') or 'root'}.zone"
         (directory / file).write_text(text)
@@ -83,11 +108,11 @@ def running_nsd(nsd: str, directory: Path, zones: Mapping[str, str]) -> Iterator
     )
     try:
         deadline = time.monotonic() + 10
-        while not _answers(port):
+        while not _answers(port) or (tls_port is not None and not _listening(tls_port)):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"nsd did not start: {(directory / 'nsd.log').read_text()}")
             time.sleep(0.05)
-        yield Nsd(port, directory, process)
+        yield Nsd(port, directory, process, tls_port)
     finally:
         process.terminate()
         try:

@@ -5,12 +5,13 @@ dig, where installed, is the judge of what the answers should be.
 
 import json
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.resolve.nsd import Nsd
-from tests.support import require_tool, run_netkit
+from tests.support import netkit_executable, require_tool, run_netkit
 
 # Presentation forms differ in details that are not data: dig splits base64 and hex with
 # spaces and prints hex in upper case; dnspython quotes SVCB values.
@@ -209,10 +210,7 @@ def test_several_types_and_names_keep_input_order(at_nsd: list[str]) -> None:
     ]
 
 
-def test_batch_file_concurrent_in_order(at_nsd: list[str], tmp_path: object) -> None:
-    from pathlib import Path
-
-    assert isinstance(tmp_path, Path)
+def test_batch_file_concurrent_in_order(at_nsd: list[str], tmp_path: Path) -> None:
     names = [f"n{i}.wild.example.test" for i in range(400)] + ["nope.example.test"]
     listing = tmp_path / "names.txt"
     listing.write_text("\n".join(names) + "\n")
@@ -238,3 +236,35 @@ def test_no_recurse_clears_rd(at_nsd: list[str]) -> None:
 def test_dnssec_sets_do(at_nsd: list[str]) -> None:
     [result] = query(at_nsd, "--dnssec", "host.example.test")
     assert result["edns"] == {"version": 0, "udp_size": 1232, "dnssec_ok": True}
+
+
+def test_progress_bar_on_a_terminal_only(at_nsd: list[str], tmp_path: Path) -> None:
+    import os
+    import pty
+
+    names = tmp_path / "names.txt"
+    names.write_text("".join(f"p{i}.wild.example.test\n" for i in range(300)))
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [netkit_executable(), "resolve", *at_nsd, "-f", str(names), "--short"],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
+        )
+        os.close(terminal)
+        stdout, _ = process.communicate(timeout=30)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the terminal's last writer is gone
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(controller)
+    assert process.returncode == 0
+    assert stdout.decode().splitlines() == ["192.0.2.99"] * 300  # data on stdout, untouched
+    assert b"querying" in seen  # the bar went to the terminal on stderr

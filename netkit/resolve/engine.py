@@ -4,8 +4,9 @@ One asyncio task and one socket per query spends its time creating sockets and s
 callbacks. Here a handful of connected UDP sockets per server carry a window of queries in
 flight; each readable socket is drained until EAGAIN, and a reply is matched to its query by
 (socket, id) and then by question (RFC 5452 section 9.1), so stray, spoofed or garbled replies
-are counted and ignored rather than accepted. Timeouts live in one heap. A truncated reply (TC)
-moves its query to a non-blocking TCP connection in the same loop (RFC 7766 section 5).
+are counted and ignored rather than accepted. Timeouts live in one FIFO (every try waits the
+same time). A truncated reply (TC) moves its query to a non-blocking TCP connection in the same
+loop (RFC 7766 section 5); --tcp sends every query that way.
 """
 
 import errno
@@ -93,6 +94,7 @@ class _Query:
         "question_end",
         "sent_at",
         "server",
+        "tcp",
         "transport",
         "tries",
         "truncated",
@@ -111,6 +113,7 @@ class _Query:
         self.ignored_at_send = (0, 0, 0)
         self.ignored = [0, 0, 0]  # wrong id, wrong question, malformed: for the timeout message
         self.truncated = False
+        self.tcp: _TcpExchange | None = None  # its connection while it is on TCP
 
 
 class _TcpExchange:
@@ -406,6 +409,7 @@ class QueryEngine:
             sock.close()
             self._tcp_failed(query, os.strerror(status))
             return
+        query.tcp = exchange
         self._selector.register(sock, selectors.EVENT_WRITE, exchange)
 
     def _tcp_failed(self, query: _Query, reason: str) -> None:
@@ -414,12 +418,11 @@ class QueryEngine:
         self._retry_or_fail(query, f"{how} to {address}#{port}: {reason}")
 
     def _tcp_abort(self, query: _Query) -> None:
-        for key in list(self._selector.get_map().values()):
-            if isinstance(key.data, _TcpExchange) and key.data.query is query:
-                self._selector.unregister(key.fileobj)
-                key.data.sock.close()
+        if query.tcp is not None:
+            self._tcp_close(query.tcp)
 
     def _tcp_close(self, exchange: _TcpExchange) -> None:
+        exchange.query.tcp = None
         self._selector.unregister(exchange.sock)
         exchange.sock.close()
 

@@ -12,6 +12,8 @@ import dns.rrset
 
 # query wire -> the datagrams to send back (none, one, or several)
 Behaviour = Callable[[bytes], list[bytes]]
+# query wire -> the message to send back over TCP, or None to say nothing (and hold on)
+TcpBehaviour = Callable[[bytes], bytes | None]
 
 
 def answer(query_wire: bytes, address: str = "192.0.2.1") -> dns.message.Message:
@@ -77,8 +79,22 @@ def _serve_udp(sock: socket.socket, behaviour: Behaviour, stop: threading.Event)
             sock.sendto(datagram, peer)
 
 
-def _serve_tcp(listener: socket.socket, stop: threading.Event) -> None:
-    """Answer one query per connection, properly (the fallback path's happy end)."""
+def tcp_answer(query_wire: bytes) -> bytes:
+    return answer(query_wire, "192.0.2.3").to_wire()
+
+
+def tcp_silent(query_wire: bytes) -> None:
+    return None
+
+
+def tcp_wrong_id(query_wire: bytes) -> bytes:
+    response = answer(query_wire)
+    response.id ^= 0x5A5A
+    return response.to_wire()
+
+
+def _serve_tcp(listener: socket.socket, behaviour: TcpBehaviour, stop: threading.Event) -> None:
+    """One query per connection, answered as behaviour says."""
     listener.settimeout(0.05)
     while not stop.is_set():
         try:
@@ -96,16 +112,19 @@ def _serve_tcp(listener: socket.socket, stop: threading.Event) -> None:
                 if not chunk:
                     break
                 query += chunk
-            reply = answer(query, "192.0.2.3").to_wire()
+            reply = behaviour(query)
+            if reply is None:
+                stop.wait(5)  # hold the connection open, silent, until the test ends
+                continue
             connection.sendall(len(reply).to_bytes(2, "big") + reply)
 
 
-def _bind(tcp: bool) -> tuple[socket.socket, socket.socket | None]:
+def _bind(tcp: object) -> tuple[socket.socket, socket.socket | None]:
     """A UDP socket on a free port, and a TCP listener on the same port number with tcp."""
     for _ in range(50):
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         udp.bind(("127.0.0.1", 0))
-        if not tcp:
+        if tcp is None:
             return udp, None
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
@@ -120,14 +139,14 @@ def _bind(tcp: bool) -> tuple[socket.socket, socket.socket | None]:
 
 
 @contextmanager
-def fake_server(behaviour: Behaviour, *, tcp: bool = False) -> Iterator[int]:
-    """Serve behaviour over UDP on 127.0.0.1 (and a well-behaved TCP with tcp); yield the port."""
+def fake_server(behaviour: Behaviour, *, tcp: TcpBehaviour | None = None) -> Iterator[int]:
+    """Serve behaviour over UDP on 127.0.0.1 (and tcp over TCP, same port); yield the port."""
     udp, listener = _bind(tcp)
     port = int(udp.getsockname()[1])
     stop = threading.Event()
     threads = [threading.Thread(target=_serve_udp, args=(udp, behaviour, stop), daemon=True)]
-    if listener is not None:
-        threads.append(threading.Thread(target=_serve_tcp, args=(listener, stop), daemon=True))
+    if listener is not None and tcp is not None:
+        threads.append(threading.Thread(target=_serve_tcp, args=(listener, tcp, stop), daemon=True))
     for thread in threads:
         thread.start()
     try:

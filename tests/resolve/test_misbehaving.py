@@ -54,11 +54,31 @@ def test_truncated_reply_with_tcp_refused() -> None:
 
 
 def test_truncated_reply_is_asked_again_over_tcp() -> None:
-    with fake_server(fake_servers.truncated, tcp=True) as port:
+    with fake_server(fake_servers.truncated, tcp=fake_servers.tcp_answer) as port:
         done = run_netkit("resolve", "@127.0.0.1", "-p", str(port), *FAST, "x.test", "--json")
     assert done.returncode == 0, done.stderr
     [result] = json.loads(done.stdout)
     assert (result["transport"], result["answers"][0]["data"]) == ("tcp", "192.0.2.3")
+
+
+@pytest.mark.parametrize(
+    ("tcp", "message"),
+    [
+        (
+            fake_servers.tcp_silent,
+            "no reply over TCP from 127.0.0.1#{port} after 2 tries of 0.3 s each",
+        ),
+        (
+            fake_servers.tcp_wrong_id,
+            "reply truncated over UDP; TCP to 127.0.0.1#{port}: reply with the wrong id",
+        ),
+    ],
+)
+def test_tcp_fallback_failures(tcp: fake_servers.TcpBehaviour, message: str) -> None:
+    with fake_server(fake_servers.truncated, tcp=tcp) as port:
+        status, _, stderr = ask(port, "www.example.test")
+    assert status == 1
+    assert stderr.startswith("netkit: error: " + message.format(port=port))
 
 
 def test_closed_udp_port_is_connection_refused() -> None:

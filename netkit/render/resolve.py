@@ -265,6 +265,13 @@ def dig_lines(result: "DnsResult") -> list[str]:
     return lines
 
 
+def _query_name(result: "DnsResult") -> str:
+    """The name asked, in both forms for an IDN: 'bücher.example. (xn--bcher-kva.example.)'."""
+    if result.unicode_name is None:
+        return result.qname
+    return f"{result.unicode_name} ({result.qname})"
+
+
 def _dns_table(results: Sequence["DnsResult"]) -> None:
     from netkit.resolve.query import dns_status
 
@@ -275,10 +282,11 @@ def _dns_table(results: Sequence["DnsResult"]) -> None:
             # The name and server have their own columns and title: keep the reason.
             reason = r.error.removeprefix(f"{r.qname}: ").removeprefix(f"{r.qname} {r.type}: ")
             reason = reason.removesuffix(f" from {r.server}#{r.port}")
-            rows.append((r.unicode_name or r.qname, r.type, None, reason, status))
+            rows.append((_query_name(r), r.type, None, reason, status))
             continue
         for record in r.answers:
-            rows.append((record.name, record.type, record.ttl, record.data, status))
+            name = _query_name(r) if record.name == r.qname else record.name
+            rows.append((name, record.type, record.ttl, record.data, status))
         if not r.answers:  # a referral
             rows.append((r.qname, r.type, None, None, status))
     failed = sum(1 for r in results if r.error is not None)

@@ -58,6 +58,7 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     "--file",
     "name_file",
     type=click.File("r"),
+    metavar="FILE",
     help="Read names from FILE, one a line ('-' for stdin; blank and # lines skipped).",
 )
 @click.option("--legacy", "mode", flag_value="legacy", help="gethostbyname (the default).")
@@ -88,7 +89,13 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     help="Record type: A, AAAA, MX, TXT, SRV, ... (repeatable; default A).",
 )
 @click.option("-s", "--server", "servers", multiple=True, metavar="ADDR", help="Server to ask.")
-@click.option("-p", "--port", type=click.IntRange(1, 65535), help="Server port (53, 853 --tls).")
+@click.option(
+    "-p",
+    "--port",
+    type=click.IntRange(1, 65535),
+    metavar="PORT",
+    help="Server port (53; 853 with --tls).",
+)
 @click.option("--tcp", "transport", flag_value="tcp", help="Query over TCP.")
 @click.option(
     "--tls",
@@ -110,6 +117,7 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
 @click.option(
     "--timeout",
     type=click.FloatRange(0.001, 300),
+    metavar="SECONDS",
     default=2.0,
     show_default=True,
     help="Seconds to wait for each try.",
@@ -117,6 +125,7 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
 @click.option(
     "--retries",
     type=click.IntRange(0, 20),
+    metavar="N",
     default=2,
     show_default=True,
     help="Tries after the first, rotating through the servers.",
@@ -128,6 +137,7 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     "-c",
     "--concurrency",
     type=click.IntRange(1, 10000),
+    metavar="N",
     default=64,
     show_default=True,
     help="Queries in flight at once in a batch.",

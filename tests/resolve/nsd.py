@@ -23,6 +23,9 @@ server:
   server-count: 1
   verbosity: 1
   hide-version: yes
+  # Response rate limiting would answer a fast batch with TC=1 "slips" (correctly sent on
+  # over TCP by netkit, but tests and benchmarks want the plain path).
+  rrl-ratelimit: 0
 remote-control:
   control-enable: no
 """

@@ -283,6 +283,8 @@ def _rdata_text(
 ) -> str:
     if rdtype == 1 and rdlength == 4:  # A
         return socket.inet_ntop(socket.AF_INET, wire[offset : offset + 4])
+    if rdtype == 28 and rdlength == 16:  # AAAA: RFC 5952 text, as dnspython writes it too
+        return socket.inet_ntop(socket.AF_INET6, wire[offset : offset + 16])
     if rdtype in (2, 5, 12, 39):  # NS, CNAME, PTR, DNAME: one domain name
         name, end = read_name(wire, offset, seen)
         if end != offset + rdlength:

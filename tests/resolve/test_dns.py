@@ -268,3 +268,18 @@ def test_progress_bar_on_a_terminal_only(at_nsd: list[str], tmp_path: Path) -> N
     assert process.returncode == 0
     assert stdout.decode().splitlines() == ["192.0.2.99"] * 300  # data on stdout, untouched
     assert b"querying" in seen  # the bar went to the terminal on stderr
+
+
+def test_a_batch_of_addresses_never_loads_dnspython(at_nsd: list[str]) -> None:
+    import sys
+
+    code = (
+        "import sys, io, contextlib; from netkit.cli import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()): status = run(sys.argv[1:])\n"
+        "print(status, [m for m in sys.modules if m == 'dns' or m.startswith('dns.')])"
+    )
+    args = ["resolve", *at_nsd, "host.example.test", "www.example.test", "-t", "A", "-t", "AAAA"]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert done.stdout.split(None, 1) == ["0", "[]\n"]

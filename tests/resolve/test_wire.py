@@ -81,6 +81,14 @@ def test_replies_decode_as_dnspython_does(
     assert reply.edns is not None
 
 
+@given(st.binary(min_size=16, max_size=16))
+def test_aaaa_text_is_dnspython_text(address: bytes) -> None:
+    response = dns.message.make_response(dns.message.make_query("v6.example.", "AAAA"))
+    rdata = dns.rdata.from_wire("IN", "AAAA", address, 0, 16)
+    response.answer.append(dns.rrset.from_rdata("v6.example.", 60, rdata))
+    assert parse_reply(response.to_wire()).answer[0].data == rdata.to_text()
+
+
 @given(st.binary(max_size=300))
 @settings(max_examples=300, deadline=None)
 def test_garbage_is_malformed_never_a_crash(data: bytes) -> None:

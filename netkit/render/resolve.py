@@ -258,8 +258,11 @@ def dig_lines(result: "DnsResult") -> list[str]:
     lines.append("")
     if result.query_time_ms is not None:
         lines.append(f";; Query time: {result.query_time_ms:.1f} msec")
-    where = f"{result.server}#{result.port}" if result.transport != "https" else result.server
-    lines.append(f";; SERVER: {where}({result.server}) ({result.transport.upper()})")
+    if result.transport == "https":
+        lines.append(f";; SERVER: {result.server} (HTTPS)")
+    else:
+        where = f"{result.server}#{result.port}({result.server})"
+        lines.append(f";; SERVER: {where} ({result.transport.upper()})")
     if result.size is not None:
         lines.append(f";; MSG SIZE  rcvd: {result.size}")
     return lines

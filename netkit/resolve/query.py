@@ -316,7 +316,10 @@ def _encrypted_once(message: bytes, options: DnsOptions) -> Exchange:
             error = f"no reply from {where} over {options.transport.upper()} in time"
             continue
         except (OSError, dns.exception.DNSException, MalformedReplyError, ValueError) as failure:
-            error = f"{options.transport.upper()} to {where}: {failure}"
+            # One line: dnspython's DoH errors append the response body on further lines.
+            detail = (str(failure).splitlines() or [type(failure).__name__])[0]
+            detail = detail.removeprefix(f"{address} ").strip()
+            error = f"{options.transport.upper()} to {where}: {detail}"
             continue
         return Exchange(reply, server, options.transport, time.monotonic() - started, attempt + 1)
     return Exchange(

@@ -158,3 +158,32 @@ def fake_server(behaviour: Behaviour, *, tcp: TcpBehaviour | None = None) -> Ite
         udp.close()
         if listener is not None:
             listener.close()
+
+
+@contextmanager
+def doh_server(status: int = 200) -> Iterator[str]:
+    """A DNS-over-HTTPS endpoint (RFC 8484 POST) over plain HTTP on 127.0.0.1; yields its URL."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            query = self.rfile.read(int(self.headers["Content-Length"]))
+            reply = answer(query, "192.0.2.44").to_wire() if status == 200 else b"oops"
+            self.send_response(status)
+            self.send_header("Content-Type", "application/dns-message")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # keep the test output clean
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/dns-query"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

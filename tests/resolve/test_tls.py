@@ -1,7 +1,8 @@
-"""DNS over TLS against NSD's own DoT port, with and without certificate checks."""
+"""DNS over TLS against NSD's own DoT port (with and without certificate checks), and DoH."""
 
 import json
 
+from tests.resolve import fake_servers
 from tests.resolve.nsd import Nsd
 from tests.support import run_netkit
 
@@ -49,3 +50,22 @@ def test_tls_options_need_tls() -> None:
     done = run_netkit("resolve", "--tls-hostname", "a.test", "@127.0.0.1", "x.test")
     assert done.returncode == 2
     assert "--tls-hostname is for --tls" in done.stderr
+
+
+def test_doh_post_to_an_endpoint() -> None:
+    with fake_servers.doh_server() as url:
+        done = run_netkit("resolve", "--https", url, "x.test", "--json")
+        single = run_netkit("resolve", "--https", url, "x.test")
+    assert done.returncode == 0, done.stderr
+    [result] = json.loads(done.stdout)
+    assert (result["transport"], result["server"]) == ("https", url)
+    assert [a["data"] for a in result["answers"]] == ["192.0.2.44"]
+    assert f";; SERVER: {url} (HTTPS)" in single.stdout
+
+
+def test_doh_http_error_is_one_line() -> None:
+    with fake_servers.doh_server(status=500) as url:
+        done = run_netkit("resolve", "--https", url, "--retries", "0", "x.test")
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"netkit: error: HTTPS to {url}: ")
+    assert len(done.stderr.splitlines()) == 1

@@ -49,15 +49,27 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[object]], title:
     widths = [len(name) for name in columns]
     for row in cells:
         for position, value in enumerate(row):
-            widths[position] = max(widths[position], len(value))
+            widths[position] = max(widths[position], _width(value))
     last = len(columns) - 1
     header = "  ".join(name.upper().ljust(widths[i]) for i, name in enumerate(columns)).rstrip()
     out = [title, _style(header, bold=True, fg="cyan")]
     out.extend(
-        "  ".join(value if i == last else value.ljust(widths[i]) for i, value in enumerate(row))
+        "  ".join(
+            value if i == last else value + " " * (widths[i] - _width(value))
+            for i, value in enumerate(row)
+        )
         for row in cells
     )
     emit_lines(out)
+
+
+def _width(text: str) -> int:
+    """Terminal cells: an IDN in CJK takes two a character."""
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 @contextmanager

@@ -56,7 +56,6 @@ _RCODES = {
     16: "BADVERS",
     23: "BADCOOKIE",
 }
-NOERROR, NXDOMAIN = 0, 3
 
 # Label octets dnspython (and dig) print as they are; everything else is escaped.
 _SPECIAL = b'"().;\\@$'

@@ -96,6 +96,19 @@ def test_garbage_is_malformed_never_a_crash(data: bytes) -> None:
         parse_reply(data)
 
 
+@given(
+    rdtype=st.sampled_from([type_value(t) for t, _ in SAMPLES] + [6, 15, 16, 33, 46, 47, 50]),
+    rdata=st.binary(max_size=80),
+)
+@settings(max_examples=400, deadline=None)
+def test_garbage_rdata_is_malformed_never_a_crash(rdtype: int, rdata: bytes) -> None:
+    header = b"\x00\x01\x81\x80\x00\x00\x00\x01\x00\x00\x00\x00"
+    record = b"\x00" + rdtype.to_bytes(2, "big") + b"\x00\x01\x00\x00\x00\x3c"
+    wire = header + record + len(rdata).to_bytes(2, "big") + rdata
+    with contextlib.suppress(MalformedReplyError):
+        parse_reply(wire)
+
+
 def test_every_cut_of_a_reply_is_malformed() -> None:
     response = dns.message.make_response(dns.message.make_query("www.example.", "MX"))
     response.answer.append(dns.rrset.from_text("www.example.", 60, "IN", "MX", "10 mx.example."))

@@ -9,7 +9,8 @@ from tests.resolve import fake_servers
 from tests.resolve.fake_servers import Behaviour, fake_server
 from tests.support import free_port, run_netkit
 
-FAST = ["--timeout", "0.3", "--retries", "1"]
+# Short, but long enough that a loaded machine still delivers the bad replies within each try.
+FAST = ["--timeout", "0.5", "--retries", "1"]
 
 
 def ask(port: int, *args: str) -> tuple[int, str, str]:
@@ -34,7 +35,7 @@ def test_no_acceptable_reply_times_out_and_says_what_came(
         status, stdout, stderr = ask(port, "www.example.test")
     assert (status, stdout) == (1, "")
     assert stderr == (
-        f"netkit: error: no reply from 127.0.0.1#{port} after 2 tries of 0.3 s each{ignored}\n"
+        f"netkit: error: no reply from 127.0.0.1#{port} after 2 tries of 0.5 s each{ignored}\n"
     )
 
 
@@ -66,7 +67,7 @@ def test_truncated_reply_is_asked_again_over_tcp() -> None:
     [
         (
             fake_servers.tcp_silent,
-            "no reply over TCP from 127.0.0.1#{port} after 2 tries of 0.3 s each",
+            "no reply over TCP from 127.0.0.1#{port} after 2 tries of 0.5 s each",
         ),
         (
             fake_servers.tcp_wrong_id,

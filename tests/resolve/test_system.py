@@ -153,3 +153,15 @@ def test_idn_shows_both_forms() -> None:
     assert done.returncode == 1
     [result] = json.loads(done.stdout)
     assert (result["name"], result["ascii_name"]) == ("bücher.invalid", "xn--bcher-kva.invalid")
+
+
+def test_addrconfig_is_what_getaddrinfo_says() -> None:
+    flags = socket.AI_CANONNAME | socket.AI_ADDRCONFIG
+    try:
+        infos = socket.getaddrinfo("localhost", None, 0, socket.SOCK_STREAM, 0, flags)
+    except socket.gaierror:
+        infos = []  # a loopback-only host: AI_ADDRCONFIG hides even localhost
+    done = run_netkit("resolve", "--modern", "--addrconfig", "localhost", "--json")
+    assert done.returncode == (0 if infos else 1)
+    [result] = json.loads(done.stdout)
+    assert [r["address"] for r in result["results"]] == [info[4][0] for info in infos]

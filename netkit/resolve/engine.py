@@ -26,6 +26,7 @@ from netkit.resolve.wire import (
     parse_reply,
     question_length,
     read_name,
+    without_edns,
 )
 
 Server = tuple[str, int]  # (address, port)
@@ -369,7 +370,20 @@ class QueryEngine:
                 continue
             del self._waiting[(number, int.from_bytes(wire[:2], "big"))]
             query.key = None
+            if reply.rcode == "FORMERR" and reply.edns is None and self._drop_edns(query):
+                continue
             self._finish(query, reply)
+
+    def _drop_edns(self, query: _Query) -> bool:
+        """Ask once more without EDNS, as dig does, if the server did not understand it."""
+        plain = without_edns(query.message)
+        if plain is None:
+            return False
+        query.message = plain
+        query.attempt += 1
+        self._arm_timer(query)
+        self._udp_send(query)
+        return True
 
     @staticmethod
     def _same_question(query: _Query, wire: bytes) -> bool:

@@ -195,6 +195,17 @@ def build_query(
     return header + question + opt
 
 
+OPT_RECORD_LENGTH = 11  # root owner, type, class, ttl, rdlength: the OPT build_query appends
+
+
+def without_edns(message: bytes) -> bytes | None:
+    """The query without its OPT record (for servers that answer EDNS with FORMERR), or None
+    when it has none (RFC 6891 section 7: a FORMERR without OPT means EDNS is not understood)."""
+    if message[10:12] != b"\x00\x01" or message[-11:-8] != b"\x00\x00\x29":
+        return None
+    return message[:10] + b"\x00\x00" + message[12:-OPT_RECORD_LENGTH]
+
+
 def question_length(message: bytes) -> int:
     """Octets of the (uncompressed) question section that starts at offset 12."""
     offset = 12

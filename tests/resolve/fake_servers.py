@@ -51,6 +51,17 @@ def wrong_question(query_wire: bytes) -> list[bytes]:
     return [response.to_wire()]
 
 
+def no_edns(query_wire: bytes) -> list[bytes]:
+    """An old server: FORMERR (and no OPT) to any query with EDNS, answers without."""
+    query = dns.message.from_wire(query_wire)
+    if query.edns < 0:
+        return [answer(query_wire).to_wire()]
+    response = dns.message.make_response(query)
+    response.use_edns(False)
+    response.set_rcode(dns.rcode.FORMERR)
+    return [response.to_wire()]
+
+
 def truncated(query_wire: bytes) -> list[bytes]:
     response = dns.message.make_response(dns.message.from_wire(query_wire))
     response.flags |= dns.flags.TC

@@ -45,6 +45,18 @@ def test_a_spoofed_reply_does_not_hide_the_real_one() -> None:
     assert (status, stdout) == (0, "192.0.2.2\n")
 
 
+def test_a_server_without_edns_is_asked_again_without_it() -> None:
+    with fake_server(fake_servers.no_edns) as port:
+        done = run_netkit("resolve", "@127.0.0.1", "-p", str(port), *FAST, "x.test", "--json")
+    assert done.returncode == 0, done.stderr
+    [result] = json.loads(done.stdout)
+    assert (result["rcode"], result["edns"], result["answers"][0]["data"]) == (
+        "NOERROR",
+        None,
+        "192.0.2.1",
+    )
+
+
 def test_truncated_reply_with_tcp_refused() -> None:
     with fake_server(fake_servers.truncated) as port:
         status, _, stderr = ask(port, "www.example.test")

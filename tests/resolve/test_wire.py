@@ -21,6 +21,7 @@ from netkit.resolve.wire import (
     read_name,
     type_text,
     type_value,
+    without_edns,
 )
 from tests.resolve.conftest import DNSKEY
 
@@ -141,6 +142,14 @@ def test_query_is_what_dnspython_reads() -> None:
     assert query.edns == 0 and query.payload == 1232 and query.ednsflags & dns.flags.DO
     no_rd = dns.message.from_wire(build_query(name_to_wire("a."), 1, recurse=False))
     assert not no_rd.flags & dns.flags.RD
+
+
+def test_a_query_without_edns() -> None:
+    plain = without_edns(build_query(name_to_wire("a.example."), 1, dnssec=True))
+    assert plain is not None
+    query = dns.message.from_wire(plain)
+    assert (query.edns, query.question[0].to_text()) == (-1, "a.example. IN A")
+    assert without_edns(plain) is None
 
 
 def test_escaped_names_go_through_dnspython() -> None:

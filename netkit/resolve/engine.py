@@ -5,11 +5,11 @@ callbacks. Here a handful of connected UDP sockets per server carry a window of 
 flight; each readable socket is drained until EAGAIN, and a reply is matched to its query by
 (socket, id) and then by question (RFC 5452 section 9.1), so stray, spoofed or garbled replies
 are counted and ignored rather than accepted. Timeouts live in one FIFO (every try waits the
-same time). A truncated reply (TC) moves its query to a non-blocking TCP connection in the same
-loop (RFC 7766 section 5); --tcp sends every query that way.
+same time). A truncated reply (TC) moves its query to TCP (RFC 7766 section 5), and --tcp sends
+every query that way: over a few non-blocking connections per server in the same loop, queries
+pipelined and replies matched by id in any order (RFC 7766 section 6.2.1).
 """
 
-import errno
 import os
 import selectors
 import socket
@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from netkit.resolve.tcp import TcpChannel
 from netkit.resolve.wire import (
     FLAG_QR,
     FLAG_TC,
@@ -32,6 +33,7 @@ from netkit.resolve.wire import (
 Server = tuple[str, int]  # (address, port)
 
 _SOCKETS_PER_SERVER = 4  # source-port spread without paying for a socket per query
+_CHANNELS_PER_SERVER = 4  # TCP connections per server, each with queries pipelined
 _RECEIVE_BUFFER = 1 << 20  # room for a burst of replies while Python is busy decoding
 
 
@@ -61,7 +63,7 @@ class Exchange(NamedTuple):
     error: str | None = None
 
 
-class _Ignored:
+class IgnoredReplies:
     """Replies thrown away, so a timeout can say what did arrive."""
 
     __slots__ = ("malformed", "wrong_id", "wrong_question")
@@ -82,13 +84,14 @@ class _Ignored:
         return (self.wrong_id, self.wrong_question, self.malformed)
 
 
-class _Query:
+class InFlight:
     """The mutable state of one query while it is in flight (a plain class: one per query)."""
 
     __slots__ = (
         "attempt",
         "ignored",
         "ignored_at_send",
+        "ignored_from",
         "index",
         "key",
         "message",
@@ -96,6 +99,7 @@ class _Query:
         "sent_at",
         "server",
         "tcp",
+        "tcp_id",
         "transport",
         "tries",
         "truncated",
@@ -111,24 +115,14 @@ class _Query:
         self.key: tuple[int, int] | None = None  # (socket number, id) while waiting on UDP
         self.server: Server = ("", 0)
         self.sent_at = 0.0
+        # Replies thrown away while this try waited: the counters of its socket or connection,
+        # and their values when it was sent (the difference goes into the timeout message).
+        self.ignored_from: IgnoredReplies | None = None
         self.ignored_at_send = (0, 0, 0)
-        self.ignored = [0, 0, 0]  # wrong id, wrong question, malformed: for the timeout message
+        self.ignored = [0, 0, 0]  # wrong id, wrong question, malformed
         self.truncated = False
-        self.tcp: _TcpExchange | None = None  # its connection while it is on TCP
-
-
-class _TcpExchange:
-    """One query on its own TCP connection: connect, send the framed query, read the reply."""
-
-    __slots__ = ("connected", "incoming", "outgoing", "qid", "query", "sock")
-
-    def __init__(self, query: _Query, sock: socket.socket, qid: int, outgoing: bytes) -> None:
-        self.query = query
-        self.sock = sock
-        self.qid = qid
-        self.outgoing = outgoing  # RFC 1035 4.2.2: 2-octet length, then the message
-        self.incoming = bytearray()
-        self.connected = False
+        self.tcp: TcpChannel | None = None  # the connection it waits on, when on TCP
+        self.tcp_id = 0
 
 
 class QueryEngine:
@@ -156,18 +150,20 @@ class QueryEngine:
         self._udp: list[socket.socket] = []
         self._udp_server: list[Server] = []
         self._udp_by_server: dict[Server, list[int]] = {}
-        self._ignored: list[_Ignored] = []
+        self._ignored: list[IgnoredReplies] = []
         self._next_udp = 0
-        self._waiting: dict[tuple[int, int], _Query] = {}
+        self._waiting: dict[tuple[int, int], InFlight] = {}
         # Every try waits the same timeout, so deadlines come in send order: a FIFO is the
         # timer queue (a heap would sort what is already sorted). Stale entries are skipped.
-        self._timers: deque[tuple[float, int, _Query]] = deque()
+        self._timers: deque[tuple[float, int, InFlight]] = deque()
         self._results: list[Exchange | None] = []
         self._done = 0
         self._in_flight = 0
         self._buffer = bytearray(65535)  # the largest UDP payload: one allocation for the run
         self._view = memoryview(self._buffer)
         self._ids = memoryview(b"")  # unpredictable ids (RFC 5452 section 9.2), drawn in bulk
+        self._channels: dict[Server, list[TcpChannel]] = {}
+        self._next_channel = 0
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -178,7 +174,7 @@ class QueryEngine:
         self._results = [None] * len(messages)
         transport = "tcp" if self.tcp else "udp"
         pending = deque(
-            _Query(index, message, 12 + question_length(message), transport)
+            InFlight(index, message, 12 + question_length(message), transport)
             for index, message in enumerate(messages)
         )
         try:
@@ -189,11 +185,11 @@ class QueryEngine:
                 wait = None
                 if self._timers:
                     wait = max(0.0, self._timers[0][0] - time.monotonic())
-                for key, _mask in self._selector.select(wait):
+                for key, mask in self._selector.select(wait):
                     if isinstance(key.data, int):
                         self._drain_udp(key.data)
                     else:
-                        self._tcp_ready(key.data)
+                        self._tcp_ready(key.data, mask)
                 self._expire(time.monotonic())
                 if progress is not None:
                     progress(self._done)
@@ -208,22 +204,22 @@ class QueryEngine:
                 sock.close()
         self._selector.close()
 
-    def _send(self, query: _Query) -> None:
+    def _send(self, query: InFlight) -> None:
         query.server = self.servers[query.tries % len(self.servers)]
         query.tries += 1
         query.attempt += 1
         self._arm_timer(query)
         if query.transport == "tcp":
-            self._tcp_start(query)
+            self._tcp_send(query)
         else:
             self._udp_send(query)
 
-    def _arm_timer(self, query: _Query) -> None:
+    def _arm_timer(self, query: InFlight) -> None:
         """Start this try's clock (before sending: a send that fails at once makes it stale)."""
         query.sent_at = time.monotonic()
         self._timers.append((query.sent_at + self.timeout, query.attempt, query))
 
-    def _finish(self, query: _Query, reply: Reply | None, error: str | None = None) -> None:
+    def _finish(self, query: InFlight, reply: Reply | None, error: str | None = None) -> None:
         elapsed = time.monotonic() - query.sent_at
         self._results[query.index] = Exchange(
             reply, query.server, query.transport, elapsed, query.tries, error
@@ -232,7 +228,7 @@ class QueryEngine:
         self._done += 1
         self._in_flight -= 1
 
-    def _retry_or_fail(self, query: _Query, error: str) -> None:
+    def _retry_or_fail(self, query: InFlight, error: str) -> None:
         if query.tries < self.tries:
             self._send(query)
         else:
@@ -245,14 +241,16 @@ class QueryEngine:
                 continue  # answered, or sent again since
             if query.key is not None:
                 self._waiting.pop(query.key, None)
-                ignored = self._ignored[query.key[0]].since(query.ignored_at_send)
-                query.ignored = [a + b for a, b in zip(query.ignored, ignored, strict=True)]
                 query.key = None
-            else:
-                self._tcp_abort(query)
+            if query.tcp is not None:
+                query.tcp.waiting.pop(query.tcp_id, None)  # a late reply is then ignored
+                query.tcp = None
+            if query.ignored_from is not None:
+                ignored = query.ignored_from.since(query.ignored_at_send)
+                query.ignored = [a + b for a, b in zip(query.ignored, ignored, strict=True)]
             self._retry_or_fail(query, self._timeout_message(query))
 
-    def _timeout_message(self, query: _Query) -> str:
+    def _timeout_message(self, query: InFlight) -> str:
         servers = sorted({f"{address}#{port}" for address, port in self.servers})
         where = servers[0] if len(servers) == 1 else ", ".join(servers)
         over = " over TCP" if query.transport == "tcp" else ""
@@ -287,7 +285,7 @@ class QueryEngine:
             number = len(self._udp)
             self._udp.append(sock)
             self._udp_server.append(server)
-            self._ignored.append(_Ignored())
+            self._ignored.append(IgnoredReplies())
             self._selector.register(sock, selectors.EVENT_READ, number)
             numbers.append(number)
             return number
@@ -301,7 +299,7 @@ class QueryEngine:
         self._ids = self._ids[2:]
         return qid
 
-    def _udp_send(self, query: _Query) -> None:
+    def _udp_send(self, query: InFlight) -> None:
         number = self._udp_socket(query.server)
         while True:
             qid = self._new_id()
@@ -309,7 +307,8 @@ class QueryEngine:
                 break
         query.key = (number, qid)
         self._waiting[query.key] = query
-        query.ignored_at_send = self._ignored[number].snapshot()
+        query.ignored_from = self._ignored[number]
+        query.ignored_at_send = query.ignored_from.snapshot()
         try:
             self._udp[number].send(qid.to_bytes(2, "big") + query.message[2:])
         except BlockingIOError:
@@ -374,7 +373,7 @@ class QueryEngine:
                 continue
             self._finish(query, reply)
 
-    def _drop_edns(self, query: _Query) -> bool:
+    def _drop_edns(self, query: InFlight) -> bool:
         """Ask once more without EDNS, as dig does, if the server did not understand it."""
         plain = without_edns(query.message)
         if plain is None:
@@ -386,7 +385,7 @@ class QueryEngine:
         return True
 
     @staticmethod
-    def _same_question(query: _Query, wire: bytes) -> bool:
+    def _same_question(query: InFlight, wire: bytes) -> bool:
         end = query.question_end
         sent = query.message
         # One question, the same name ignoring ASCII case (RFC 4343), the same type and class.
@@ -396,7 +395,7 @@ class QueryEngine:
             and wire[end - 4 : end] == sent[end - 4 : end]
         )
 
-    def _truncated(self, query: _Query) -> None:
+    def _truncated(self, query: InFlight) -> None:
         assert query.key is not None
         del self._waiting[query.key]
         query.key = None
@@ -405,89 +404,110 @@ class QueryEngine:
         query.attempt += 1
         # Ask the same server again, over TCP, within the same try.
         self._arm_timer(query)
-        self._tcp_start(query)
+        self._tcp_send(query)
 
     # -- TCP ------------------------------------------------------------------------------------
 
-    def _tcp_start(self, query: _Query) -> None:
-        family = socket.AF_INET6 if ":" in query.server[0] else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setblocking(False)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        qid = self._new_id()
-        message = qid.to_bytes(2, "big") + query.message[2:]
-        # RFC 1035 section 4.2.2: over TCP a message is preceded by its 2-octet length.
-        exchange = _TcpExchange(query, sock, qid, len(message).to_bytes(2, "big") + message)
-        status = sock.connect_ex(query.server)
-        if status not in (0, errno.EINPROGRESS):
-            sock.close()
-            self._tcp_failed(query, os.strerror(status))
-            return
-        query.tcp = exchange
-        self._selector.register(sock, selectors.EVENT_WRITE, exchange)
+    def _channel(self, server: Server) -> TcpChannel:
+        """A connection to server: a new one while there are fewer than a few, else the next."""
+        channels = self._channels.setdefault(server, [])
+        if len(channels) < _CHANNELS_PER_SERVER and len(channels) < self.window:
+            channel = TcpChannel(server, IgnoredReplies())  # OSError if refused at once
+            self._selector.register(channel.sock, selectors.EVENT_WRITE, channel)
+            channels.append(channel)
+            return channel
+        self._next_channel += 1
+        return channels[self._next_channel % len(channels)]
 
-    def _tcp_failed(self, query: _Query, reason: str) -> None:
+    def _tcp_send(self, query: InFlight) -> None:
+        try:
+            channel = self._channel(query.server)
+        except OSError as error:
+            self._tcp_failed(query, error.strerror or str(error))
+            return
+        while True:
+            qid = self._new_id()
+            if qid not in channel.waiting:
+                break
+        channel.waiting[qid] = query
+        query.tcp, query.tcp_id = channel, qid
+        query.ignored_from = channel.ignored
+        query.ignored_at_send = channel.ignored.snapshot()
+        channel.queue(qid.to_bytes(2, "big") + query.message[2:])
+        self._selector.modify(channel.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, channel)
+
+    def _tcp_failed(self, query: InFlight, reason: str) -> None:
         address, port = query.server
         how = "reply truncated over UDP; TCP" if query.truncated else "TCP"
         self._retry_or_fail(query, f"{how} to {address}#{port}: {reason}")
 
-    def _tcp_abort(self, query: _Query) -> None:
-        if query.tcp is not None:
-            self._tcp_close(query.tcp)
+    def _channel_lost(self, channel: TcpChannel, reason: str) -> None:
+        """The connection failed or the server closed it: its queries go elsewhere."""
+        self._selector.unregister(channel.sock)
+        channel.close()
+        self._channels[channel.server].remove(channel)
+        wrong_id, wrong_question, malformed = channel.ignored.snapshot()
+        ignored = [
+            f"{count} {what}"
+            for count, what in (
+                (malformed, "malformed"),
+                (wrong_id, "with the wrong id"),
+                (wrong_question, "for another question"),
+            )
+            if count
+        ]
+        if ignored:
+            reason += f" (ignored replies: {', '.join(ignored)})"
+        waiting = list(channel.waiting.values())
+        channel.waiting.clear()
+        for query in waiting:
+            query.tcp = None
+            query.ignored_from = None
+            if channel.answered:
+                # A server may close a connection it has served (RFC 7766 section 6.2.3):
+                # ask again on a new one, within the same try.
+                query.attempt += 1
+                self._arm_timer(query)
+                self._tcp_send(query)
+            else:
+                self._tcp_failed(query, reason)
 
-    def _tcp_close(self, exchange: _TcpExchange) -> None:
-        exchange.query.tcp = None
-        self._selector.unregister(exchange.sock)
-        exchange.sock.close()
-
-    def _tcp_ready(self, exchange: _TcpExchange) -> None:
-        sock = exchange.sock
-        query = exchange.query
-        if not exchange.connected:
-            status = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-            if status:
-                self._tcp_close(exchange)
-                self._tcp_failed(query, os.strerror(status))
-                return
-            exchange.connected = True
+    def _tcp_ready(self, channel: TcpChannel, mask: int) -> None:
         try:
-            if exchange.outgoing:
-                sent = sock.send(exchange.outgoing)
-                exchange.outgoing = exchange.outgoing[sent:]
-                if not exchange.outgoing:
-                    self._selector.modify(sock, selectors.EVENT_READ, exchange)
-                return
-            chunk = sock.recv(65537 - len(exchange.incoming))
-        except BlockingIOError:
-            return
+            if mask & selectors.EVENT_WRITE:
+                channel.flush()
+            replies = channel.receive() if mask & selectors.EVENT_READ else []
         except OSError as error:
-            self._tcp_close(exchange)
-            self._tcp_failed(query, error.strerror or str(error))
+            self._channel_lost(channel, error.strerror or str(error))
             return
-        if not chunk:
-            self._tcp_close(exchange)
-            self._tcp_failed(query, "the server closed the connection before replying")
+        if replies is None:
+            self._channel_lost(channel, "the server closed the connection before replying")
             return
-        exchange.incoming += chunk
-        if len(exchange.incoming) < 2:
-            return
-        length = int.from_bytes(exchange.incoming[:2], "big")
-        if len(exchange.incoming) < 2 + length:
-            return
-        self._tcp_close(exchange)
-        self._tcp_reply(query, bytes(exchange.incoming[2 : 2 + length]), exchange)
+        for wire in replies:
+            self._tcp_reply(channel, wire)
+        if channel.sock.fileno() >= 0:
+            events = selectors.EVENT_READ | (selectors.EVENT_WRITE if channel.outgoing else 0)
+            self._selector.modify(channel.sock, events, channel)
 
-    def _tcp_reply(self, query: _Query, wire: bytes, exchange: _TcpExchange) -> None:
-        # Over TCP nothing else can arrive on the connection: a bad reply is a failure.
+    def _tcp_reply(self, channel: TcpChannel, wire: bytes) -> None:
+        # Replies may come in any order (RFC 7766 section 6.2.1.1): the id says whose it is.
+        ignored = channel.ignored
+        if len(wire) < 12 or not wire[2] & 0x80:
+            ignored.malformed += 1
+            return
+        query = channel.waiting.get(int.from_bytes(wire[:2], "big"))
+        if query is None:
+            ignored.wrong_id += 1  # or a late reply to a query that timed out
+            return
+        if not self._same_question(query, wire):
+            ignored.wrong_question += 1
+            return
         try:
             reply = parse_reply(wire, answers_only=self.answers_only)
-        except MalformedReplyError as error:
-            self._tcp_failed(query, f"malformed reply ({error})")
+        except MalformedReplyError:
+            ignored.malformed += 1
             return
-        if reply.id != exchange.qid:
-            self._tcp_failed(query, f"reply with the wrong id ({reply.id}, sent {exchange.qid})")
-            return
-        if "qr" not in reply.flags or not self._same_question(query, wire):
-            self._tcp_failed(query, "the reply does not answer the question asked")
-            return
+        del channel.waiting[query.tcp_id]
+        channel.answered += 1
+        query.tcp = None
         self._finish(query, reply)

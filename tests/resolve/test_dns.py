@@ -210,12 +210,16 @@ def test_several_types_and_names_keep_input_order(at_nsd: list[str]) -> None:
     ]
 
 
-def test_batch_file_concurrent_in_order(at_nsd: list[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("transport", [[], ["--tcp"]])
+def test_batch_file_concurrent_in_order(
+    at_nsd: list[str], tmp_path: Path, transport: list[str]
+) -> None:
     names = [f"n{i}.wild.example.test" for i in range(400)] + ["nope.example.test"]
     listing = tmp_path / "names.txt"
     listing.write_text("\n".join(names) + "\n")
-    results = query(at_nsd, "-f", str(listing), "--concurrency", "32")
+    results = query(at_nsd, *transport, "-f", str(listing), "--concurrency", "32")
     assert [r["name"] for r in results] == names
+    assert {r["transport"] for r in results} == {"tcp" if transport else "udp"}
     assert all(r["answers"] for r in results[:-1])
     assert results[-1]["rcode"] == "NXDOMAIN"
 

@@ -83,7 +83,8 @@ def test_truncated_reply_is_asked_again_over_tcp() -> None:
         ),
         (
             fake_servers.tcp_wrong_id,
-            "reply truncated over UDP; TCP to 127.0.0.1#{port}: reply with the wrong id",
+            "reply truncated over UDP; TCP to 127.0.0.1#{port}: the server closed the "
+            "connection before replying (ignored replies: 1 with the wrong id)",
         ),
     ],
 )
@@ -92,6 +93,17 @@ def test_tcp_fallback_failures(tcp: fake_servers.TcpBehaviour, message: str) -> 
         status, _, stderr = ask(port, "www.example.test")
     assert status == 1
     assert stderr.startswith("netkit: error: " + message.format(port=port))
+
+
+def test_tcp_server_closing_after_each_answer_gets_every_query_asked_again() -> None:
+    # The fake TCP server answers one query per connection and closes it (RFC 7766 lets it):
+    # pipelined queries still waiting go out again on a new connection.
+    names = [f"n{i}.test" for i in range(12)]
+    with fake_server(fake_servers.silent, tcp=fake_servers.tcp_answer) as port:
+        done = run_netkit("resolve", "--tcp", "@127.0.0.1", "-p", str(port), *FAST, *names,
+                          "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert [r["answers"][0]["data"] for r in json.loads(done.stdout)] == ["192.0.2.3"] * 12
 
 
 def test_closed_udp_port_is_connection_refused() -> None:

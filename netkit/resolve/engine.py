@@ -243,8 +243,10 @@ class QueryEngine:
                 self._waiting.pop(query.key, None)
                 query.key = None
             if query.tcp is not None:
-                query.tcp.waiting.pop(query.tcp_id, None)  # a late reply is then ignored
+                channel = query.tcp
+                channel.waiting.pop(query.tcp_id, None)  # a late reply is then ignored
                 query.tcp = None
+                self._retire(channel)
             if query.ignored_from is not None:
                 ignored = query.ignored_from.since(query.ignored_at_send)
                 query.ignored = [a + b for a, b in zip(query.ignored, ignored, strict=True)]
@@ -441,11 +443,22 @@ class QueryEngine:
         how = "reply truncated over UDP; TCP" if query.truncated else "TCP"
         self._retry_or_fail(query, f"{how} to {address}#{port}: {reason}")
 
+    def _retire(self, channel: TcpChannel) -> None:
+        """A query timed out on this connection: give it no more, close it once it is idle."""
+        if not channel.retired:
+            channel.retired = True
+            self._channels[channel.server].remove(channel)
+        if not channel.waiting:
+            self._selector.unregister(channel.sock)
+            channel.close()
+
     def _channel_lost(self, channel: TcpChannel, reason: str) -> None:
         """The connection failed or the server closed it: its queries go elsewhere."""
         self._selector.unregister(channel.sock)
         channel.close()
-        self._channels[channel.server].remove(channel)
+        if not channel.retired:
+            channel.retired = True
+            self._channels[channel.server].remove(channel)
         wrong_id, wrong_question, malformed = channel.ignored.snapshot()
         ignored = [
             f"{count} {what}"
@@ -511,3 +524,5 @@ class QueryEngine:
         channel.answered += 1
         query.tcp = None
         self._finish(query, reply)
+        if channel.retired and not channel.waiting:
+            self._retire(channel)  # closes it

@@ -24,6 +24,7 @@ class TcpChannel:
         "ignored",
         "incoming",
         "outgoing",
+        "retired",
         "server",
         "sock",
         "waiting",
@@ -46,6 +47,7 @@ class TcpChannel:
         self.waiting: dict[int, InFlight] = {}  # id -> query
         self.answered = 0
         self.ignored = ignored
+        self.retired = False  # takes no new queries (one timed out on it); closes when idle
 
     def queue(self, message: bytes) -> None:
         self.outgoing += len(message).to_bytes(2, "big")

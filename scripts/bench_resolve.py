@@ -4,7 +4,9 @@ Starts NSD on a free loopback port with a generated zone of N names, then times 
 the same names file in alternating rounds (output to /dev/null, as a user would pipe it) and
 prints the median and best wall time of each and the ratio netkit/dig.
 
-    python scripts/bench_resolve.py [--names 5000] [--rounds 5]
+    python scripts/bench_resolve.py [--names 5000] [--rounds 11] [--tcp]
+
+With --tcp both ask over TCP (`dig +tcp`, `netkit resolve --tcp`).
 """
 
 import argparse
@@ -59,6 +61,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--names", type=int, default=5000, help="names in the batch")
     parser.add_argument("--rounds", type=int, default=11, help="timed runs of each tool")
+    parser.add_argument("--tcp", action="store_true", help="both tools ask over TCP")
     args = parser.parse_args()
     nsd, dig = shutil.which("nsd"), shutil.which("dig")
     if nsd is None or dig is None:
@@ -71,8 +74,9 @@ def main() -> int:
         names.write_text("".join(f"host{i}.{ORIGIN}\n" for i in range(args.names)))
         with running_nsd(nsd, directory, {ORIGIN: zone_text(args.names)}) as server:
             at = ["@127.0.0.1", "-p", str(server.port)]
-            dig_argv = [dig, *at, "-f", str(names)]
+            dig_argv = [dig, *at, "-f", str(names), *(["+tcp"] if args.tcp else [])]
             netkit_argv = [netkit, "resolve", "--dns", *at, "-f", str(names)]
+            netkit_argv += ["--tcp"] if args.tcp else []
             # Correctness first: every name answered, in input order.
             check = subprocess.run(
                 [*netkit_argv, "--json"], capture_output=True, check=False, env=CHILD_ENV
@@ -80,15 +84,20 @@ def main() -> int:
             results = json.loads(check.stdout)
             answered = sum(1 for r in results if r["rcode"] == "NOERROR" and r["answers"])
             in_order = all(r["name"] == f"host{i}.{ORIGIN}" for i, r in enumerate(results))
-            print(f"{args.names} names, NSD on 127.0.0.1#{server.port}, cpus={os.cpu_count()}")
+            over = "TCP" if args.tcp else "UDP"
+            print(f"{args.names} names over {over}, NSD on 127.0.0.1#{server.port}, "
+                  f"cpus={os.cpu_count()}")  # fmt: skip
             print(f"netkit answered {answered}/{len(results)}, input order kept: {in_order}")
             dig_times, netkit_times = [], []
             for _ in range(args.rounds):
                 dig_times.append(timed(dig_argv))
                 netkit_times.append(timed(netkit_argv))
     dig_median, netkit_median = statistics.median(dig_times), statistics.median(netkit_times)
-    print(f"dig -f                  median {dig_median:.3f} s  best {min(dig_times):.3f} s")
-    print(f"netkit resolve --dns -f median {netkit_median:.3f} s  best {min(netkit_times):.3f} s")
+    dig_name = "dig +tcp -f" if args.tcp else "dig -f"
+    netkit_name = "netkit resolve --dns --tcp -f" if args.tcp else "netkit resolve --dns -f"
+    width = len(netkit_name) + 1
+    print(f"{dig_name:<{width}}median {dig_median:.3f} s  best {min(dig_times):.3f} s")
+    print(f"{netkit_name:<{width}}median {netkit_median:.3f} s  best {min(netkit_times):.3f} s")
     # On a shared machine the load drifts: the ratio within each round (the two runs back to
     # back) is steadier than a ratio of medians taken over the whole run.
     per_round = statistics.median(n / d for n, d in zip(netkit_times, dig_times, strict=True))

@@ -13,6 +13,7 @@ pipelined and replies matched by id in any order (RFC 7766 section 6.2.1).
 import os
 import selectors
 import socket
+import struct
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ from netkit.resolve.wire import (
 
 Server = tuple[str, int]  # (address, port)
 
+_ID_FLAGS = struct.Struct("!HH")  # the first two header fields
 _SOCKETS_PER_SERVER = 4  # source-port spread without paying for a socket per query
 _CHANNELS_PER_SERVER = 4  # TCP connections per server, each with queries pipelined
 _RECEIVE_BUFFER = 1 << 20  # room for a burst of replies while Python is busy decoding
@@ -46,6 +48,14 @@ def _reply_shaped(wire: bytes) -> bool:
     except MalformedReplyError:
         return False
     return end + 4 <= len(wire)
+
+
+def _asked(query: "InFlight", wire: bytes) -> tuple[str, int] | None:
+    """(name, end of question) when the reply repeats the question exactly (case included)."""
+    end = query.question_end
+    if query.qname is None or wire[12:end] != query.message[12:end]:
+        return None
+    return query.qname, end
 
 
 class Exchange(NamedTuple):
@@ -95,6 +105,7 @@ class InFlight:
         "index",
         "key",
         "message",
+        "qname",
         "question_end",
         "sent_at",
         "server",
@@ -123,6 +134,7 @@ class InFlight:
         self.truncated = False
         self.tcp: TcpChannel | None = None  # the connection it waits on, when on TCP
         self.tcp_id = 0
+        self.qname: str | None = None  # the question name as text, when the caller knows it
 
 
 class QueryEngine:
@@ -161,22 +173,33 @@ class QueryEngine:
         self._in_flight = 0
         self._buffer = bytearray(65535)  # the largest UDP payload: one allocation for the run
         self._view = memoryview(self._buffer)
-        self._ids = memoryview(b"")  # unpredictable ids (RFC 5452 section 9.2), drawn in bulk
+        # Unpredictable ids (RFC 5452 section 9.2), drawn from the kernel 1,024 at a time.
+        self._id_pool = b""
+        self._id_next = 0
         self._channels: dict[Server, list[TcpChannel]] = {}
         self._next_channel = 0
 
     # -- the loop -------------------------------------------------------------------------------
 
     def run(
-        self, messages: Sequence[bytes], progress: Callable[[int], None] | None = None
+        self,
+        messages: Sequence[bytes],
+        progress: Callable[[int], None] | None = None,
+        names: Sequence[str | None] | None = None,
     ) -> list[Exchange]:
-        """Exchange every message; results keep the order of messages."""
+        """Exchange every message; results keep the order of messages.
+
+        names, the question names of messages as text, spare decoding them again in replies.
+        """
         self._results = [None] * len(messages)
         transport = "tcp" if self.tcp else "udp"
         pending = deque(
             InFlight(index, message, 12 + question_length(message), transport)
             for index, message in enumerate(messages)
         )
+        if names is not None:
+            for query, name in zip(pending, names, strict=True):
+                query.qname = name
         try:
             while self._done < len(messages):
                 while pending and self._in_flight < self.window:
@@ -295,11 +318,11 @@ class QueryEngine:
         return numbers[self._next_udp % len(numbers)]
 
     def _new_id(self) -> int:
-        if len(self._ids) < 2:
-            self._ids = memoryview(os.urandom(2048))
-        qid = int.from_bytes(self._ids[:2], "big")
-        self._ids = self._ids[2:]
-        return qid
+        at = self._id_next
+        if at >= len(self._id_pool):
+            self._id_pool, at = os.urandom(2048), 0
+        self._id_next = at + 2
+        return (self._id_pool[at] << 8) | self._id_pool[at + 1]
 
     def _udp_send(self, query: InFlight) -> None:
         number = self._udp_socket(query.server)
@@ -340,18 +363,19 @@ class QueryEngine:
             except ConnectionRefusedError:
                 self._refused(number)
                 continue
-            wire = view[:size].tobytes()
             if size < 12:
                 ignored.malformed += 1
                 continue
-            query = self._waiting.get((number, int.from_bytes(wire[:2], "big")))
+            qid, flags = _ID_FLAGS.unpack_from(buffer)
+            wire = view[:size].tobytes()
+            key = (number, qid)
+            query = self._waiting.get(key)
             if query is None:
                 if _reply_shaped(wire):
                     ignored.wrong_id += 1
                 else:
                     ignored.malformed += 1
                 continue
-            flags = int.from_bytes(wire[2:4], "big")
             if not flags & FLAG_QR:
                 ignored.malformed += 1
                 continue
@@ -365,11 +389,11 @@ class QueryEngine:
                 self._truncated(query)
                 continue
             try:
-                reply = parse_reply(wire, answers_only=self.answers_only)
+                reply = parse_reply(wire, answers_only=self.answers_only, asked=_asked(query, wire))
             except MalformedReplyError:
                 ignored.malformed += 1
                 continue
-            del self._waiting[(number, int.from_bytes(wire[:2], "big"))]
+            del self._waiting[key]
             query.key = None
             if reply.rcode == "FORMERR" and reply.edns is None and self._drop_edns(query):
                 continue
@@ -516,7 +540,7 @@ class QueryEngine:
             ignored.wrong_question += 1
             return
         try:
-            reply = parse_reply(wire, answers_only=self.answers_only)
+            reply = parse_reply(wire, answers_only=self.answers_only, asked=_asked(query, wire))
         except MalformedReplyError:
             ignored.malformed += 1
             return

@@ -224,14 +224,20 @@ def _run_queries(
         rdtype = type_value(question.type)
         message = build_query(wire_name, rdtype, recurse=options.recurse, dnssec=options.dnssec)
         prepared.append((position, qname, message))
-    exchanges = _exchange([message for _, _, message in prepared], options, progress)
+    messages = [message for _, _, message in prepared]
+    # Names with escapes (\.) have more than one spelling: let replies spell them.
+    names = [None if "\\" in qname else qname for _, qname, _ in prepared]
+    exchanges = _exchange(messages, names, options, progress)
     for (position, qname, _message), exchange in zip(prepared, exchanges, strict=True):
         results[position] = _result(questions[position], qname, exchange)
     return [result for result in results if result is not None]
 
 
 def _exchange(
-    messages: list[bytes], options: DnsOptions, progress: Callable[[int], None] | None
+    messages: list[bytes],
+    names: list[str | None],
+    options: DnsOptions,
+    progress: Callable[[int], None] | None,
 ) -> list[Exchange]:
     if not messages:
         return []
@@ -244,7 +250,7 @@ def _exchange(
             tcp=options.transport == "tcp",
             answers_only=options.answers_only,
         )
-        return engine.run(messages, progress)
+        return engine.run(messages, progress, names)
     return _exchange_encrypted(messages, options, progress)
 
 

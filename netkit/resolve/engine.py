@@ -50,6 +50,20 @@ def _reply_shaped(wire: bytes) -> bool:
     return end + 4 <= len(wire)
 
 
+def _ignored_text(wrong_id: int, wrong_question: int, malformed: int) -> str:
+    """' (ignored replies: 2 malformed, 1 with the wrong id)', or nothing when none were."""
+    counts = [
+        f"{count} {what}"
+        for count, what in (
+            (malformed, "malformed"),
+            (wrong_id, "with the wrong id"),
+            (wrong_question, "for another question"),
+        )
+        if count
+    ]
+    return f" (ignored replies: {', '.join(counts)})" if counts else ""
+
+
 def _asked(query: "InFlight", wire: bytes) -> tuple[str, int] | None:
     """(name, end of question) when the reply repeats the question exactly (case included)."""
     end = query.question_end
@@ -281,19 +295,7 @@ class QueryEngine:
         over = " over TCP" if query.transport == "tcp" else ""
         tries = f"{query.tries} tries" if query.tries > 1 else "1 try"
         message = f"no reply{over} from {where} after {tries} of {self.timeout:g} s each"
-        wrong_id, wrong_question, malformed = query.ignored
-        ignored = [
-            f"{count} {what}"
-            for count, what in (
-                (malformed, "malformed"),
-                (wrong_id, "with the wrong id"),
-                (wrong_question, "for another question"),
-            )
-            if count
-        ]
-        if ignored:
-            message += f" (ignored replies: {', '.join(ignored)})"
-        return message
+        return message + _ignored_text(*query.ignored)
 
     # -- UDP ------------------------------------------------------------------------------------
 
@@ -483,18 +485,7 @@ class QueryEngine:
         if not channel.retired:
             channel.retired = True
             self._channels[channel.server].remove(channel)
-        wrong_id, wrong_question, malformed = channel.ignored.snapshot()
-        ignored = [
-            f"{count} {what}"
-            for count, what in (
-                (malformed, "malformed"),
-                (wrong_id, "with the wrong id"),
-                (wrong_question, "for another question"),
-            )
-            if count
-        ]
-        if ignored:
-            reason += f" (ignored replies: {', '.join(ignored)})"
+        reason += _ignored_text(*channel.ignored.snapshot())
         waiting = list(channel.waiting.values())
         channel.waiting.clear()
         for query in waiting:

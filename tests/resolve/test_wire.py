@@ -24,7 +24,7 @@ from netkit.resolve.wire import (
     type_value,
     without_edns,
 )
-from tests.resolve.conftest import DNSKEY
+from tests.resolve.zones import DNSKEY
 
 SAMPLES = [
     ("A", "192.0.2.1"),

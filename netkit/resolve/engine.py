@@ -152,7 +152,10 @@ class InFlight:
 
 
 class QueryEngine:
-    """Send prepared query messages to servers and collect the replies in input order."""
+    """Send prepared query messages to servers and collect the replies in input order.
+
+    One engine makes one run: run() closes its sockets when it returns.
+    """
 
     def __init__(
         self,

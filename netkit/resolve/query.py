@@ -36,6 +36,8 @@ class DnsQuestion:
 
 @dataclass(frozen=True, slots=True)
 class DnsOptions:
+    """How to ask: where, over what, how long to wait, how many at once."""
+
     servers: list[Server]  # (address, port); for DoH the address is the URL
     transport: Transport = "udp"
     timeout: float = 2.0

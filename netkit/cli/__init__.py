@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "conv": "netkit.cli.conv:conv",
     "ifaces": "netkit.cli.ifaces:ifaces",
     "ipc": "netkit.cli.ipc:ipc",
+    "resolve": "netkit.cli.resolve:resolve",
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

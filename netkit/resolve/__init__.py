@@ -1,0 +1,1 @@
+"""Name resolution: the system resolver (gethostbyname, getaddrinfo) and direct DNS queries."""

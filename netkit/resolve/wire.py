@@ -1,0 +1,415 @@
+"""DNS messages on the wire (RFC 1035 section 4): build queries, decode replies fast.
+
+The batch engine decodes thousands of replies a second, and dnspython's Message.from_wire costs
+more per reply (~130 us) than the loopback round trip itself. So the message structure (header,
+question, records, name compression) is decoded here; rdata of types without a fast path is
+turned into presentation form by dnspython's own rdata classes, so every type prints as dig does.
+"""
+
+import socket
+import struct
+from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
+
+from netkit.resolve.names import MAX_LABEL, MAX_NAME
+
+_HEADER = struct.Struct("!HHHHHH")
+_RR_FIXED = struct.Struct("!HHIH")  # type, class, ttl, rdlength
+_TYPE_CLASS = struct.Struct("!HH")
+
+FLAG_QR = 0x8000
+FLAG_AA = 0x0400
+FLAG_TC = 0x0200
+FLAG_RD = 0x0100
+FLAG_RA = 0x0080
+FLAG_AD = 0x0020
+FLAG_CD = 0x0010
+# dig's order when it prints the header flags.
+_FLAG_NAMES = (
+    (FLAG_QR, "qr"),
+    (FLAG_AA, "aa"),
+    (FLAG_TC, "tc"),
+    (FLAG_RD, "rd"),
+    (FLAG_RA, "ra"),
+    (FLAG_AD, "ad"),
+    (FLAG_CD, "cd"),
+)
+EDNS_DO = 0x8000
+EDNS_PAYLOAD = 1232  # the DNS Flag Day 2020 size: no IP fragmentation on any sane path
+TYPE_OPT = 41
+CLASS_IN = 1
+
+# RFC 1035 section 4.1.1 and RFC 6891 section 9 (BADVERS needs the EDNS extended rcode).
+_RCODES = {
+    0: "NOERROR",
+    1: "FORMERR",
+    2: "SERVFAIL",
+    3: "NXDOMAIN",
+    4: "NOTIMP",
+    5: "REFUSED",
+    6: "YXDOMAIN",
+    7: "YXRRSET",
+    8: "NXRRSET",
+    9: "NOTAUTH",
+    10: "NOTZONE",
+    16: "BADVERS",
+    23: "BADCOOKIE",
+}
+
+# Label octets dnspython (and dig) print as they are; everything else is escaped.
+_SPECIAL = b'"().;\\@$'
+_PLAIN_OCTETS = bytes(c for c in range(0x21, 0x7F) if c not in _SPECIAL)
+
+
+# Offsets of names decoded so far in one message -> (text, octets on the wire).
+NamesSeen = dict[int, tuple[str, int]]
+
+
+class MalformedReplyError(ValueError):
+    """A reply that is not a DNS message we can decode (garbage, cut short, pointer loops)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One resource record in presentation form (zone-file text)."""
+
+    name: str  # owner, absolute: "www.example.com."
+    type: str  # "MX"
+    ttl: int
+    data: str  # "10 mail.example.com."
+    rdclass: str = "IN"
+
+
+@dataclass(frozen=True, slots=True)
+class Edns:
+    """The OPT pseudo-record of a reply (RFC 6891)."""
+
+    version: int
+    udp_size: int
+    dnssec_ok: bool
+
+
+class Reply(NamedTuple):
+    """A decoded reply: header, sections, EDNS (internal: query.DnsResult is the public form)."""
+
+    id: int
+    flags: tuple[str, ...]  # ("qr", "aa", "rd")
+    opcode: int
+    rcode: str  # "NOERROR", "NXDOMAIN", ... (extended with EDNS)
+    question: list[tuple[str, str]]  # (name, type)
+    answer: list[Record]
+    authority: list[Record]
+    additional: list[Record]
+    edns: Edns | None
+    size: int
+    complete: bool = True  # False when only the answer section was decoded
+
+
+def rcode_text(code: int) -> str:
+    return _RCODES.get(code, f"RCODE{code}")
+
+
+@cache  # a batch sees a handful of distinct flag words
+def flags_text(flags: int) -> tuple[str, ...]:
+    return tuple(name for bit, name in _FLAG_NAMES if flags & bit)
+
+
+@cache  # and fewer distinct OPT records: share one Edns each
+def _edns(version: int, udp_size: int, dnssec_ok: bool) -> Edns:
+    return Edns(version, udp_size, dnssec_ok)
+
+
+# The types people ask for, so a batch of them never has to import dnspython.
+_TYPE_VALUES = {
+    "A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "HINFO": 13, "MX": 15, "TXT": 16,
+    "AAAA": 28, "LOC": 29, "SRV": 33, "NAPTR": 35, "DNAME": 39, "OPT": 41, "DS": 43,
+    "SSHFP": 44, "RRSIG": 46, "NSEC": 47, "DNSKEY": 48, "NSEC3": 50, "NSEC3PARAM": 51,
+    "TLSA": 52, "CDS": 59, "CDNSKEY": 60, "SVCB": 64, "HTTPS": 65, "ANY": 255, "CAA": 257,
+}  # fmt: skip
+_TYPE_NAMES = {value: name for name, value in _TYPE_VALUES.items()}
+
+
+def type_text(rdtype: int) -> str:
+    """The mnemonic of a record type number: 15 -> "MX", 65534 -> "TYPE65534"."""
+    name = _TYPE_NAMES.get(rdtype)
+    if name is None:
+        import dns.rdatatype
+
+        name = _TYPE_NAMES[rdtype] = dns.rdatatype.to_text(rdtype)  # type: ignore[arg-type]  # any int is a valid RdataType
+    return name
+
+
+def type_value(text: str) -> int:
+    """A record type's number from its mnemonic or TYPEnnn (RFC 3597); ValueError if unknown."""
+    value = _TYPE_VALUES.get(text.upper())
+    if value is not None:
+        return value
+    import dns.rdatatype
+
+    try:
+        return int(dns.rdatatype.from_text(text))
+    except dns.rdatatype.UnknownRdatatype:
+        raise ValueError(f"unknown record type '{text}'") from None
+
+
+@cache
+def class_text(rdclass: int) -> str:
+    import dns.rdataclass
+
+    return dns.rdataclass.to_text(rdclass)  # type: ignore[arg-type]  # any int is a valid class
+
+
+def name_to_wire(ascii_name: str) -> bytes:
+    """A validated ASCII name (see names.host_name) in uncompressed wire form, as absolute."""
+    if "\\" in ascii_name:  # escapes (\. \065) are dnspython's to parse
+        import dns.name
+
+        wire = dns.name.from_text(ascii_name).to_wire()
+        assert wire is not None  # to_wire returns bytes when not given a file
+        return wire
+    stripped = ascii_name.removesuffix(".")
+    if not stripped:
+        return b"\x00"
+    parts = []
+    for label in stripped.split("."):
+        octets = label.encode("ascii")
+        parts.append(bytes((len(octets),)) + octets)
+    parts.append(b"\x00")
+    return b"".join(parts)
+
+
+def build_query(
+    qname_wire: bytes,
+    qtype: int,
+    *,
+    recurse: bool = True,
+    dnssec: bool = False,
+    checking_disabled: bool = False,
+) -> bytes:
+    """A query message with id 0 (the engine sets a random id per try) and an EDNS0 OPT record."""
+    flags = (FLAG_RD if recurse else 0) | (FLAG_CD if checking_disabled else 0)
+    header = _HEADER.pack(0, flags, 1, 0, 0, 1)
+    question = qname_wire + _TYPE_CLASS.pack(qtype, CLASS_IN)
+    opt = b"\x00" + _RR_FIXED.pack(TYPE_OPT, EDNS_PAYLOAD, EDNS_DO if dnssec else 0, 0)
+    return header + question + opt
+
+
+OPT_RECORD_LENGTH = 11  # root owner, type, class, ttl, rdlength: the OPT build_query appends
+
+
+def without_edns(message: bytes) -> bytes | None:
+    """The query without its OPT record (for servers that answer EDNS with FORMERR), or None
+    when it has none (RFC 6891 section 7: a FORMERR without OPT means EDNS is not understood)."""
+    if message[10:12] != b"\x00\x01" or message[-11:-8] != b"\x00\x00\x29":
+        return None
+    return message[:10] + b"\x00\x00" + message[12:-OPT_RECORD_LENGTH]
+
+
+def question_length(message: bytes) -> int:
+    """Octets of the (uncompressed) question section that starts at offset 12."""
+    offset = 12
+    while message[offset]:
+        offset += message[offset] + 1
+    return offset + 1 + 4 - 12
+
+
+def _escape_label(label: bytes) -> str:
+    if not label.translate(None, _PLAIN_OCTETS):
+        return label.decode("ascii")
+    out = []
+    for octet in label:
+        if octet in _SPECIAL:
+            out.append("\\" + chr(octet))
+        elif 0x20 < octet < 0x7F:
+            out.append(chr(octet))
+        else:
+            out.append(f"\\{octet:03d}")
+    return "".join(out)
+
+
+def read_name(wire: bytes, offset: int, seen: NamesSeen | None = None) -> tuple[str, int]:
+    """Decode a possibly compressed name (RFC 1035 section 4.1.4) at offset.
+
+    Returns the name as absolute text and the offset just past it in the record. ``seen`` maps
+    offsets of names already decoded in this message to (text, octets on the wire):
+    compression points back at them, so each suffix is decoded once per message.
+    """
+    limit = len(wire)
+    if seen and offset + 1 < limit and wire[offset] >= 0xC0:  # the usual owner: one pointer
+        hit = seen.get(((wire[offset] & 0x3F) << 8) | wire[offset + 1])
+        if hit is not None:
+            return hit[0], offset + 2
+    labels: list[tuple[int, str, int]] = []  # (offset, text, octets)
+    end = -1  # where the record continues: just past the first pointer, or the final 0
+    length = 1  # octets on the wire, the root label's included
+    jumps = 0
+    suffix = "."
+    while True:
+        if offset >= limit:
+            raise MalformedReplyError("name runs past the end of the message")
+        octet = wire[offset]
+        if octet == 0:
+            if end < 0:
+                end = offset + 1
+            break
+        if octet >= 0xC0:
+            if offset + 1 >= limit:
+                raise MalformedReplyError("compression pointer cut short")
+            target = ((octet & 0x3F) << 8) | wire[offset + 1]
+            if end < 0:
+                end = offset + 2
+            hit = seen.get(target) if seen is not None else None
+            if hit is not None:
+                suffix = hit[0]
+                length += hit[1] - 1
+                break
+            jumps += 1
+            if target >= offset or jumps > 127:  # only backwards: no loops
+                raise MalformedReplyError("compression pointer loop")
+            offset = target
+            continue
+        if octet > MAX_LABEL:
+            raise MalformedReplyError(f"unknown label type 0x{octet & 0xC0:02x}")
+        label = wire[offset + 1 : offset + 1 + octet]
+        if len(label) != octet:
+            raise MalformedReplyError("label runs past the end of the message")
+        labels.append((offset, _escape_label(label), octet + 1))
+        length += octet + 1
+        offset += octet + 1
+    if length > MAX_NAME:
+        raise MalformedReplyError("name longer than 255 octets")
+    octets = length - sum(label[2] for label in labels)  # of the suffix
+    for label_offset, text, size in reversed(labels):
+        suffix = text + "." + suffix if suffix != "." else text + "."
+        octets += size
+        if seen is not None:
+            seen[label_offset] = (suffix, octets)
+    return suffix, end
+
+
+def _rdata_text(
+    wire: bytes, offset: int, rdlength: int, rdtype: int, rdclass: int, *, seen: NamesSeen
+) -> str:
+    if rdtype == 1 and rdlength == 4:  # A
+        return socket.inet_ntop(socket.AF_INET, wire[offset : offset + 4])
+    if rdtype == 28 and rdlength == 16:  # AAAA: RFC 5952 text, as dnspython writes it too
+        return socket.inet_ntop(socket.AF_INET6, wire[offset : offset + 16])
+    if rdtype in (2, 5, 12, 39):  # NS, CNAME, PTR, DNAME: one domain name
+        name, end = read_name(wire, offset, seen)
+        if end != offset + rdlength:
+            raise MalformedReplyError(f"{type_text(rdtype)} rdata length does not match its name")
+        return name
+    import dns.exception
+    import dns.rdata
+
+    try:
+        rdata = dns.rdata.from_wire(rdclass, rdtype, wire, offset, rdlength)  # type: ignore[arg-type]  # ints are valid
+    except (dns.exception.DNSException, ValueError, IndexError) as error:
+        raise MalformedReplyError(f"bad {type_text(rdtype)} rdata: {error}") from None
+    try:
+        # One unbroken base64/hex string (dnspython splits keys and digests into chunks).
+        return str(rdata.to_text(chunksize=0))
+    except TypeError:  # a type whose to_text takes no formatting options
+        return str(rdata.to_text())
+
+
+def _read_records(
+    wire: bytes,
+    offset: int,
+    count: int,
+    out: list[Record],
+    *,
+    opt: list[tuple[Edns, int]],
+    seen: NamesSeen,
+    decode: bool = True,
+) -> int:
+    """Append count records from offset to out (an OPT record goes to opt instead).
+
+    Without decode the records are only stepped over (an OPT record is still read).
+    """
+    for _ in range(count):
+        if decode:
+            name, offset = read_name(wire, offset, seen)
+        else:
+            name, offset = ".", _skip_name(wire, offset)
+        if offset + 10 > len(wire):
+            raise MalformedReplyError("record header cut short")
+        rdtype, rdclass, ttl, rdlength = _RR_FIXED.unpack_from(wire, offset)
+        offset += 10
+        if offset + rdlength > len(wire):
+            raise MalformedReplyError("record data runs past the end of the message")
+        if rdtype == TYPE_OPT:
+            edns = _edns((ttl >> 16) & 0xFF, rdclass, bool(ttl & EDNS_DO))
+            opt.append((edns, ttl >> 24))  # the upper 8 bits of the extended rcode
+        elif decode:
+            data = _rdata_text(wire, offset, rdlength, rdtype, rdclass, seen=seen)
+            klass = "IN" if rdclass == CLASS_IN else class_text(rdclass)
+            out.append(Record(name, type_text(rdtype), ttl, data, klass))
+        offset += rdlength
+    return offset
+
+
+def _skip_name(wire: bytes, offset: int) -> int:
+    """The offset just past the name at offset, without decoding it."""
+    limit = len(wire)
+    while offset < limit:
+        octet = wire[offset]
+        if octet == 0:
+            return offset + 1
+        if octet >= 0xC0:
+            return offset + 2
+        offset += octet + 1
+    raise MalformedReplyError("name runs past the end of the message")
+
+
+def parse_reply(
+    wire: bytes, *, answers_only: bool = False, asked: tuple[str, int] | None = None
+) -> Reply:
+    """Decode a reply; MalformedReplyError for anything that is not a well-formed message.
+
+    answers_only decodes the answer section alone (and the authority section of a reply with
+    no answers, for its SOA or referral): the part a batch table prints, at a third of the cost.
+    asked is (name, end of the question) when the caller has checked that the reply's question
+    is octet for octet the one it sent: then the name is not decoded again.
+    """
+    if len(wire) < 12:
+        raise MalformedReplyError(f"{len(wire)} octets is shorter than a DNS header")
+    qid, flags, qdcount, ancount, nscount, arcount = _HEADER.unpack_from(wire)
+    offset = 12
+    question = []
+    seen: NamesSeen = {}
+    if asked is not None and qdcount == 1:
+        name, offset = asked
+        seen[12] = (name, offset - 16)  # the name's octets: the question less type and class
+        question.append((name, type_text(int.from_bytes(wire[offset - 4 : offset - 2], "big"))))
+        qdcount = 0
+    for _ in range(qdcount):
+        if answers_only:  # the engine has checked the question against the query already
+            name, offset = "", _skip_name(wire, offset)
+        else:
+            name, offset = read_name(wire, offset, seen)
+        if offset + 4 > len(wire):
+            raise MalformedReplyError("question cut short")
+        qtype, _qclass = _TYPE_CLASS.unpack_from(wire, offset)
+        offset += 4
+        question.append((name, type_text(qtype)))
+    sections: tuple[list[Record], list[Record], list[Record]] = ([], [], [])
+    opt: list[tuple[Edns, int]] = []
+    decode = (True, not answers_only or ancount == 0, not answers_only)
+    for section, count, wanted in zip(sections, (ancount, nscount, arcount), decode, strict=True):
+        offset = _read_records(wire, offset, count, section, opt=opt, seen=seen, decode=wanted)
+    rcode = (flags & 0x000F) | (opt[0][1] << 4 if opt else 0)
+    return Reply(
+        id=qid,
+        flags=flags_text(flags),
+        opcode=(flags >> 11) & 0xF,
+        rcode=rcode_text(rcode),
+        question=question,
+        answer=sections[0],
+        authority=sections[1],
+        additional=sections[2],
+        edns=opt[0][0] if opt else None,
+        size=len(wire),
+        complete=not answers_only,
+    )

@@ -1,0 +1,102 @@
+"""`netkit resolve` arguments: usage errors exit 2, bad names exit 1, start-up stays light."""
+
+import subprocess
+import sys
+
+import pytest
+
+from netkit.cli import run
+from tests.support import run_netkit
+
+FAST_RESOLVER = {"RES_OPTIONS": "timeout:1 attempts:1"}
+LONG_LABEL = "a" * 64 + ".example"
+LONG_NAME = ".".join(["a" * 60] * 5)  # 5 * 61 + 1 = 306 octets on the wire
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-t", "NOSUCHTYPE", "example.test"], "unknown record type 'NOSUCHTYPE'"),
+        (["--modern", "--service", "nosuchservice", "localhost"], "unknown service"),
+        (["--modern", "-t", "MX", "example.test"], "-t is for --dns queries, not --modern"),
+        (["-6", "localhost"], "-4/-6 is for --modern"),
+        (["--dns", "--service", "http", "localhost"], "--service is for --modern"),
+        ([], "no names given"),
+        (["--https", "https://127.0.0.1/dns-query", "@127.0.0.1", "x.test"], "--https URL"),
+        (["@300.1.2.3#53#", "x.test"], "bad port"),
+        (["--timeout", "0", "@127.0.0.1", "x.test"], "--timeout"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], message: str) -> None:
+    done = run_netkit("resolve", *args)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("mode", [[], ["--modern"], ["--dns", "@127.0.0.1", "--timeout", "0.2"]])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (LONG_LABEL, "has a label of 64 octets (at most 63)"),
+        (LONG_NAME, "is 306 octets long (at most 255)"),
+        ("a..example", "has an empty label"),
+    ],
+)
+def test_invalid_names_are_one_line_exit_1(mode: list[str], name: str, message: str) -> None:
+    done = run_netkit("resolve", *mode, "--short", name, env=FAST_RESOLVER)
+    assert done.returncode == 1
+    assert done.stderr.startswith("netkit: error: ")
+    assert message in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_the_root_is_a_name_not_an_empty_label(at_nsd: list[str]) -> None:
+    done = run_netkit("resolve", *at_nsd, "--short", ".", "-t", "NS")
+    assert "(REFUSED)" in done.stderr  # NSD serves no root zone, but it was asked
+
+
+def test_invalid_name_in_a_batch_is_a_row() -> None:
+    done = run_netkit("resolve", "localhost", "a..b", "--short")
+    assert done.returncode == 1
+    assert done.stdout == "127.0.0.1\n"
+    assert done.stderr == "netkit: error: 'a..b' has an empty label\n"
+
+
+def test_reverse_of_a_non_address_is_one_line() -> None:
+    done = run_netkit("resolve", "-x", "not-an-address")
+    assert done.returncode == 1
+    assert done.stderr == "netkit: error: 'not-an-address' is not an IPv4 or IPv6 address\n"
+
+
+def test_doh_without_the_extra_names_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import dns.query
+
+    monkeypatch.setattr(dns.query, "have_doh", False)
+    status = run(["resolve", "--https", "https://127.0.0.1:1/dns-query", "x.test"])
+    assert status == 1
+    assert "pip install 'netkit[doh]'" in capsys.readouterr().err
+
+
+def test_type_list_and_typennn_are_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    # Parsing only: an unreachable server answers nothing, fast.
+    status = run(["resolve", "@127.0.0.1", "-p", "9", "--timeout", "0.05", "--retries", "0",
+                  "-t", "a,mx", "-t", "TYPE65534", "x.test", "--json"])  # fmt: skip
+    assert status == 1
+    out = capsys.readouterr().out
+    assert '"type": "A"' in out and '"type": "MX"' in out and '"type": "TYPE65534"' in out
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["resolve", "--help"], ["conv", "ip", "1.2.3.4"]])
+def test_start_up_does_not_import_dnspython(argv: list[str]) -> None:
+    code = (
+        "import sys; from netkit.cli import run; run(sys.argv[1:]); "
+        "print(sorted(m for m in sys.modules if m == 'dns' or m.startswith(('dns.', 'idna'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "[]"

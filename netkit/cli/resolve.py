@@ -35,10 +35,8 @@ def _pick_mode(mode: Mode | None, dns_options: list[str]) -> Mode:
 
 
 def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
-    if reverse:
-        return ["PTR"]
-    if not types:
-        return ["A"]
+    if not types:  # like dig: -x asks for PTR unless -t names other types for the reverse name
+        return ["PTR" if reverse else "A"]
     from netkit.resolve.wire import type_text, type_value
 
     checked = []

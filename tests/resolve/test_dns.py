@@ -184,6 +184,12 @@ def test_reverse_lookup_is_a_ptr_query(at_nsd: list[str], address: str, ptr: str
     assert [a["data"] for a in result["answers"]] == [ptr]
 
 
+def test_reverse_lookup_takes_other_types_like_dig(at_nsd: list[str]) -> None:
+    [result] = query(at_nsd, "-x", "192.0.2.10", "-t", "TXT")
+    assert (result["name"], result["type"]) == ("192.0.2.10", "TXT")
+    assert [a["data"] for a in result["answers"]] == ['"reverse text"']
+
+
 def test_idn_name_is_sent_as_a_labels(at_nsd: list[str]) -> None:
     [result] = query(at_nsd, "bücher.example.test")
     assert result["qname"] == "xn--bcher-kva.example.test."

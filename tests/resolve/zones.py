@@ -41,6 +41,7 @@ $TTL 300
 @   IN SOA ns1.example.test. hostmaster.example.test. 1 3600 600 86400 300
 @   IN NS  ns1.example.test.
 10  IN PTR host.example.test.
+10  IN TXT "reverse text"
 25  IN PTR mail.example.test.
 """
 REVERSE_V6_ZONE = """\

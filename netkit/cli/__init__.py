@@ -14,6 +14,7 @@ from netkit.errors import ExitStatus, NetkitError
 # (or when --help lists them), so `netkit conv` never pays for dnspython or psutil.
 COMMANDS: dict[str, str] = {
     "conv": "netkit.cli.conv:conv",
+    "listen": "netkit.cli.listen:listen",
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

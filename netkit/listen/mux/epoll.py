@@ -7,6 +7,7 @@ from netkit.listen.engine import Engine
 from netkit.listen.mux.loop import EventLoop
 
 # EPOLLIN/EPOLLOUT/EPOLLERR/EPOLLHUP have poll(2)'s values, so masks pass through unchanged.
+MAX_EVENTS = 512  # per wait; the default (FD_SETSIZE - 1) allocates more than needed
 assert (select.EPOLLIN, select.EPOLLOUT, select.EPOLLERR, select.EPOLLHUP) == (1, 4, 8, 16)
 
 
@@ -28,7 +29,7 @@ class EpollLoop(EventLoop):
         self.epoll.unregister(fd)
 
     def wait(self, timeout: float | None) -> Iterable[tuple[int, int]]:
-        return self._poll(-1 if timeout is None else timeout)
+        return self._poll(-1 if timeout is None else timeout, MAX_EVENTS)
 
     def close_poller(self) -> None:
         self.epoll.close()

@@ -51,14 +51,14 @@ class KqueueLoop(EventLoop):
         events = self.kqueue.control(changes, MAX_EVENTS, timeout)
         read_filter = select.KQ_FILTER_READ
         eof = select.KQ_EV_EOF | select.KQ_EV_ERROR
-        return [
-            (
-                event.ident,
-                (READABLE if event.filter == read_filter else WRITABLE)
-                | (TROUBLE if event.flags & eof else 0),
-            )
-            for event in events
-        ]
+        # One entry per descriptor, as epoll gives (read and write come as separate events).
+        masks: dict[int, int] = {}
+        for event in events:
+            bit = READABLE if event.filter == read_filter else WRITABLE
+            if event.flags & eof:
+                bit |= TROUBLE
+            masks[event.ident] = masks.get(event.ident, 0) | bit
+        return masks.items()
 
     def close_poller(self) -> None:
         self.kqueue.close()

@@ -55,7 +55,8 @@ class EventLoop:
         raise NotImplementedError
 
     def wait(self, timeout: float | None) -> Iterable[tuple[int, int]]:
-        """Block until something is ready (or ``timeout`` seconds); yield (fd, mask) pairs."""
+        """Block until something is ready (or ``timeout`` seconds); (fd, mask) pairs, at most one
+        per descriptor (the loop relies on it: a handler may close its own socket)."""
         raise NotImplementedError
 
     def refuse_descriptor(self, fd: int) -> str | None:
@@ -83,9 +84,7 @@ class EventLoop:
         while engine.running:
             timeout = idle_tick if self.accept_paused_at is None else RETRY_ACCEPT_AFTER / 2
             for fd, mask in wait(timeout):
-                handler = handlers.get(fd)
-                if handler is not None:
-                    handler(mask)
+                handlers[fd](mask)
             if timeout is None:
                 continue
             now = time.monotonic()
@@ -140,7 +139,11 @@ class EventLoop:
         self.unregister(fd)
         connection.sock.close()
         self.engine.closed(
-            connection.peer, connection.bytes_in, connection.bytes_out, connection.opened, reason
+            connection.peer,
+            connection.bytes_in,
+            connection.sent_total(),
+            connection.opened,
+            reason,
         )
         if self.accept_paused_at is not None:
             self.resume_accepting()  # a descriptor just came free
@@ -160,7 +163,7 @@ class EventLoop:
     def close_idle(self, now: float, idle_timeout: float) -> None:
         # Activity is seen through the byte counters, so the hot path never reads the clock.
         for connection in list(self.connections.values()):
-            moved = connection.bytes_in + connection.bytes_out
+            moved = connection.bytes_in + connection.sent_total()
             if moved != connection.idle_mark:
                 connection.idle_mark = moved
                 connection.idle_since = now
@@ -177,5 +180,5 @@ class EventLoop:
         return (
             len(connections),
             sum(c.bytes_in for c in connections),
-            sum(c.bytes_out for c in connections),
+            sum(c.sent_total() for c in connections),
         )

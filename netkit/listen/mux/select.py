@@ -3,7 +3,7 @@ a descriptor at or above FD_SETSIZE cannot be watched at all: it is refused, nev
 
 import select
 from collections.abc import Iterable
-from itertools import chain, repeat
+from itertools import repeat
 
 from netkit.listen.connection import READABLE, WRITABLE
 from netkit.listen.engine import Engine
@@ -41,7 +41,11 @@ class SelectLoop(EventLoop):
         readable, writable, _ = select.select(self.readers, self.writers, (), timeout)
         if not writable:
             return zip(readable, repeat(READABLE))
-        return chain(zip(readable, repeat(READABLE)), zip(writable, repeat(WRITABLE)))
+        # One entry per descriptor, as epoll gives: a handler may close its socket.
+        masks = dict.fromkeys(readable, READABLE)
+        for fd in writable:
+            masks[fd] = masks.get(fd, 0) | WRITABLE
+        return masks.items()
 
     def refuse_descriptor(self, fd: int) -> str | None:
         if fd >= FD_SETSIZE:

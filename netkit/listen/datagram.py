@@ -26,9 +26,16 @@ class DatagramService:
         self.filtered = engine.policy.active
         self.once = engine.config.once
         self._reported: set[str] = set()
+        engine.stats.answers_datagrams = self.echo
 
     def drain(self, mask: int = 0) -> None:
         """Answer what is queued now, up to DRAIN_BATCH datagrams, without blocking."""
+        if self.once or self.filtered or not self.echo:
+            for _ in range(DRAIN_BATCH):
+                if not self._answer_one():
+                    return
+            return
+        # The hot path, kept flat: per datagram two counters, recvfrom_into and sendto.
         recvfrom_into = self.sock.recvfrom_into
         sendto = self.sock.sendto
         buffer, view, stats = self.buffer, self.view, self.engine.stats
@@ -41,48 +48,61 @@ class DatagramService:
                 continue  # an ICMP error for an earlier reply (peer gone): not ours to stop on
             stats.datagrams_in += 1
             stats.bytes_in += n
-            if self.filtered or not self.echo:
-                self._handle_other(n, address)
-            else:
-                try:
-                    stats.bytes_out += sendto(view[:n], address)
-                    stats.datagrams_out += 1
-                except OSError:
-                    pass  # a full send buffer or an unreachable peer: UDP may drop, we go on
-            if self.once:
-                self.engine.running = False
-                return
+            try:
+                sendto(view[:n], address)
+            except OSError:  # a full send buffer, an unreachable peer: UDP may drop, we go on
+                stats.datagrams_dropped += 1
+                stats.bytes_dropped += n
 
     def serve_forever(self) -> None:
-        """The blocking back end: recvfrom, sendto, repeat (the socket is in blocking mode)."""
+        """The blocking back end: recvfrom, sendto, repeat (the socket is in blocking mode).
+        Signals end it by raising; --once by returning."""
         self.sock.setblocking(True)
+        if self.once or self.filtered or not self.echo:
+            while self._answer_one():
+                pass
+            return
         recvfrom_into = self.sock.recvfrom_into
         sendto = self.sock.sendto
-        buffer, view, stats, engine = self.buffer, self.view, self.engine.stats, self.engine
-        plain_echo = self.echo and not self.filtered
-        while engine.running:
+        buffer, view, stats = self.buffer, self.view, self.engine.stats
+        while True:
             try:
                 n, address = recvfrom_into(buffer)
             except OSError:
                 continue
             stats.datagrams_in += 1
             stats.bytes_in += n
-            if plain_echo:
-                try:
-                    stats.bytes_out += sendto(view[:n], address)
-                    stats.datagrams_out += 1
-                except OSError:
-                    pass
-            else:
-                self._handle_other(n, address)
-            if self.once:
-                return
+            try:
+                sendto(view[:n], address)
+            except OSError:
+                stats.datagrams_dropped += 1
+                stats.bytes_dropped += n
+
+    def _answer_one(self) -> bool:
+        """One datagram with every option applied; False when nothing is queued or --once is
+        done."""
+        try:
+            n, address = self.sock.recvfrom_into(self.buffer)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+        stats = self.engine.stats
+        stats.datagrams_in += 1
+        stats.bytes_in += n
+        self._handle_other(n, address)
+        if self.once:
+            self.engine.running = False
+            return False
+        return True
 
     def _handle_other(self, n: int, address: tuple[str, int]) -> None:
         if self.filtered:
             reason = self.engine.policy.refusal(address[0])
             if reason is not None:
                 self.engine.stats.refused += 1
+                self.engine.stats.datagrams_dropped += 1
+                self.engine.stats.bytes_dropped += n
                 peer = format_peer(address)
                 if peer not in self._reported and len(self._reported) < _REPORTED_PEERS_MAX:
                     self._reported.add(peer)
@@ -90,9 +110,9 @@ class DatagramService:
                 return
         if self.echo:
             try:
-                self.engine.stats.bytes_out += self.sock.sendto(self.view[:n], address)
-                self.engine.stats.datagrams_out += 1
+                self.sock.sendto(self.view[:n], address)
             except OSError:
-                pass
+                self.engine.stats.datagrams_dropped += 1
+                self.engine.stats.bytes_dropped += n
         elif self.sink is not None:
             self.sink(format_peer(address), bytes(self.view[:n]))

@@ -11,12 +11,14 @@ class Stats:
 
     __slots__ = (
         "address",
+        "answers_datagrams",
+        "bytes_dropped",
         "bytes_in",
         "bytes_out",
         "connections_peak",
         "connections_total",
+        "datagrams_dropped",
         "datagrams_in",
-        "datagrams_out",
         "mux",
         "refused",
         "started",
@@ -34,7 +36,11 @@ class Stats:
         self.bytes_in = 0  # of closed connections, and every datagram
         self.bytes_out = 0
         self.datagrams_in = 0
-        self.datagrams_out = 0
+        # UDP echo sends one datagram per datagram received: what went out is what came in
+        # minus what could not be sent (or was refused), so the hot path counts only arrivals.
+        self.answers_datagrams = False
+        self.datagrams_dropped = 0
+        self.bytes_dropped = 0
 
     def snapshot(self, now: int, live_in: int = 0, live_out: int = 0) -> StatsSnapshot:
         return StatsSnapshot(
@@ -47,7 +53,12 @@ class Stats:
             connections_peak=self.connections_peak,
             refused=self.refused,
             bytes_in=self.bytes_in + live_in,
-            bytes_out=self.bytes_out + live_out,
+            bytes_out=self.bytes_out + live_out + self._datagram_bytes_out(),
             datagrams_in=self.datagrams_in,
-            datagrams_out=self.datagrams_out,
+            datagrams_out=(
+                self.datagrams_in - self.datagrams_dropped if self.answers_datagrams else 0
+            ),
         )
+
+    def _datagram_bytes_out(self) -> int:
+        return self.bytes_in - self.bytes_dropped if self.answers_datagrams else 0

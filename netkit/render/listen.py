@@ -111,7 +111,7 @@ def hex_dump(data: bytes, width: int = 16) -> Iterator[str]:
         if len(chunk) > 8:
             hex_part += "  " + " ".join(f"{b:02x}" for b in chunk[8:])
         text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        yield f"{offset:08x}  {hex_part:<{width * 3}} |{text}|"
+        yield f"{offset:08x}  {hex_part:<{width * 3}}  |{text}|"
 
 
 def hex_sink(stream: TextIO | None = None) -> Callable[[str, bytes], None]:

@@ -73,10 +73,13 @@ def open_socket(config: ListenConfig) -> BoundSocket:
 
 def _open_inet(config: ListenConfig) -> BoundSocket:
     kind = socket.SOCK_STREAM if config.transport == "tcp" else socket.SOCK_DGRAM
+    host = (
+        config.host[1:-1]
+        if config.host.startswith("[") and config.host.endswith("]")
+        else config.host
+    )
     try:
-        infos = socket.getaddrinfo(
-            config.host, config.port, socket.AF_UNSPEC, kind, 0, socket.AI_PASSIVE
-        )
+        infos = socket.getaddrinfo(host, config.port, socket.AF_UNSPEC, kind, 0, socket.AI_PASSIVE)
     except socket.gaierror as error:
         raise NetkitError(f"cannot listen on host {config.host!r}: {error.strerror}") from None
     family, _, proto, _, sockaddr = infos[0]
@@ -86,7 +89,7 @@ def _open_inet(config: ListenConfig) -> BoundSocket:
             # TIME_WAIT from an earlier run must not block a restart. Not for UDP: there it
             # would let two servers share the port silently.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if family == socket.AF_INET6 and config.host in ("::", "[::]"):
+        if family == socket.AF_INET6 and host == "::":
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)  # dual stack on ::
         try:
             sock.bind(sockaddr)
@@ -119,6 +122,8 @@ def _open_unix(config: ListenConfig) -> BoundSocket:
     abstract = path.startswith("@")
     if abstract and not sys.platform.startswith("linux"):
         raise NetkitUsageError("abstract socket names (@name) exist only on Linux")
+    if abstract and config.socket_mode is not None:
+        raise NetkitUsageError("--mode applies to socket files; an abstract name has no file")
     raw = os.fsencode(path)
     if len(raw) > SUN_PATH_MAX:
         raise NetkitError(

@@ -129,7 +129,7 @@ def hex_sink(stream: TextIO | None = None) -> Callable[[str, bytes], None]:
     return sink
 
 
-def _summary_rows(snapshot: StatsSnapshot) -> list[tuple[str, str]]:
+def _summary_rows(snapshot: StatsSnapshot, live: bool = False) -> list[tuple[str, str]]:
     rows = [
         ("listened on", f"{snapshot.transport} {snapshot.address} ({snapshot.mux})"),
         ("uptime", f"{snapshot.uptime_s:.1f} s"),
@@ -140,8 +140,9 @@ def _summary_rows(snapshot: StatsSnapshot) -> list[tuple[str, str]]:
             ("datagrams out", str(snapshot.datagrams_out)),
         ]
     else:
+        if live:  # at exit every connection is closed: "now" is always 0 there
+            rows.append(("connections now", str(snapshot.connections_now)))
         rows += [
-            ("connections now", str(snapshot.connections_now)),
             ("connections total", str(snapshot.connections_total)),
             ("connections peak", str(snapshot.connections_peak)),
         ]
@@ -200,7 +201,7 @@ def live_stats(snapshot: Callable[[], StatsSnapshot]) -> Iterator[None]:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="cyan")
         grid.add_column(justify="right")
-        for name, value in _summary_rows(current)[1:]:
+        for name, value in _summary_rows(current, live=True)[1:]:
             grid.add_row(name, value)
         grid.add_row("rate in", f"{human_bytes(rate_in)}/s")
         grid.add_row("rate out", f"{human_bytes(rate_out)}/s")

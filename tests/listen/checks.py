@@ -11,6 +11,7 @@ from tests.listen.clients import Listener, echo_many, payload, wait_until
 Start = Callable[..., Listener]
 
 SIZES = (1, 1000, 65537, 1 << 20, 16 << 20)
+FLOOD_PATTERN = (1 << 20) + 7  # not a multiple of any buffer size: a slip would show
 
 
 def every_size_in_order(start: Start, mux: str) -> None:
@@ -49,39 +50,34 @@ def backpressure_bounds_memory(start: Start, mux: str, others_served: bool = Tru
     baseline = listener.rss_kib()
     flooder = listener.connect()
     flooder.setblocking(False)
-    flood = payload(256 << 20, seed=9)
-    view = memoryview(flood)
+    pattern = payload(FLOOD_PATTERN, seed=9)  # the flood repeats it: byte i is pattern[i % len]
+    limit = 512 << 20
     sent, stalled_since = 0, None
     deadline = time.monotonic() + 20
-    while sent < len(flood) and time.monotonic() < deadline:
+    while sent < limit and time.monotonic() < deadline:
+        offset = sent % len(pattern)
         try:
-            sent += flooder.send(view[sent : sent + 1 << 20])
+            sent += flooder.send(pattern[offset:] + pattern[:offset])
             stalled_since = None
         except BlockingIOError:
             stalled_since = stalled_since or time.monotonic()
             if time.monotonic() - stalled_since > 1.0:
                 break  # every buffer on the way is full: the server stopped reading us
             time.sleep(0.01)
-    assert sent < len(flood), "the server kept reading a client that never reads"
+    assert sent < limit, "the server kept reading a client that never reads"
     growth_mib = (listener.rss_kib() - baseline) / 1024
     assert growth_mib < 16, f"server grew by {growth_mib:.1f} MiB for one non-reading client"
     if others_served:
         other = payload(5000, seed=3)
         assert echo_many(listener, [other], timeout=10) == [other]
+    flooder.setblocking(True)
     flooder.settimeout(30)
-    received = bytearray()
-    while len(received) < sent:  # the flooder reads now and gets everything, in order
-        received += flooder.recv(1 << 20)
-        if len(received) < sent < len(flood):
-            try:
-                flooder.setblocking(False)
-                sent += flooder.send(view[sent : sent + 65536])
-            except BlockingIOError:
-                pass
-            finally:
-                flooder.settimeout(30)
-    assert bytes(received) == flood[:sent]
+    flooder.shutdown(socket.SHUT_WR)  # half-close: everything sent so far must still come back
+    received = _read_to_eof(flooder)
     flooder.close()
+    assert len(received) == sent
+    expected = (pattern * (sent // len(pattern) + 1))[:sent]
+    assert received == expected, "the flooder's echo is not its data in order"
 
 
 def resets_and_vanishing_clients_leak_nothing(start: Start, mux: str, cycles: int = 2000) -> None:

@@ -19,11 +19,15 @@ class SelectLoop(EventLoop):
         super().__init__(engine)
         self.readers: set[int] = set()
         self.writers: set[int] = set()
+        # select() copies any set it is given into a list on every call; keep that list
+        # between calls and rebuild it only when interest changes (rare in a steady state).
+        self._lists: tuple[list[int], list[int]] | None = None
 
     def register(self, fd: int, mask: int) -> None:
         self.modify(fd, mask)
 
     def modify(self, fd: int, mask: int) -> None:
+        self._lists = None
         if mask & READABLE:
             self.readers.add(fd)
         else:
@@ -34,11 +38,15 @@ class SelectLoop(EventLoop):
             self.writers.discard(fd)
 
     def unregister(self, fd: int) -> None:
+        self._lists = None
         self.readers.discard(fd)
         self.writers.discard(fd)
 
     def wait(self, timeout: float | None) -> Iterable[tuple[int, int]]:
-        readable, writable, _ = select.select(self.readers, self.writers, (), timeout)
+        lists = self._lists
+        if lists is None:
+            lists = self._lists = (list(self.readers), list(self.writers))
+        readable, writable, _ = select.select(lists[0], lists[1], (), timeout)
         if not writable:
             return zip(readable, repeat(READABLE))
         # One entry per descriptor, as epoll gives: a handler may close its socket.

@@ -94,13 +94,16 @@ def tcp_worker(port: int, conns: int, size: int, seconds: float, results: Result
     while time.monotonic() < deadline:
         for key, events in selector.select(0.5):
             flow = flows[key.fd]
-            if events & selectors.EVENT_WRITE and flow.sent < size:
-                flow.sent += flow.sock.send(message[flow.sent :])
-                if flow.sent == size:
-                    selector.modify(flow.sock, selectors.EVENT_READ)
-            if not events & selectors.EVENT_READ:
-                continue
-            n = flow.sock.recv_into(buffer)
+            try:
+                if events & selectors.EVENT_WRITE and flow.sent < size:
+                    flow.sent += flow.sock.send(message[flow.sent :])
+                    if flow.sent == size:
+                        selector.modify(flow.sock, selectors.EVENT_READ)
+                if not events & selectors.EVENT_READ:
+                    continue
+                n = flow.sock.recv_into(buffer)
+            except OSError:  # refused or reset by the server (select past FD_SETSIZE, ...)
+                n = 0
             if n == 0:
                 errors += 1
                 selector.unregister(flow.sock)

@@ -28,6 +28,14 @@ def many_clients_at_once(start: Start, mux: str, clients: int = 200, size: int =
     assert echo_many(listener, sent) == sent
 
 
+def beyond_fd_setsize(start: Start, mux: str, clients: int = 1200) -> None:
+    """More clients at once than select could ever watch, all served, memory small."""
+    listener = start("tcp", "--port", "0", "--mux", mux, "-q")
+    sent = [i.to_bytes(4, "big") * 25 for i in range(clients)]
+    assert echo_many(listener, sent) == sent
+    assert listener.rss_kib() < 64 * 1024
+
+
 def half_close_gets_everything(start: Start, mux: str, transport: str = "tcp") -> None:
     """Send, shut the write side, then read: the whole echo, then EOF (nothing dropped at EOF)."""
     if transport == "unix":

@@ -14,6 +14,10 @@ def test_many_clients_at_once(listener_factory: Start) -> None:
     checks.many_clients_at_once(listener_factory, MUX)
 
 
+def test_beyond_fd_setsize(listener_factory: Start) -> None:
+    checks.beyond_fd_setsize(listener_factory, MUX)
+
+
 def test_half_close_gets_everything(listener_factory: Start) -> None:
     checks.half_close_gets_everything(listener_factory, MUX)
 

@@ -72,8 +72,10 @@ class Engine:
         backend = self.backend = make_backend(self)
         previous = {sig: signal.signal(sig, self._on_signal) for sig in _STOP_SIGNALS}
         try:
-            self.observer.listening(Listening(self.config.transport, self.bound.address, self.mux))
-            with contextlib.suppress(StopListening):
+            with contextlib.suppress(StopListening):  # a signal may come as soon as we announce
+                self.observer.listening(
+                    Listening(self.config.transport, self.bound.address, self.mux)
+                )
                 backend.serve()
             self.stopping = True
             for sig in _STOP_SIGNALS:  # a second Ctrl-C must not cut the clean-up short
@@ -146,9 +148,6 @@ class Engine:
                     "until a descriptor frees up"
                 )
             )
-
-    def notice(self, message: str) -> None:
-        self.observer.notice(Notice(message))
 
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

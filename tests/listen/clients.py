@@ -8,6 +8,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from tests.support import RunningProcess, netkit_executable
 
@@ -94,8 +95,12 @@ class _Flow:
     eof: bool = False
 
 
+class Connectable(Protocol):
+    def connect(self, timeout: float = 10) -> socket.socket: ...
+
+
 def echo_many(
-    listener: Listener, payloads: list[bytes], timeout: float = 60, half_close: bool = True
+    listener: Connectable, payloads: list[bytes], timeout: float = 60, half_close: bool = True
 ) -> list[bytes]:
     """Open one connection per payload, send each while reading (so nothing deadlocks), half-close,
     and read to EOF. Returns what came back on each connection."""

@@ -39,8 +39,8 @@ class KqueueLoop(EventLoop):
     def unregister(self, fd: int) -> None:
         mask = self.masks.pop(fd, 0)
         self.changes = [change for change in self.changes if change.ident != fd]
-        # Delete now rather than with the next wait: the descriptor may be closed (and its
-        # number reused) before then, and one failed change would fail the whole batch.
+        # Delete now rather than with the next wait: the descriptor is usually closed right
+        # after this, and its number may be reused before the queued change would be applied.
         for bit, kind in ((READABLE, select.KQ_FILTER_READ), (WRITABLE, select.KQ_FILTER_WRITE)):
             if mask & bit:
                 with contextlib.suppress(OSError):  # the filter was never applied
@@ -50,12 +50,13 @@ class KqueueLoop(EventLoop):
         changes, self.changes = self.changes, []
         events = self.kqueue.control(changes, MAX_EVENTS, timeout)
         read_filter = select.KQ_FILTER_READ
-        eof = select.KQ_EV_EOF | select.KQ_EV_ERROR
         # One entry per descriptor, as epoll gives (read and write come as separate events).
         masks: dict[int, int] = {}
         for event in events:
+            if event.flags & select.KQ_EV_ERROR:
+                continue  # a change we sent failed (kevent(2)): about our list, not the socket
             bit = READABLE if event.filter == read_filter else WRITABLE
-            if event.flags & eof:
+            if event.flags & select.KQ_EV_EOF:
                 bit |= TROUBLE
             masks[event.ident] = masks.get(event.ident, 0) | bit
         return masks.items()

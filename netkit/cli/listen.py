@@ -2,23 +2,26 @@
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from netkit.cli.options import json_option
-from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig, Network
+from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
+
+if TYPE_CHECKING:
+    from netkit.listen.config import Network
 
 MUX_CHOICES = ("auto", "blocking", "thread", "select", "poll", "epoll", "kqueue")
 F = Callable[..., Any]
 
 
-class CidrType(click.ParamType[Network]):
+class CidrType(click.ParamType["Network"]):
     name = "CIDR"
 
     def convert(
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> Network:
+    ) -> "Network":
         from netkit.listen.access import parse_network
 
         if not isinstance(value, str):

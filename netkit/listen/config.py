@@ -1,12 +1,14 @@
 """What the user asked the listener to do, as one immutable value."""
 
-import ipaddress
 from dataclasses import dataclass
 from enum import Enum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
+
+if TYPE_CHECKING:  # ipaddress is imported where addresses are parsed, not by `netkit --help`
+    import ipaddress
 
 Transport = Literal["tcp", "udp", "unix"]
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Network: TypeAlias = "ipaddress.IPv4Network | ipaddress.IPv6Network"
 
 DEFAULT_PORT = 5566  # the socket reference's port
 DEFAULT_UNIX_PATH = "/tmp/echo.sock"  # the socket reference's path

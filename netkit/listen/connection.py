@@ -18,7 +18,7 @@ TROUBLE = 0x008 | 0x010  # POLLERR | POLLHUP: always reported, whatever was aske
 
 
 class Connection:
-    """The discard behaviour, and the base every behaviour extends."""
+    """Reading, counting and closing; a behaviour says what happens to the bytes read."""
 
     __slots__ = (
         "buffer",
@@ -45,9 +45,8 @@ class Connection:
         self.sock = sock
         self.fd = sock.fileno()
         self.peer = peer
-        self.buffer = (
-            loop.buffer
-        )  # one read buffer per loop: the data leaves it before the next read
+        # One read buffer per loop, shared: the data has left it before the next read.
+        self.buffer = loop.buffer
         self.view = loop.view
         self.recv_into = sock.recv_into
         self.send = sock.send
@@ -75,7 +74,7 @@ class Connection:
         self.received(n)
 
     def received(self, n: int) -> None:
-        """The first ``n`` bytes of the shared buffer arrived (discard: nothing to do)."""
+        """The first ``n`` bytes of the shared buffer arrived."""
 
     def sent_total(self) -> int:
         return self.bytes_out
@@ -84,6 +83,12 @@ class Connection:
         if mask != self.interest:
             self.interest = mask
             self.loop.modify(self.fd, mask)
+
+
+class DiscardConnection(Connection):
+    """--discard: read and count, nothing else."""
+
+    __slots__ = ()
 
 
 class PrintConnection(Connection):

@@ -8,6 +8,7 @@ from netkit.listen.config import READ_BUFFER_SIZE, Behaviour
 from netkit.listen.connection import (
     READABLE,
     Connection,
+    DiscardConnection,
     EchoConnection,
     PrintConnection,
 )
@@ -19,7 +20,7 @@ RETRY_ACCEPT_AFTER = 0.5  # seconds, when out of descriptors and no connection c
 
 _CONNECTION_CLASSES: dict[Behaviour, type[Connection]] = {
     Behaviour.ECHO: EchoConnection,
-    Behaviour.DISCARD: Connection,
+    Behaviour.DISCARD: DiscardConnection,
     Behaviour.PRINT: PrintConnection,
 }
 

@@ -105,6 +105,8 @@ def _open_inet(config: ListenConfig) -> BoundSocket:
 
 
 def _bind_message(error: OSError, config: ListenConfig, where: str) -> str:
+    if error.errno == errno.EADDRINUSE and config.port == 0:
+        return f"no free {config.transport} port on {config.host} (the ephemeral range is used up)"
     if error.errno == errno.EADDRINUSE:
         return f"{config.transport} port {config.port} is already in use on {config.host}"
     if error.errno == errno.EACCES:

@@ -5,6 +5,7 @@ import os
 import re
 import selectors
 import socket
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,7 +104,11 @@ def echo_many(
     listener: Connectable, payloads: list[bytes], timeout: float = 60, half_close: bool = True
 ) -> list[bytes]:
     """Open one connection per payload, send each while reading (so nothing deadlocks), half-close,
-    and read to EOF. Returns what came back on each connection."""
+    and read to EOF. Returns what came back on each connection.
+
+    Without ``half_close`` each connection reads as many bytes as it sent and then resets (an
+    abortive close): the many-client tests would otherwise leave thousands of client ports in
+    TIME_WAIT on a machine whose ephemeral range other tests and benchmarks share."""
     selector = selectors.DefaultSelector()
     flows: list[_Flow] = []
     try:
@@ -138,11 +143,22 @@ def echo_many(
                     if not chunk:
                         selector.unregister(flow.sock)
                         open_flows -= 1
+                        if not half_close:  # done: free the server (blocking serves one)
+                            abortive_close(flow.sock)
         return [bytes(flow.received) for flow in flows]
     finally:
         for flow in flows:
+            if not half_close:
+                abortive_close(flow.sock)
             flow.sock.close()
         selector.close()
+
+
+def abortive_close(sock: socket.socket) -> None:
+    """Close with RST (SO_LINGER 0): no TIME_WAIT left behind on our side."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
 
 
 def wait_until(

@@ -16,37 +16,31 @@ MUX_CHOICES = ("auto", "blocking", "thread", "select", "poll", "epoll", "kqueue"
 F = Callable[..., Any]
 
 
-class CidrType(click.ParamType["Network"]):
-    name = "CIDR"
+def _networks(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple["Network", ...]:
+    """--allow/--deny values as networks (a bare address is a /32 or /128)."""
+    from netkit.listen.access import parse_network
 
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> "Network":
-        from netkit.listen.access import parse_network
-
-        if not isinstance(value, str):
-            return value  # type: ignore[return-value]  # already converted (a default)
+    networks = []
+    for value in values:
         try:
-            return parse_network(value)
+            networks.append(parse_network(value))
         except ValueError:
-            self.fail(f"{value!r} is not an address or CIDR network", param, ctx)
+            raise click.BadParameter(f"{value!r} is not an address or CIDR network") from None
+    return tuple(networks)
 
 
-class ModeType(click.ParamType[int]):
-    name = "MODE"
-
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> int:
-        if isinstance(value, int):
-            return value
-        try:
-            mode = int(str(value), 8)
-        except ValueError:
-            self.fail(f"{value!r} is not an octal mode like 600 or 0660", param, ctx)
-        if not 0 <= mode <= 0o7777:
-            self.fail(f"{value!r} is not a file mode", param, ctx)
-        return mode
+def _file_mode(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        mode = int(value, 8)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an octal mode like 600 or 0660") from None
+    if not 0 <= mode <= 0o7777:
+        raise click.BadParameter(f"{value!r} is not a file mode")
+    return mode
 
 
 def _common(transport: str) -> Callable[[F], F]:
@@ -86,13 +80,15 @@ def _common(transport: str) -> Callable[[F], F]:
         inet = [
             click.option(
                 "--allow",
-                type=CidrType(),
+                metavar="CIDR",
+                callback=_networks,
                 multiple=True,
                 help="Serve only peers in this network (repeatable).",
             ),
             click.option(
                 "--deny",
-                type=CidrType(),
+                metavar="CIDR",
+                callback=_networks,
                 multiple=True,
                 help="Refuse peers in this network (repeatable; wins over --allow).",
             ),
@@ -199,8 +195,8 @@ def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
         max_conns=opts.get("max_conns"),
         idle_timeout=opts.get("idle_timeout"),
         backlog=opts.get("backlog", 4096),
-        allow=tuple(opts.get("allow", ())),
-        deny=tuple(opts.get("deny", ())),
+        allow=opts.get("allow", ()),
+        deny=opts.get("deny", ()),
         **extra,
     )
 
@@ -224,7 +220,8 @@ def udp(**opts: Any) -> int:
 @click.option(
     "--mode",
     "socket_mode",
-    type=ModeType(),
+    metavar="MODE",
+    callback=_file_mode,
     help="Permissions of the socket file, in octal (e.g. 600: only this user may connect).",
 )
 @click.option(

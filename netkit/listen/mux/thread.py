@@ -56,7 +56,14 @@ class ThreadServer:
                 target=self._serve_one, args=(connection,), name=f"netkit {peer}", daemon=True
             )
             self.threads.add(thread)
-            thread.start()
+            try:
+                thread.start()
+            except RuntimeError:  # "can't start new thread": out of memory or of tasks
+                with self.lock:
+                    self.threads.discard(thread)
+                    self.connections.pop(sock.fileno(), None)
+                    engine.stats.connections_total -= 1  # counted as opened above: undo
+                    engine.refuse(sock, peer, "no thread could be started for it")
 
     def _serve_one(self, connection: BlockingConnection) -> None:
         reason = "error"

@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "conv": "netkit.cli.conv:conv",
     "ifaces": "netkit.cli.ifaces:ifaces",
     "ipc": "netkit.cli.ipc:ipc",
+    "listen": "netkit.cli.listen:listen",
     "resolve": "netkit.cli.resolve:resolve",
 }
 

@@ -13,6 +13,7 @@ from netkit.errors import ExitStatus, NetkitError
 # name -> "module:attribute". Each command module is imported only when that command runs
 # (or when --help lists them), so `netkit conv` never pays for dnspython or psutil.
 COMMANDS: dict[str, str] = {
+    "bench": "netkit.cli.bench:bench",
     "connect": "netkit.cli.connect:connect",
     "conv": "netkit.cli.conv:conv",
 }

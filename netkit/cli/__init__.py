@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "bench": "netkit.cli.bench:bench",
     "connect": "netkit.cli.connect:connect",
     "conv": "netkit.cli.conv:conv",
+    "listen": "netkit.cli.listen:listen",
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

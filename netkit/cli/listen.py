@@ -1,0 +1,236 @@
+"""`netkit listen tcp|udp|unix`: echo, discard or print servers in every classic I/O design."""
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from netkit.cli.options import json_option
+from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig, Network
+
+MUX_CHOICES = ("auto", "blocking", "thread", "select", "poll", "epoll", "kqueue")
+F = Callable[..., Any]
+
+
+class CidrType(click.ParamType[Network]):
+    name = "CIDR"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Network:
+        from netkit.listen.access import parse_network
+
+        if not isinstance(value, str):
+            return value  # type: ignore[return-value]  # already converted (a default)
+        try:
+            return parse_network(value)
+        except ValueError:
+            self.fail(f"{value!r} is not an address or CIDR network", param, ctx)
+
+
+class ModeType(click.ParamType[int]):
+    name = "MODE"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            mode = int(str(value), 8)
+        except ValueError:
+            self.fail(f"{value!r} is not an octal mode like 600 or 0660", param, ctx)
+        if not 0 <= mode <= 0o7777:
+            self.fail(f"{value!r} is not a file mode", param, ctx)
+        return mode
+
+
+def _common(transport: str) -> Callable[[F], F]:
+    """Options every transport takes; connection-only ones are added per command."""
+
+    def decorate(function: F) -> F:
+        options: list[Callable[[F], F]] = [
+            click.option(
+                "--mux",
+                type=click.Choice(MUX_CHOICES),
+                default="auto",
+                show_default=True,
+                help="I/O design: blocking (one client at a time), thread (one per client), or "
+                "an event loop over select, poll, epoll or kqueue; auto picks the best here.",
+            ),
+            click.option("--discard", is_flag=True, help="Read and throw away instead of echoing."),
+            click.option(
+                "--print",
+                "print_data",
+                is_flag=True,
+                help="Write what arrives to stdout (like nc -l) instead of echoing.",
+            ),
+            click.option(
+                "--hex",
+                "hex_dump",
+                is_flag=True,
+                help="With --print: a hex dump per chunk, with direction, time and length.",
+            ),
+            click.option(
+                "--once", is_flag=True, help="Exit after the first client (datagram) is done."
+            ),
+            click.option("-v", "--verbose", is_flag=True, help="Log every connection on stderr."),
+            json_option,
+            click.option("--stats", is_flag=True, help="Show a live statistics panel on stderr."),
+            click.option("-q", "--quiet", is_flag=True, help="No summary, notes or refusals."),
+        ]
+        inet = [
+            click.option(
+                "--allow",
+                type=CidrType(),
+                multiple=True,
+                help="Serve only peers in this network (repeatable).",
+            ),
+            click.option(
+                "--deny",
+                type=CidrType(),
+                multiple=True,
+                help="Refuse peers in this network (repeatable; wins over --allow).",
+            ),
+            click.option(
+                "--port",
+                type=click.IntRange(0, 65535),
+                default=DEFAULT_PORT,
+                show_default=True,
+                help="Port; 0 picks a free one (the readiness line shows it).",
+            ),
+            click.option(
+                "--host",
+                default="127.0.0.1",
+                show_default=True,
+                help="Address to bind: 0.0.0.0 or :: (dual stack) listen beyond loopback.",
+            ),
+        ]
+        per_connection = [
+            click.option(
+                "--idle-timeout",
+                type=click.FloatRange(min=0, min_open=True),
+                metavar="SECONDS",
+                help="Close a connection after this long without traffic.",
+            ),
+            click.option(
+                "--max-conns",
+                type=click.IntRange(min=1),
+                metavar="N",
+                help="Serve at most N clients at once; more are closed at once and logged.",
+            ),
+            click.option(
+                "--backlog",
+                type=click.IntRange(min=0),
+                default=4096,
+                show_default=True,
+                help="listen(2) backlog (the kernel caps it at net.core.somaxconn).",
+            ),
+        ]
+        if transport != "unix":
+            options = [*reversed(inet), *options]  # --host, --port first in --help
+        if transport != "udp":
+            options += per_connection
+        for option in reversed(options):  # decorators apply bottom-up
+            function = option(function)
+        return function
+
+    return decorate
+
+
+@click.group()
+def listen() -> None:
+    """Run an echo (or discard, or print) server over TCP, UDP or a Unix socket.
+
+    \b
+      netkit listen tcp                     echo on 127.0.0.1:5566, best event loop here
+      netkit listen tcp --mux select -v     the select(2) design, logging each client
+      netkit listen udp --port 0            echo datagrams on a free port
+      netkit listen unix --path /tmp/e.sock
+      netkit listen tcp --print --hex       show what arrives, like nc -l | hexdump
+
+    Once listening it prints one line on stderr, e.g. 'listening on tcp 127.0.0.1:5566 (epoll)'.
+    SIGINT or SIGTERM stops it cleanly and prints a summary table (unless --quiet).
+    """
+
+
+def _behaviour(discard: bool, print_data: bool, hex_dump: bool) -> Behaviour:
+    if discard and (print_data or hex_dump):
+        raise click.UsageError("--discard and --print/--hex exclude each other")
+    if print_data or hex_dump:
+        return Behaviour.PRINT
+    return Behaviour.DISCARD if discard else Behaviour.ECHO
+
+
+def _run(config: ListenConfig, opts: dict[str, Any]) -> int:
+    from netkit.listen.server import prepare, serve
+    from netkit.render.listen import hex_sink, live_stats, make_observer, raw_sink, render_summary
+
+    observer = make_observer(
+        verbose=opts["verbose"],
+        as_json=opts["as_json"],
+        quiet=opts["quiet"],
+        stream=sys.stderr,
+        live=opts["stats"],
+    )
+    if config.behaviour is Behaviour.PRINT:
+        observer.data = hex_sink() if opts["hex_dump"] else raw_sink()
+    engine = prepare(config, observer)
+    if opts["stats"]:
+        with live_stats(engine.snapshot):
+            summary = serve(engine)
+    else:
+        summary = serve(engine)
+    if not opts["quiet"]:
+        render_summary(summary, as_json=opts["as_json"], stream=sys.stderr)
+    return 0
+
+
+def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
+    return ListenConfig(
+        transport=transport,  # type: ignore[arg-type]  # one of the three command names
+        mux=opts["mux"],
+        behaviour=_behaviour(opts["discard"], opts["print_data"], opts["hex_dump"]),
+        once=opts["once"],
+        max_conns=opts.get("max_conns"),
+        idle_timeout=opts.get("idle_timeout"),
+        backlog=opts.get("backlog", 4096),
+        allow=tuple(opts.get("allow", ())),
+        deny=tuple(opts.get("deny", ())),
+        **extra,
+    )
+
+
+@listen.command()
+@_common("tcp")
+def tcp(**opts: Any) -> int:
+    """Echo over TCP: one connection state machine, any --mux."""
+    return _run(_config("tcp", opts, host=opts["host"], port=opts["port"]), opts)
+
+
+@listen.command()
+@_common("udp")
+def udp(**opts: Any) -> int:
+    """Echo every datagram back to its sender, for any number of peers at once."""
+    return _run(_config("udp", opts, host=opts["host"], port=opts["port"]), opts)
+
+
+@listen.command()
+@_common("unix")
+@click.option(
+    "--mode",
+    "socket_mode",
+    type=ModeType(),
+    help="Permissions of the socket file, in octal (e.g. 600: only this user may connect).",
+)
+@click.option(
+    "--path",
+    default=DEFAULT_UNIX_PATH,
+    show_default=True,
+    help="Socket file; @name is an abstract socket on Linux (no file at all).",
+)
+def unix(**opts: Any) -> int:
+    """Echo over a Unix domain stream socket. A stale socket file is replaced; a live one, or
+    anything that is not a socket, is refused."""
+    return _run(_config("unix", opts, path=opts["path"], socket_mode=opts["socket_mode"]), opts)

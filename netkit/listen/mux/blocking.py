@@ -1,0 +1,61 @@
+"""The iterative server: accept one client, serve it to the end, then accept the next. The others
+wait in the listen backlog meanwhile; that is the design, and what `--mux blocking` shows."""
+
+import time
+
+from netkit.listen.datagram import DatagramService
+from netkit.listen.engine import RESOURCE_ERRNOS, Engine
+from netkit.listen.stream import BlockingConnection, new_buffer, serve_connection
+
+ACCEPT_WAKEUP = 0.5  # seconds: accept() returns this often so --once and signals are noticed
+
+
+class BlockingServer:
+    name = "blocking"
+
+    def __init__(self, engine: Engine) -> None:
+        assert engine.bound is not None
+        self.engine = engine
+        self.listener = engine.bound.sock
+        self.buffer = new_buffer()
+        self.current: BlockingConnection | None = None
+
+    def serve(self) -> None:
+        engine = self.engine
+        if engine.config.transport == "udp":
+            DatagramService(engine, self.listener).serve_forever()
+            return
+        self.listener.settimeout(ACCEPT_WAKEUP)
+        while engine.running:
+            try:
+                sock, address = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError as error:
+                if error.errno in RESOURCE_ERRNOS:
+                    engine.accept_failed(error)
+                    time.sleep(ACCEPT_WAKEUP)
+                continue
+            peer = engine.peer_name(sock, address)
+            reason = engine.refusal(address, 0)
+            if reason is not None:
+                engine.refuse(sock, peer, reason)
+                continue
+            connection = self.current = BlockingConnection(sock, peer)
+            engine.opened(peer, 1)
+            self._close(connection, serve_connection(engine, connection, self.buffer))
+
+    def _close(self, connection: BlockingConnection, reason: str) -> None:
+        self.current = None
+        connection.sock.close()
+        self.engine.closed(
+            connection.peer, connection.bytes_in, connection.bytes_out, connection.opened, reason
+        )
+
+    def close_all(self) -> None:
+        if self.current is not None:
+            self._close(self.current, "shutdown")
+
+    def live_totals(self) -> tuple[int, int, int]:
+        current = self.current
+        return (0, 0, 0) if current is None else (1, current.bytes_in, current.bytes_out)

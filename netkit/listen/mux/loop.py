@@ -1,0 +1,181 @@
+"""The event loop every readiness-based back end shares; subclasses only say how to wait."""
+
+import socket
+import time
+from collections.abc import Callable, Iterable
+
+from netkit.listen.config import READ_BUFFER_SIZE, Behaviour
+from netkit.listen.connection import (
+    READABLE,
+    Connection,
+    EchoConnection,
+    PrintConnection,
+)
+from netkit.listen.datagram import DatagramService
+from netkit.listen.engine import RESOURCE_ERRNOS, Engine
+
+ACCEPT_BATCH = 64  # connections taken per readiness report of the listening socket
+RETRY_ACCEPT_AFTER = 0.5  # seconds, when out of descriptors and no connection closes meanwhile
+
+_CONNECTION_CLASSES: dict[Behaviour, type[Connection]] = {
+    Behaviour.ECHO: EchoConnection,
+    Behaviour.DISCARD: Connection,
+    Behaviour.PRINT: PrintConnection,
+}
+
+
+class EventLoop:
+    """Level-triggered readiness loop: one thread, every socket non-blocking.
+
+    Subclasses implement register/modify/unregister/wait over one system interface. Masks use
+    the poll(2) bits (READABLE, WRITABLE; POLLERR/POLLHUP may come back unasked)."""
+
+    name = "loop"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        assert engine.bound is not None
+        self.listener = engine.bound.sock
+        self.buffer = bytearray(READ_BUFFER_SIZE)
+        self.view = memoryview(self.buffer)
+        self.handlers: dict[int, Callable[[int], None]] = {}
+        self.connections: dict[int, Connection] = {}
+        self.connection_class = _CONNECTION_CLASSES[engine.config.behaviour]
+        self.accept_paused_at: float | None = None
+
+    # -- what a back end provides -------------------------------------------------------------
+
+    def register(self, fd: int, mask: int) -> None:
+        raise NotImplementedError
+
+    def modify(self, fd: int, mask: int) -> None:
+        raise NotImplementedError
+
+    def unregister(self, fd: int) -> None:
+        raise NotImplementedError
+
+    def wait(self, timeout: float | None) -> Iterable[tuple[int, int]]:
+        """Block until something is ready (or ``timeout`` seconds); yield (fd, mask) pairs."""
+        raise NotImplementedError
+
+    def refuse_descriptor(self, fd: int) -> str | None:
+        """Why this back end cannot watch ``fd`` at all (select: FD_SETSIZE), or None."""
+        return None
+
+    def close_poller(self) -> None:
+        """Release the kernel object behind the back end, if it has one."""
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def serve(self) -> None:
+        engine = self.engine
+        listen_fd = self.listener.fileno()
+        if engine.config.transport == "udp":
+            self.handlers[listen_fd] = DatagramService(engine, self.listener).drain
+        else:
+            self.handlers[listen_fd] = self.on_acceptable
+        self.register(listen_fd, READABLE)
+        wait = self.wait
+        handlers = self.handlers
+        idle_timeout = engine.config.idle_timeout
+        idle_tick = None if idle_timeout is None else min(1.0, max(idle_timeout / 4, 0.05))
+        next_idle_check = time.monotonic() + (idle_tick or 0)
+        while engine.running:
+            timeout = idle_tick if self.accept_paused_at is None else RETRY_ACCEPT_AFTER / 2
+            for fd, mask in wait(timeout):
+                handler = handlers.get(fd)
+                if handler is not None:
+                    handler(mask)
+            if timeout is None:
+                continue
+            now = time.monotonic()
+            if (
+                self.accept_paused_at is not None
+                and now - self.accept_paused_at >= RETRY_ACCEPT_AFTER
+            ):
+                self.resume_accepting()
+            if idle_tick is not None and idle_timeout is not None and now >= next_idle_check:
+                self.close_idle(now, idle_timeout)
+                next_idle_check = now + idle_tick
+
+    def on_acceptable(self, mask: int) -> None:
+        accept = self.listener.accept
+        engine = self.engine
+        connections = self.connections
+        for _ in range(ACCEPT_BATCH):
+            try:
+                sock, address = accept()
+            except BlockingIOError:
+                return
+            except OSError as error:
+                if error.errno in RESOURCE_ERRNOS:
+                    engine.accept_failed(error)
+                    self.pause_accepting()
+                    return
+                continue  # ECONNABORTED and friends: that client gave up already
+            peer = engine.peer_name(sock, address)
+            reason = engine.refusal(address, len(connections)) or self.refuse_descriptor(
+                sock.fileno()
+            )
+            if reason is not None:
+                engine.refuse(sock, peer, reason)
+                continue
+            sock.setblocking(False)
+            if engine.tcp_nodelay:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            connection = self.connection_class(self, sock, peer)
+            fd = connection.fd
+            connections[fd] = connection
+            self.handlers[fd] = connection.on_event
+            self.register(fd, READABLE)
+            engine.opened(peer, len(connections))
+            if not engine.running:
+                return
+
+    def close_connection(self, connection: Connection, reason: str) -> None:
+        fd = connection.fd
+        if self.connections.pop(fd, None) is None:
+            return
+        del self.handlers[fd]
+        self.unregister(fd)
+        connection.sock.close()
+        self.engine.closed(
+            connection.peer, connection.bytes_in, connection.bytes_out, connection.opened, reason
+        )
+        if self.accept_paused_at is not None:
+            self.resume_accepting()  # a descriptor just came free
+
+    # -- out of descriptors, idle connections, shutdown ---------------------------------------
+
+    def pause_accepting(self) -> None:
+        if self.accept_paused_at is None:
+            self.unregister(self.listener.fileno())
+        self.accept_paused_at = time.monotonic()
+
+    def resume_accepting(self) -> None:
+        if self.accept_paused_at is not None:
+            self.accept_paused_at = None
+            self.register(self.listener.fileno(), READABLE)
+
+    def close_idle(self, now: float, idle_timeout: float) -> None:
+        # Activity is seen through the byte counters, so the hot path never reads the clock.
+        for connection in list(self.connections.values()):
+            moved = connection.bytes_in + connection.bytes_out
+            if moved != connection.idle_mark:
+                connection.idle_mark = moved
+                connection.idle_since = now
+            elif now - connection.idle_since >= idle_timeout:
+                self.close_connection(connection, "idle")
+
+    def close_all(self) -> None:
+        for connection in list(self.connections.values()):
+            self.close_connection(connection, "shutdown")
+        self.close_poller()
+
+    def live_totals(self) -> tuple[int, int, int]:
+        connections = list(self.connections.values())
+        return (
+            len(connections),
+            sum(c.bytes_in for c in connections),
+            sum(c.bytes_out for c in connections),
+        )

@@ -1,0 +1,54 @@
+"""Serving one connection with blocking calls: the blocking and thread back ends share this.
+
+Blocking I/O gets partial writes and backpressure for free: sendall() waits until the peer
+reads, and while it waits this connection reads nothing more."""
+
+import socket
+import time
+
+from netkit.listen.config import READ_BUFFER_SIZE, Behaviour
+from netkit.listen.engine import Engine, close_reason
+
+
+class BlockingConnection:
+    """Byte counters another thread (the live --stats view) may read while this one serves."""
+
+    __slots__ = ("bytes_in", "bytes_out", "opened", "peer", "sock")
+
+    def __init__(self, sock: socket.socket, peer: str) -> None:
+        self.sock = sock
+        self.peer = peer
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self.opened = time.monotonic()
+
+
+def serve_connection(engine: Engine, connection: BlockingConnection, buffer: bytearray) -> str:
+    """Serve until EOF or an error; returns why it ended. The socket is left open."""
+    sock = connection.sock
+    sock.settimeout(engine.config.idle_timeout)  # None: plain blocking calls
+    if engine.tcp_nodelay:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    behaviour = engine.config.behaviour
+    sink = engine.observer.data if behaviour is Behaviour.PRINT else None
+    echo = behaviour is Behaviour.ECHO
+    view = memoryview(buffer)
+    recv_into = sock.recv_into
+    sendall = sock.sendall
+    try:
+        while True:
+            n = recv_into(buffer)
+            if not n:
+                return "eof"
+            connection.bytes_in += n
+            if echo:
+                sendall(view[:n])
+                connection.bytes_out += n
+            elif sink is not None:
+                sink(connection.peer, bytes(view[:n]))
+    except OSError as error:
+        return close_reason(error)
+
+
+def new_buffer() -> bytearray:
+    return bytearray(READ_BUFFER_SIZE)

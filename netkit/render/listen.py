@@ -1,0 +1,218 @@
+"""How `netkit listen` shows itself: the readiness line, the connection log (text or JSON Lines),
+the --print data on stdout (raw or hex dump), the live --stats panel and the summary table."""
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import TextIO
+
+from netkit.listen.events import (
+    ConnectionClosed,
+    ConnectionOpened,
+    ConnectionRefused,
+    Listening,
+    Notice,
+    Observer,
+    StatsSnapshot,
+)
+from netkit.render.output import emit_json_line
+
+
+def readiness_line(event: Listening) -> str:
+    return f"listening on {event.transport} {event.address} ({event.mux})"
+
+
+def human_bytes(count: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(count) < 1024 or unit == "GiB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} GiB"  # pragma: no cover
+
+
+def make_observer(
+    *, verbose: bool, as_json: bool, quiet: bool, stream: TextIO, live: bool = False
+) -> Observer:
+    """Wire the engine's callbacks to stderr. Without -v nothing is built per connection.
+    With the live panel on, lines go through its console so they print above the panel."""
+
+    def write(line: str) -> None:
+        if live:
+            from netkit.render.tables import stderr_console
+
+            stderr_console().print(line, markup=False, highlight=False, soft_wrap=True)
+            return
+        stream.write(line + "\n")
+        stream.flush()
+
+    def event(kind: str, record: object) -> None:
+        emit_json_line({"event": kind, **asdict(record)}, stream)  # type: ignore[call-overload]  # records are dataclasses
+
+    def listening(record: Listening) -> None:
+        write(readiness_line(record))  # always: scripts and tests wait for this line
+
+    def notice(record: Notice) -> None:
+        if as_json:
+            event("notice", record)
+        else:
+            write(f"note: {record.message}")
+
+    def refused(record: ConnectionRefused) -> None:
+        if as_json:
+            event("refused", record)
+        else:
+            write(f"refused {record.peer}: {record.reason}")
+
+    def opened(record: ConnectionOpened) -> None:
+        if as_json:
+            event("open", record)
+        else:
+            write(f"connection from {record.peer}")
+
+    def closed(record: ConnectionClosed) -> None:
+        if as_json:
+            event("close", record)
+        else:
+            write(
+                f"closed {record.peer} ({record.reason}): {human_bytes(record.bytes_in)} in, "
+                f"{human_bytes(record.bytes_out)} out, {record.duration_s:.3f} s"
+            )
+
+    def silent(record: object) -> None:
+        return None
+
+    return Observer(
+        listening=listening,
+        notice=silent if quiet else notice,
+        refused=silent if quiet else refused,
+        opened=opened if verbose and not quiet else None,
+        closed=closed if verbose and not quiet else None,
+    )
+
+
+def raw_sink(stream: TextIO | None = None) -> Callable[[str, bytes], None]:
+    """--print: the bytes as they arrive, like `nc -l`."""
+    out = (stream or sys.stdout).buffer
+
+    def sink(peer: str, data: bytes) -> None:
+        out.write(data)
+        out.flush()
+
+    return sink
+
+
+def hex_dump(data: bytes, width: int = 16) -> Iterator[str]:
+    """`hexdump -C` style lines: offset, hex bytes in two groups, printable text."""
+    for offset in range(0, len(data), width):
+        chunk = data[offset : offset + width]
+        hex_part = " ".join(f"{b:02x}" for b in chunk[:8])
+        if len(chunk) > 8:
+            hex_part += "  " + " ".join(f"{b:02x}" for b in chunk[8:])
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        yield f"{offset:08x}  {hex_part:<{width * 3}} |{text}|"
+
+
+def hex_sink(stream: TextIO | None = None) -> Callable[[str, bytes], None]:
+    """--print --hex: a header per chunk (direction, time, peer, length), then the dump."""
+    out = stream or sys.stdout
+
+    def sink(peer: str, data: bytes) -> None:
+        stamp = (
+            time.strftime("%H:%M:%S", time.localtime()) + f".{int(time.time() * 1000) % 1000:03d}"
+        )
+        lines = [f"< {stamp} from {peer} {len(data)} bytes", *hex_dump(data)]
+        out.write("\n".join(lines) + "\n")
+        out.flush()
+
+    return sink
+
+
+def _summary_rows(snapshot: StatsSnapshot) -> list[tuple[str, str]]:
+    rows = [
+        ("listened on", f"{snapshot.transport} {snapshot.address} ({snapshot.mux})"),
+        ("uptime", f"{snapshot.uptime_s:.1f} s"),
+    ]
+    if snapshot.transport == "udp":
+        rows += [
+            ("datagrams in", str(snapshot.datagrams_in)),
+            ("datagrams out", str(snapshot.datagrams_out)),
+        ]
+    else:
+        rows += [
+            ("connections now", str(snapshot.connections_now)),
+            ("connections total", str(snapshot.connections_total)),
+            ("connections peak", str(snapshot.connections_peak)),
+        ]
+    rows += [
+        ("refused", str(snapshot.refused)),
+        ("bytes in", f"{snapshot.bytes_in} ({human_bytes(snapshot.bytes_in)})"),
+        ("bytes out", f"{snapshot.bytes_out} ({human_bytes(snapshot.bytes_out)})"),
+    ]
+    return rows
+
+
+def render_summary(snapshot: StatsSnapshot, *, as_json: bool, stream: TextIO) -> None:
+    """The totals on exit: a table for people, one JSON line with --json."""
+    if as_json:
+        emit_json_line({"event": "summary", **asdict(snapshot)}, stream)
+        return
+    from netkit.render.tables import records_table, stderr_console
+
+    table = records_table(("", ""), _summary_rows(snapshot), title="listener summary")
+    table.show_header = False
+    stderr_console().print(table)
+
+
+class _Rates:
+    """Turns successive snapshots into per-second rates for the live panel."""
+
+    def __init__(self) -> None:
+        self.previous: tuple[float, int, int] | None = None
+
+    def update(self, snapshot: StatsSnapshot) -> tuple[float, float]:
+        now = time.monotonic()
+        rate_in = rate_out = 0.0
+        if self.previous is not None:
+            then, was_in, was_out = self.previous
+            elapsed = max(now - then, 1e-6)
+            rate_in = (snapshot.bytes_in - was_in) / elapsed
+            rate_out = (snapshot.bytes_out - was_out) / elapsed
+        self.previous = (now, snapshot.bytes_in, snapshot.bytes_out)
+        return rate_in, rate_out
+
+
+@contextmanager
+def live_stats(snapshot: Callable[[], StatsSnapshot]) -> Iterator[None]:
+    """--stats: a rich panel on stderr, refreshed from its own thread twice a second."""
+    from rich.live import Live
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from netkit.render.tables import stderr_console
+
+    rates = _Rates()
+
+    def panel() -> Panel:
+        current = snapshot()
+        rate_in, rate_out = rates.update(current)
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="cyan")
+        grid.add_column(justify="right")
+        for name, value in _summary_rows(current)[1:]:
+            grid.add_row(name, value)
+        grid.add_row("rate in", f"{human_bytes(rate_in)}/s")
+        grid.add_row("rate out", f"{human_bytes(rate_out)}/s")
+        title = f"{current.transport} {current.address} ({current.mux})"
+        return Panel(grid, title=title, title_align="left", expand=False)
+
+    with Live(
+        get_renderable=panel,
+        console=stderr_console(),
+        refresh_per_second=2,
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    ):
+        yield

@@ -100,18 +100,32 @@ def summarize(plan: LoadPlan, totals: list[WorkerTotals], latencies: Latencies) 
     )
 
 
-def run_bench(plan: LoadPlan, on_progress: ProgressSink | None = None) -> BenchResult:
-    """Connect, run the closed loop for plan.duration, and return the figures."""
+def run_bench(
+    plan: LoadPlan,
+    on_progress: ProgressSink | None = None,
+    before_start: Callable[[], None] | None = None,
+) -> BenchResult:
+    """Connect, run the closed loop for plan.duration, and return the figures.
+
+    ``before_start`` runs once every connection is open, just before the load starts.
+    """
     raise_open_file_limit()
     report = on_progress or (lambda progress: None)
     workers = max(1, min(plan.workers, plan.connections))
     if workers == 1:
         socks = open_connections(plan.target, plan.connections, plan.timeout)
+        try:
+            if before_start is not None:
+                before_start()
+        except BaseException:
+            for sock in socks:
+                sock.close()
+            raise
         totals = LoadLoop(plan, socks, 0).run(report)
         latencies = Latencies()
         latencies.add_counters(totals.counters, totals.slow)
         return summarize(plan, [totals], latencies)
-    return _run_in_workers(plan, workers, report)
+    return _run_in_workers(plan, workers, report, before_start)
 
 
 def _worker_main(plan: LoadPlan, first_index: int, count: int, channel: Connection) -> None:
@@ -132,7 +146,9 @@ def _worker_main(plan: LoadPlan, first_index: int, count: int, channel: Connecti
     channel.send(("done", (totals, counts)))
 
 
-def _run_in_workers(plan: LoadPlan, workers: int, report: ProgressSink) -> BenchResult:
+def _run_in_workers(
+    plan: LoadPlan, workers: int, report: ProgressSink, before_start: Callable[[], None] | None
+) -> BenchResult:
     import multiprocessing
     from multiprocessing.connection import wait
 
@@ -161,6 +177,8 @@ def _run_in_workers(plan: LoadPlan, workers: int, report: ProgressSink) -> Bench
             kind, detail = channel.recv()
             if kind == "failed":
                 raise NetkitError(str(detail))
+        if before_start is not None:
+            before_start()
         for channel in channels:
             channel.send("go")
         latest: dict[int, Progress] = {}

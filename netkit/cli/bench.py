@@ -123,3 +123,73 @@ def udp(*, host: str, port: int, family: int | None, **load: object) -> int:
 def unix(*, path: str, **load: object) -> int:
     """Load the Unix stream echo server at PATH (@NAME: Linux abstract namespace)."""
     return _run(Target("unix", path=path), **load)
+
+
+def _int_list(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
+    try:
+        levels = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a list of numbers like 0,1000,5000") from None
+    if not levels or any(level < 0 for level in levels):
+        raise click.BadParameter("give one or more counts >= 0, like 0,1000,5000")
+    return levels
+
+
+@bench.command()
+@click.option(
+    "--mux",
+    "designs",
+    multiple=True,
+    metavar="DESIGN",
+    help="Compare only these designs (repeatable; default: every one this platform has).",
+)
+@click.option(
+    "--idle",
+    "idle_levels",
+    default="0,1000,5000",
+    show_default=True,
+    callback=_int_list,
+    help="Idle connections held open beside the active ones, one run per count.",
+)
+@click.option(
+    "--no-pin",
+    "pin",
+    is_flag=True,
+    flag_value=False,
+    default=True,
+    help="Don't pin the server to the first CPU and the load to the others.",
+)
+@load_options
+def mux(*, designs: tuple[str, ...], idle_levels: list[int], pin: bool, **load: object) -> int:
+    """Start netkit listen in each I/O design and load each the same way.
+
+    \b
+    One table per idle level: requests/s, the server's CPU time per request, p99 latency.
+    With idle connections beside the active ones, select and poll pay for every watched
+    descriptor on every wakeup; epoll and kqueue do not. select cannot watch descriptors
+    >= FD_SETSIZE (1024): the idle connections it refused show in the 'idle held' column.
+    The blocking design serves one client at a time, so it gets one connection and no idle.
+    """
+    from netkit.bench.load import LoadPlan
+    from netkit.bench.mux import MuxPlan, available_designs, run_mux
+    from netkit.render.bench import mux_progress, render_mux
+
+    available = available_designs()
+    unknown = [name for name in designs if name not in available]
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(unknown)} not available here (available: {', '.join(available)})",
+            param_hint="--mux",
+        )
+    as_json = bool(load.pop("as_json"))
+    plan = MuxPlan(
+        designs=list(designs) or available,
+        idle_levels=idle_levels,
+        load=LoadPlan(Target("tcp"), **load),  # type: ignore[arg-type]  # click validated them
+        pin=pin,
+    )
+    with mux_progress(plan, enabled=not as_json) as (on_stage, on_progress):
+        results = run_mux(plan, on_stage, on_progress)
+    render_mux(results, as_json=as_json)
+    failed = any(r.errors or r.mismatches or r.rps is None for r in results)
+    return ExitStatus.FAILURE if failed else ExitStatus.OK

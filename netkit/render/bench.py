@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -11,6 +11,7 @@ from netkit.bench.load import Progress
 from netkit.render.output import emit_json
 
 if TYPE_CHECKING:
+    from netkit.bench.mux import MuxPlan, MuxResult
     from netkit.bench.runner import BenchResult, ProgressSink
 
 
@@ -99,3 +100,95 @@ def bench_progress(duration: float, title: str, *, enabled: bool) -> Iterator[Pr
 
     with bar:
         yield update
+
+
+def _ratio(value: float | None, best: float) -> str | None:
+    return None if value is None or not best else f"{value / best:.2f}"
+
+
+def _cpu_per_request(micros: float | None) -> str | None:
+    return None if micros is None else f"{micros:.1f} µs"
+
+
+def render_mux(results: Sequence[MuxResult], *, as_json: bool) -> None:
+    """One table per idle level: the designs side by side."""
+    if as_json:
+        emit_json(list(results))
+        return
+    from netkit.render.tables import records_table, show
+
+    levels = sorted({r.idle for r in results})
+    first = True
+    for level in levels:
+        rows = [r for r in results if r.idle == level]
+        best = max((r.rps or 0.0 for r in rows), default=0.0)
+        columns = ["mux", "req/s", "vs best", "server CPU/req", "server CPU", "p50", "p99"]
+        columns += ["idle held"] if level else []
+        columns += ["errors", "note"]
+        table_rows: list[list[object]] = []
+        for r in rows:
+            row: list[object] = [
+                r.mux,
+                None if r.rps is None else f"{r.rps:,.0f}",
+                _ratio(r.rps, best),
+                None
+                if r.server_cpu_us_per_request is None
+                else f"{r.server_cpu_us_per_request:.1f} µs",
+                None if r.server_cpu_percent is None else f"{r.server_cpu_percent:.0f}%",
+                _micros(r.p50_us),
+                _micros(r.p99_us),
+            ]
+            row += [None if r.idle_held is None else f"{r.idle_held:,}"] if level else []
+            row += [r.errors + r.mismatches, r.note]
+            table_rows.append(row)
+        # The blocking design runs with one connection: title the table with everyone else's.
+        sample = next((r for r in rows if r.mux != "blocking"), rows[0])
+        title = (
+            f"netkit listen tcp, {sample.connections} active connections x {_size(sample.size)}, "
+            f"{level:,} idle"
+        )
+        if not first:
+            show("")
+        show(records_table(columns, table_rows, title=title))
+        first = False
+
+
+@contextmanager
+def mux_progress(
+    plan: MuxPlan, *, enabled: bool
+) -> Iterator[tuple[Callable[[str], None], ProgressSink]]:
+    """A progress bar per stage (design and idle level) on a terminal; nothing otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        yield (lambda stage: None), (lambda progress: None)
+        return
+    from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
+
+    from netkit.render.tables import stderr_console
+
+    bar = Bar(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[status]}"),
+        console=stderr_console(),
+        transient=True,
+        auto_refresh=False,
+    )
+    duration = plan.load.duration
+    task = bar.add_task("starting", total=duration, status="")
+
+    def stage(text: str) -> None:
+        bar.update(task, description=text, completed=0, status="")
+        bar.refresh()
+
+    def progress(update: Progress) -> None:
+        rate = update.requests / update.elapsed_s if update.elapsed_s else 0.0
+        status = f"{rate:,.0f} req/s"
+        if update.errors or update.mismatches:
+            status += f"  [red]{update.errors + update.mismatches} errors[/]"
+        bar.update(task, completed=min(update.elapsed_s, duration), status=status)
+        bar.refresh()
+
+    with bar:
+        yield stage, progress

@@ -26,7 +26,7 @@ from netkit.bench.runner import BenchResult, ProgressSink, raise_open_file_limit
 from netkit.connect import Target
 from netkit.errors import NetkitError
 
-READY = re.compile(r"listening on tcp 127\.0\.0\.1:(\d+) \((\w+)\)")
+READY = re.compile(r"listening on (?:tcp|udp) 127\.0\.0\.1:(\d+) \((\w+)\)")
 READY_TIMEOUT = 15.0
 DESCRIPTOR_MARGIN = 64  # stdio, the poller, the listening socket, worker pipes
 
@@ -79,10 +79,10 @@ def _cpu_seconds(pid: int) -> float:
 class ListenerProcess:
     """`netkit listen tcp --mux DESIGN --port 0` in the background, stderr kept in a file."""
 
-    def __init__(self, design: str, cpu: int | None) -> None:
+    def __init__(self, design: str, cpu: int | None, transport: str = "tcp") -> None:
         self.design = design
         self.log = tempfile.TemporaryFile()  # noqa: SIM115  # lives as long as the listener
-        argv = [sys.executable, "-m", "netkit", "listen", "tcp", "--mux", design, "--port", "0"]
+        argv = [sys.executable, "-m", "netkit", "listen", transport, "--mux", design, "--port", "0"]
         self.process = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
@@ -108,14 +108,22 @@ class ListenerProcess:
             if self.process.poll() is not None:
                 break
             time.sleep(0.02)
-        self.stop()
         lines = self._stderr().strip().splitlines()
+        self.stop()
         said = f": {lines[-1]}" if lines else ""
         raise NetkitError(f"netkit listen --mux {self.design} did not become ready{said}")
 
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    def rss_bytes(self) -> int:
+        import psutil
+
+        return int(psutil.Process(self.pid).memory_info().rss)
+
+    def cpu_seconds(self) -> float:
+        return _cpu_seconds(self.pid)
 
     def alive(self) -> bool:
         return self.process.poll() is None

@@ -63,6 +63,7 @@ class WorkerTotals:
     lost: int = 0
     alive: int = 0
     elapsed_s: float = 0.0
+    cpu_s: float = 0.0  # this process's CPU time over the run: is the load generator the limit?
     counters: array[int] = field(default_factory=new_counters)
     slow: list[int] = field(default_factory=list)
     error_messages: list[str] = field(default_factory=list)
@@ -111,23 +112,30 @@ def open_connections(target: Target, count: int, timeout: float) -> list[socket.
     return opened
 
 
-def _make_poller() -> tuple[
-    Callable[[int, int], None], Callable[[int, int], None], Callable[[float], list[tuple[int, int]]]
-]:
-    """register, modify and wait (seconds) of epoll where it exists, else of poll."""
+@dataclass(frozen=True, slots=True)
+class Poller:
+    """epoll where it exists, else poll: the bound methods the loops call."""
+
+    register: Callable[[int, int], None]
+    modify: Callable[[int, int], None]
+    unregister: Callable[[int], None]
+    wait: Callable[[float], list[tuple[int, int]]]  # seconds
+
+
+def make_poller() -> Poller:
     if hasattr(select, "epoll"):
         epoll = select.epoll()
 
         def wait_epoll(seconds: float) -> list[tuple[int, int]]:
             return epoll.poll(seconds, 1024)
 
-        return epoll.register, epoll.modify, wait_epoll
+        return Poller(epoll.register, epoll.modify, epoll.unregister, wait_epoll)
     poller = select.poll()
 
     def wait_poll(seconds: float) -> list[tuple[int, int]]:
         return poller.poll(seconds * 1000)
 
-    return poller.register, poller.modify, wait_poll
+    return Poller(poller.register, poller.modify, poller.unregister, wait_poll)
 
 
 class LoadLoop:
@@ -140,10 +148,12 @@ class LoadLoop:
         self.totals = WorkerTotals()
 
     def run(self, on_tick: Callable[[Progress], None]) -> WorkerTotals:
+        cpu_before = time.process_time()
         if self.plan.target.transport == "udp":
             self._run_udp(on_tick)
         else:
             self._run_stream(on_tick)
+        self.totals.cpu_s = time.process_time() - cpu_before
         for sock in self.socks:
             sock.close()
         return self.totals
@@ -159,7 +169,8 @@ class LoadLoop:
         receive_buffer = bytearray(min(size, MAX_RECEIVE_BUFFER))
         receive_view = memoryview(receive_buffer)
         receive_room = len(receive_buffer)
-        register, modify, wait = _make_poller()
+        poller = make_poller()
+        register, modify, wait = poller.register, poller.modify, poller.wait
         top = max(s.fileno() for s in self.socks) + 1
         messages: list[memoryview] = [pattern_view] * top
         offsets = [0] * top
@@ -187,10 +198,13 @@ class LoadLoop:
 
         def fail(fd: int, why: str) -> None:
             nonlocal errors
+            sock = by_fd.pop(fd, None)
+            if sock is None:  # already counted
+                return
             errors += 1
             if len(totals.error_messages) < 5:
                 totals.error_messages.append(why)
-            sock = by_fd.pop(fd)
+            poller.unregister(fd)  # poll(2) would report a closed descriptor forever
             sock.close()
             if fd in waiting:
                 waiting.remove(fd)
@@ -303,7 +317,8 @@ class LoadLoop:
         receive_buffer = bytearray(size)
         # Linux reports a datagram's real length with MSG_TRUNC, so an oversized one is caught.
         flags = getattr(socket, "MSG_TRUNC", 0) if hasattr(select, "epoll") else 0
-        register, _, wait = _make_poller()
+        poller = make_poller()
+        register, wait = poller.register, poller.wait
         top = max(s.fileno() for s in self.socks) + 1
         messages: list[memoryview] = [pattern_view] * top
         started_at = [0] * top
@@ -326,10 +341,16 @@ class LoadLoop:
 
         def fail(fd: int, why: str) -> None:
             nonlocal errors
+            sock = by_fd.pop(fd, None)
+            if sock is None:  # already counted
+                return
             errors += 1
             if len(totals.error_messages) < 5:
                 totals.error_messages.append(why)
-            by_fd.pop(fd).close()
+            poller.unregister(fd)  # poll(2) would report a closed descriptor forever
+            sock.close()
+            if fd in waiting:
+                waiting.remove(fd)
 
         def start_request(fd: int, clock: int) -> None:
             started_at[fd] = clock

@@ -42,6 +42,7 @@ class BenchResult:
     mismatches: int
     lost: int  # UDP datagrams without a reply in --timeout (sent again)
     alive: int  # connections still open at the end
+    load_cpu_percent: float  # the busiest load process's CPU use: near 100, the load is the limit
     error_samples: list[str]
 
 
@@ -96,6 +97,7 @@ def summarize(plan: LoadPlan, totals: list[WorkerTotals], latencies: Latencies) 
         mismatches=sum(t.mismatches for t in totals),
         lost=sum(t.lost for t in totals),
         alive=sum(t.alive for t in totals),
+        load_cpu_percent=round(max(t.cpu_s / (t.elapsed_s or 1e-9) for t in totals) * 100, 1),
         error_samples=samples,
     )
 

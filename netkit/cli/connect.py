@@ -7,7 +7,6 @@ from typing import TypeVar
 
 import click
 
-from netkit.cli.options import json_option
 from netkit.connect import Session, Target, Transport
 from netkit.errors import ExitStatus
 
@@ -28,8 +27,12 @@ def _common_options(command: F) -> F:
     command = click.option(
         "-v", "--verbose", is_flag=True, help="Report the connection and a summary on stderr."
     )(command)
-    command = json_option(command)
-    return command
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Log the session as JSON Lines on stderr (stdout stays the peer's bytes).",
+    )(command)
 
 
 def _family_options(command: F) -> F:

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from netkit.bench.runner import BenchResult, ProgressSink
 
 
+LOAD_LIMIT_PERCENT = 90
+
+
 def _micros(value: int | None) -> str | None:
     if value is None:
         return None
@@ -59,6 +62,11 @@ def render_bench(result: BenchResult, *, as_json: bool) -> None:
         columns.append("lost")
         row.append(result.lost)
     show(records_table(columns, [row], title=bench_title(result)))
+    if result.load_cpu_percent >= LOAD_LIMIT_PERCENT:
+        show(
+            f"note: a load process used {result.load_cpu_percent:.0f}% of a CPU, so the load "
+            "generator may be the limit: add --workers if there are idle cores"
+        )
     for sample in result.error_samples:
         show(error_text(f"error: {sample}"))
 

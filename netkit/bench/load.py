@@ -15,16 +15,12 @@ from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
 from netkit.bench.latency import SLOTS, new_counters
 from netkit.connect import Target, unix_address
 from netkit.errors import NetkitError
 
-Transport = Literal["tcp", "udp", "unix"]
-
 MAX_RECEIVE_BUFFER = 1 << 20
-UDP_MAX_PAYLOAD = 65507
 TICK_NS = 200_000_000  # progress, timeouts and the end of the run are checked this often
 IN, OUT = select.POLLIN, select.POLLOUT
 PATTERN_PHASES = 251  # prime < 256: every connection's message starts at a different byte

@@ -53,6 +53,7 @@ class MuxResult:
     p99_us: int | None
     server_cpu_us_per_request: float | None
     server_cpu_percent: float | None  # of one core, over the run
+    load_cpu_percent: float | None  # the busiest load process: near 100, the load was the limit
     errors: int
     mismatches: int
     note: str | None
@@ -190,6 +191,7 @@ def _from_bench(
         p99_us=result.p99_us,
         server_cpu_us_per_request=per_request,
         server_cpu_percent=round(cpu * 100 / result.duration_s, 1),
+        load_cpu_percent=result.load_cpu_percent,
         errors=result.errors,
         mismatches=result.mismatches,
         note=note,
@@ -198,8 +200,8 @@ def _from_bench(
 
 def _skipped(design: str, idle: int, plan: LoadPlan, note: str) -> MuxResult:
     return MuxResult(
-        design, idle, None, plan.connections, plan.size, None, None, None, None, None, None, 0, 0,
-        note,
+        design, idle, None, plan.connections, plan.size, None, None, None, None, None, None, None,
+        0, 0, note,
     )  # fmt: skip
 
 
@@ -222,7 +224,7 @@ def run_mux(
         if design == "blocking":
             # One client at a time: more connections would only wait in the backlog.
             load = replace(load, connections=1, workers=1)
-            note = "serves one client at a time: 1 connection"
+            note = "one client at a time: 1 connection"
             idle_levels = [level for level in idle_levels if level == 0] or [0]
         stage(f"starting netkit listen --mux {design}")
         try:

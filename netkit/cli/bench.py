@@ -7,7 +7,7 @@ from typing import TypeVar
 import click
 
 from netkit.cli.options import json_option
-from netkit.connect import Target
+from netkit.connect import UDP_MAX_PAYLOAD, Target
 from netkit.errors import ExitStatus
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -87,8 +87,9 @@ def _run(target: Target, **load: object) -> int:
 
     as_json = bool(load.pop("as_json"))
     plan = LoadPlan(target, **load)  # type: ignore[arg-type]  # click validated every option
-    if target.transport == "udp" and plan.size > 65507:
-        raise click.BadParameter("a UDP datagram carries at most 65507 bytes", param_hint="-s")
+    if target.transport == "udp" and plan.size > UDP_MAX_PAYLOAD:
+        message = f"a UDP datagram carries at most {UDP_MAX_PAYLOAD} bytes"
+        raise click.BadParameter(message, param_hint="-s")
     title = f"{target.transport} {target.describe()}"
     with bench_progress(plan.duration, title, enabled=not as_json) as on_progress:
         result = run_bench(plan, on_progress)

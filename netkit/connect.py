@@ -173,10 +173,12 @@ class Session:
         target: Target,
         *,
         timeout: float | None = None,
+        half_close: bool = True,
         on_event: EventSink | None = None,
     ) -> None:
         self.target = target
         self.timeout = timeout
+        self.half_close = half_close
         self.on_event: EventSink = on_event or (lambda event: None)
         self.started = time.monotonic()
         self.sock = open_socket(target, timeout, self.on_event, self.started)
@@ -310,6 +312,9 @@ class Session:
     def _input_closed(self) -> None:
         if self.target.transport == "udp":
             self._emit("input-closed", "stdin ended: waiting for replies")
+            return
+        if not self.half_close:
+            self._emit("input-closed", "stdin ended: reading until the peer closes (no FIN sent)")
             return
         try:
             self.sock.shutdown(socket.SHUT_WR)

@@ -2,7 +2,8 @@
 """Print the listener performance figures of issue 5 on this machine: netkit bench against
 netkit listen in every design (no C reference needed; compare designs with each other).
 
-usage: python scripts/bench_listeners.py [--duration SECONDS] [--quick]
+usage: python scripts/bench_listeners.py [--duration S] [--quick] [--mux epoll,poll]
+                                        [--conns N] [--size BYTES] [--many N]
 """
 
 import argparse
@@ -14,6 +15,7 @@ from netkit.bench.load import LoadPlan
 from netkit.bench.mux import ListenerProcess, MuxPlan, available_designs, run_mux
 from netkit.bench.runner import BenchResult, raise_open_file_limit, run_bench
 from netkit.connect import Target
+from netkit.errors import NetkitError
 from netkit.render.bench import render_mux
 
 
@@ -58,6 +60,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per run")
     parser.add_argument("--quick", action="store_true", help="1 s runs, 1,000 idle at most")
+    parser.add_argument("--mux", default="", help="designs to run, comma-separated (default: all)")
+    parser.add_argument("--conns", type=int, default=64, help="active connections")
+    parser.add_argument("--size", type=int, default=512, help="message size in bytes")
+    parser.add_argument("--many", type=int, default=10_000, help="clients for the crowd check")
     args = parser.parse_args()
     duration = 1.0 if args.quick else args.duration
     raise_open_file_limit()
@@ -68,34 +74,42 @@ def main() -> int:
     if server_cpu is not None:
         where = f"server on CPU {server_cpu}, load on CPUs {sorted(load_cpus or [])}"
     print(f"netkit listen under netkit bench ({where})")
-    small = LoadPlan(Target("tcp"), connections=64, size=512, duration=duration)
-    designs = [d for d in available_designs() if d != "blocking"]
+    small = LoadPlan(Target("tcp"), connections=args.conns, size=args.size, duration=duration)
+    wanted = [name for name in args.mux.split(",") if name]
+    designs = [d for d in available_designs() if d != "blocking" and (not wanted or d in wanted)]
+    if not designs:
+        parser.error(f"no such design here: {args.mux} (available: {available_designs()})")
 
-    print("\nTCP, 64 clients x 512 B:")
+    print(f"\nTCP, {args.conns} clients x {args.size} B:")
     for design in designs:
         result, cpu, _ = one_run("tcp", design, small, server_cpu)
         line(design, result, cpu)
 
     print("\nTCP, 16 clients x 256 KiB:")
     big = replace(small, connections=16, size=256 << 10)
-    for design in ("epoll", "poll") if "epoll" in designs else designs[-1:]:
+    best = next((d for d in ("epoll", "kqueue", "poll", "select") if d in designs), designs[-1])
+    streaming: list[str] = [d for d in ("epoll", "poll") if d in designs] or [best]
+    for design in streaming:
         result, cpu, _ = one_run("tcp", design, big, server_cpu)
         line(design, result, cpu)
 
     print("\nUDP, 16 peers x 512 B:")
-    udp = replace(small, target=Target("udp"), connections=16)
-    result, cpu, _ = one_run("udp", designs[-1], udp, server_cpu)
-    line(designs[-1], result, cpu, f"  lost {result.lost}")
+    udp = replace(small, target=Target("udp"), connections=16, size=min(args.size, 65507))
+    if best == "thread":
+        print("  (UDP has no thread design: run with an event loop in --mux)")
+    else:
+        result, cpu, _ = one_run("udp", best, udp, server_cpu)
+        line(best, result, cpu, f"  lost {result.lost}")
 
-    many = 1_000 if args.quick else 10_000
-    print(f"\nTCP, {many:,} concurrent clients x 512 B ({designs[-1]}):")
+    many = min(args.many, 1_000) if args.quick else args.many
+    print(f"\nTCP, {many:,} concurrent clients x {args.size} B ({best}):")
     crowd = replace(small, connections=many, timeout=30.0)
-    result, cpu, rss = one_run("tcp", designs[-1], crowd, server_cpu)
-    line(
-        designs[-1], result, cpu, f"  alive {result.alive:,}  server RSS {rss / (1 << 20):.1f} MiB"
-    )
+    result, cpu, rss = one_run("tcp", best, crowd, server_cpu)
+    line(best, result, cpu, f"  alive {result.alive:,}  server RSS {rss / (1 << 20):.1f} MiB")
 
-    print("\nIdle connections beside 64 active ones (select and poll pay per descriptor):")
+    print(
+        f"\nIdle connections beside {args.conns} active ones (select and poll pay per descriptor):"
+    )
     idle_levels = [0, 1_000] if args.quick else [0, 1_000, 5_000]
     compared = [d for d in ("select", "poll", "epoll", "kqueue") if d in designs]
     mux_plan = MuxPlan(designs=compared, idle_levels=idle_levels, load=small)
@@ -104,4 +118,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except NetkitError as error:
+        sys.exit(f"bench_listeners: {error.message}")

@@ -46,6 +46,10 @@ def _family_options(command: F) -> F:
 
 
 _ZERO_HELP = "Only check that a connection can be made, then close it (like nc -z)."
+_NO_HALF_CLOSE_HELP = (
+    "At the end of stdin, don't send FIN (shutdown SHUT_WR): for servers that hang up when "
+    "they see EOF. Still reads until the server closes or --timeout."
+)
 
 
 @click.group()
@@ -66,12 +70,18 @@ def connect() -> None:
 
 
 def _run(
-    target: Target, timeout: float | None, verbose: bool, as_json: bool, zero_io: bool = False
+    target: Target,
+    timeout: float | None,
+    verbose: bool,
+    as_json: bool,
+    *,
+    zero_io: bool = False,
+    half_close: bool = True,
 ) -> int:
     from netkit.render.connect import SessionLog
 
     log = SessionLog(verbose=verbose, as_json=as_json)
-    session = Session(target, timeout=timeout, on_event=log.event)
+    session = Session(target, timeout=timeout, half_close=half_close, on_event=log.event)
     if zero_io:
         summary = session.check_only()
     else:
@@ -97,6 +107,8 @@ def _net_command(transport: Transport, host: str, port: str, family: int | None)
 @click.argument("port")
 @_family_options
 @click.option("-z", "--zero-io", is_flag=True, help=_ZERO_HELP)
+@click.option("--no-half-close", "half_close", is_flag=True, flag_value=False, default=True,
+              help=_NO_HALF_CLOSE_HELP)  # fmt: skip
 @_common_options
 def tcp(
     *,
@@ -104,12 +116,14 @@ def tcp(
     port: str,
     family: int | None,
     zero_io: bool,
+    half_close: bool,
     timeout: float | None,
     verbose: bool,
     as_json: bool,
 ) -> int:
     """Connect to HOST PORT over TCP (HOST: a name, an IPv4 address, or IPv6 like ::1)."""
-    return _run(_net_command("tcp", host, port, family), timeout, verbose, as_json, zero_io)
+    target = _net_command("tcp", host, port, family)
+    return _run(target, timeout, verbose, as_json, zero_io=zero_io, half_close=half_close)
 
 
 @connect.command()
@@ -131,7 +145,18 @@ def udp(
 @connect.command()
 @click.argument("path")
 @click.option("-z", "--zero-io", is_flag=True, help=_ZERO_HELP)
+@click.option("--no-half-close", "half_close", is_flag=True, flag_value=False, default=True,
+              help=_NO_HALF_CLOSE_HELP)  # fmt: skip
 @_common_options
-def unix(*, path: str, zero_io: bool, timeout: float | None, verbose: bool, as_json: bool) -> int:
+def unix(
+    *,
+    path: str,
+    zero_io: bool,
+    half_close: bool,
+    timeout: float | None,
+    verbose: bool,
+    as_json: bool,
+) -> int:
     """Connect to the Unix stream socket PATH (@NAME: Linux abstract namespace)."""
-    return _run(Target("unix", path=path), timeout, verbose, as_json, zero_io)
+    target = Target("unix", path=path)
+    return _run(target, timeout, verbose, as_json, zero_io=zero_io, half_close=half_close)

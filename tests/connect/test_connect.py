@@ -287,3 +287,22 @@ def test_against_nc_style_listener_both_directions(tool: str) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == b"greeting from nc\n"
     assert heard == b"hello nc\n"
+
+
+def test_no_half_close_keeps_the_write_side_open() -> None:
+    # The server answers on its own and closes; it would never see EOF from us.
+    def greet_and_close(conn: socket.socket) -> None:
+        conn.sendall(b"hi\n")
+        conn.settimeout(0.5)
+        try:
+            saw_eof = conn.recv(1) == b""
+        except TimeoutError:
+            saw_eof = False
+        conn.sendall(b"eof seen\n" if saw_eof else b"no eof\n")
+
+    with stream_server(greet_and_close) as (host, port):
+        kept = connect("tcp", host, str(port), "--no-half-close", "--json", data=b"")
+        closed = connect("tcp", host, str(port), data=b"")
+    assert kept.stdout == b"hi\nno eof\n"
+    assert closed.stdout == b"hi\neof seen\n"
+    assert "no FIN sent" in str(json_log(kept.stderr)[1]["detail"])

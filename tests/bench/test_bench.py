@@ -3,6 +3,7 @@
 import json
 import os
 import socket
+import subprocess
 import tempfile
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from tests.connect.servers import echo_all, stream_server, udp_echo_server, unix_server
 from tests.connect.test_connect import tool_server
-from tests.support import free_port, require_tool, run_netkit
+from tests.support import free_port, netkit_executable, require_tool, run_netkit
 
 SHORT = ("-d", "0.5", "--json")
 
@@ -153,3 +154,16 @@ def test_usage_errors(args: tuple[str, ...], complaint: str) -> None:
     result = run_netkit("bench", *args)
     assert result.returncode == 2
     assert complaint in result.stderr
+
+
+def test_more_connections_than_descriptors_is_one_line() -> None:
+    with stream_server(echo_all) as (host, port):
+        # `ulimit -n` lowers the hard limit too, so netkit cannot raise it back.
+        command = f"ulimit -n 64 && exec {netkit_executable()} bench tcp {host} {port} -c 300"
+        result = subprocess.run(
+            ["bash", "-c", command], capture_output=True, text=True, timeout=30, check=False
+        )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"netkit: error: connect to {host} port {port} (tcp) failed")
+    assert "connections: Too many open files" in result.stderr
+    assert result.stderr.count("\n") == 1

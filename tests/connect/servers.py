@@ -73,14 +73,15 @@ def stream_server(handler: Handler, family: int = socket.AF_INET) -> Iterator[tu
 
 @contextmanager
 def unix_server(handler: Handler, path: str) -> Iterator[None]:
-    """A threaded Unix stream server at ``path``, removed afterwards."""
+    """A threaded Unix stream server at ``path`` (a leading NUL: abstract), removed afterwards."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     try:
         with _serving(listener, handler):
             yield
     finally:
-        os.unlink(path)
+        if not path.startswith("\0"):  # an abstract name leaves no file behind
+            os.unlink(path)
 
 
 @contextmanager

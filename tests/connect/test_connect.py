@@ -4,6 +4,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -306,3 +307,13 @@ def test_no_half_close_keeps_the_write_side_open() -> None:
     assert kept.stdout == b"hi\nno eof\n"
     assert closed.stdout == b"hi\neof seen\n"
     assert "no FIN sent" in str(json_log(kept.stderr)[1]["detail"])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="abstract sockets are Linux only")
+def test_unix_abstract_name() -> None:
+    name = f"netkit-test-{os.getpid()}-{time.monotonic_ns()}"
+    with unix_server(echo_all, "\0" + name):
+        result = connect("unix", "@" + name, "-v", data=b"abstract\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"abstract\n"
+    assert f"connected to @{name} (unix)" in result.stderr.decode()

@@ -43,7 +43,7 @@ def load_options(command: F) -> F:
         click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=None,
                      help="Cap on round trips per second over all connections "
                      "(default: as fast as the server answers)."),
-        click.option("-w", "--workers", type=click.IntRange(min=1), default=1,
+        click.option("--workers", type=click.IntRange(min=1), default=1,
                      show_default=True, help="Load processes (when one CPU core cannot keep "
                      "up with the server)."),
         click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0,

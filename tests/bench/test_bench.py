@@ -75,7 +75,7 @@ def test_a_server_that_hangs_up_counts_errors() -> None:
 
 def test_workers_share_the_connections() -> None:
     with stream_server(echo_all) as (host, port):
-        status, figures = bench("tcp", host, str(port), "-c", "5", "-w", "2")
+        status, figures = bench("tcp", host, str(port), "-c", "5", "--workers", "2")
     assert status == 0
     assert_clean(figures, 5)
     assert figures["workers"] == 2

@@ -5,6 +5,8 @@ import os
 import socket
 import subprocess
 import tempfile
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -167,3 +169,49 @@ def test_more_connections_than_descriptors_is_one_line() -> None:
     assert result.stderr.startswith(f"netkit: error: connect to {host} port {port} (tcp) failed")
     assert "connections: Too many open files" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_a_server_that_goes_silent_times_out() -> None:
+    def answer_once_then_sleep(conn: socket.socket) -> None:
+        conn.sendall(conn.recv(65536))
+        conn.recv(65536)
+        time.sleep(5)
+
+    with stream_server(answer_once_then_sleep) as (host, port):
+        status, figures = bench("tcp", host, str(port), "-c", "2", "-s", "16", "--timeout", "0.2")
+    assert status == 1
+    assert figures["requests"] == 2
+    assert figures["errors"] == 2
+    assert figures["error_samples"][0] == "no echo within 0.2 s"
+
+
+def test_lost_udp_datagrams_are_sent_again() -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.1)
+    stopping = threading.Event()
+
+    def answer_every_other() -> None:
+        count = 0
+        while not stopping.is_set():
+            try:
+                data, peer = sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            count += 1
+            if count % 2:
+                sock.sendto(data, peer)
+
+    thread = threading.Thread(target=answer_every_other, daemon=True)
+    thread.start()
+    try:
+        port = sock.getsockname()[1]
+        status, figures = bench("udp", "127.0.0.1", str(port), "-c", "2", "--timeout", "0.1")
+    finally:
+        stopping.set()
+        thread.join(5)
+        sock.close()
+    assert status == 0  # a lost datagram is a figure, not a failure
+    assert figures["lost"] > 0
+    assert figures["requests"] > 0
+    assert figures["errors"] == figures["mismatches"] == 0

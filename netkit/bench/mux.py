@@ -61,6 +61,8 @@ class MuxResult:
 
 @dataclass(frozen=True, slots=True)
 class MuxPlan:
+    """Which designs, which idle levels, and the load each of them gets."""
+
     designs: Sequence[str]
     idle_levels: Sequence[int]
     load: LoadPlan  # its target is filled in per listener

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 
 LOAD_LIMIT_PERCENT = 90
+_CLOCK = "{task.completed:4.1f}/{task.total:g} s"  # elapsed of planned: the run has a fixed length
 
 
 def _micros(value: int | None) -> str | None:
@@ -77,7 +78,7 @@ def bench_progress(duration: float, title: str, *, enabled: bool) -> Iterator[Pr
     if not enabled or not sys.stderr.isatty():
         yield lambda progress: None
         return
-    from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, TextColumn
     from rich.progress import Progress as Bar
 
     from netkit.render.tables import stderr_console
@@ -85,7 +86,7 @@ def bench_progress(duration: float, title: str, *, enabled: bool) -> Iterator[Pr
     bar = Bar(
         TextColumn("{task.description}"),
         BarColumn(),
-        TimeRemainingColumn(),
+        TextColumn(_CLOCK),
         TextColumn("{task.fields[status]}"),
         console=stderr_console(),
         transient=True,
@@ -159,6 +160,13 @@ def render_mux(results: Sequence[MuxResult], *, as_json: bool) -> None:
             show("")
         show(records_table(columns, table_rows, title=title))
         first = False
+    capped = [f"{r.mux} ({r.idle:,} idle)" for r in results
+              if (r.load_cpu_percent or 0) >= LOAD_LIMIT_PERCENT]  # fmt: skip
+    if capped:
+        show(
+            f"note: the load process used >= {LOAD_LIMIT_PERCENT}% of a CPU in: "
+            f"{', '.join(capped)}; there the load generator may be the limit (try --workers)"
+        )
 
 
 @contextmanager
@@ -169,7 +177,7 @@ def mux_progress(
     if not enabled or not sys.stderr.isatty():
         yield (lambda stage: None), (lambda progress: None)
         return
-    from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, TextColumn
     from rich.progress import Progress as Bar
 
     from netkit.render.tables import stderr_console
@@ -177,7 +185,7 @@ def mux_progress(
     bar = Bar(
         TextColumn("{task.description:<28}"),
         BarColumn(),
-        TimeRemainingColumn(),
+        TextColumn(_CLOCK),
         TextColumn("{task.fields[status]}"),
         console=stderr_console(),
         transient=True,

@@ -1,291 +1,124 @@
 #!/usr/bin/env python3
-"""Benchmark netkit's listeners on this machine: every I/O design under the same closed-loop echo
-load, and the many-clients check (10,000 connections on epoll, server RSS).
+"""Print the listener performance figures of issue 5 on this machine: netkit bench against
+netkit listen in every design (no C reference needed; compare designs with each other).
 
-Self-contained (a Python load generator in worker processes), so it runs anywhere netkit is
-installed. Figures are relative: the load generator is Python too, so compare the designs with
-each other, not with other machines. `blocking` serves one client at a time (the others wait
-in the backlog), so its row shows one connection's round trips. Examples:
-
-    python scripts/bench_listeners.py                         # every design, 64 x 512 B
-    python scripts/bench_listeners.py --mux epoll,poll --idle 1000
-    python scripts/bench_listeners.py --size 262144 --conns 16
-    python scripts/bench_listeners.py --kind udp --conns 16
-    python scripts/bench_listeners.py --many 10000            # 10,000 clients on epoll
+usage: python scripts/bench_listeners.py [--duration S] [--quick] [--mux epoll,poll]
+                                        [--conns N] [--size BYTES] [--many N]
 """
 
 import argparse
-import multiprocessing
 import os
-import re
-import selectors
-import socket
-import struct
-import subprocess
 import sys
-import time
-from dataclasses import dataclass
-from typing import TypeAlias
+from dataclasses import replace
 
-READY = re.compile(r"listening on (?:tcp|udp) \S+:(\d+) \((\w+)\)")
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    port: int
-
-    def cpu_seconds(self) -> float:
-        with open(f"/proc/{self.process.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def rss_mib(self, field: str = "VmRSS") -> float:
-        with open(f"/proc/{self.process.pid}/status") as status:
-            match = re.search(rf"{field}:\s+(\d+) kB", status.read())
-        return int(match.group(1)) / 1024 if match else 0.0
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
+from netkit.bench.load import LoadPlan
+from netkit.bench.mux import ListenerProcess, MuxPlan, available_designs, run_mux
+from netkit.bench.runner import BenchResult, raise_open_file_limit, run_bench
+from netkit.connect import Target
+from netkit.errors import NetkitError
+from netkit.render.bench import render_mux
 
 
-def close_with_reset(sock: socket.socket) -> None:
-    """SO_LINGER 0: thousands of benchmark connections leave no ports in TIME_WAIT."""
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    sock.close()
+def pinning() -> tuple[int | None, set[int] | None]:
+    """Server on the first CPU, load on the others (when there are two or more)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None, None
+    cpus = os.sched_getaffinity(0)
+    if len(cpus) < 2:
+        return None, None
+    server = min(cpus)
+    return server, cpus - {server}
 
 
-def start_server(kind: str, mux: str, cpu: int | None) -> Server:
-    argv = [sys.executable, "-m", "netkit", "listen", kind, "--port", "0", "--mux", mux, "-q"]
-    if cpu is not None:
-        argv = ["taskset", "-c", str(cpu), *argv]
-    process = subprocess.Popen(argv, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    assert process.stderr is not None
-    line = process.stderr.readline().decode()
-    match = READY.search(line)
-    if match is None:
-        process.kill()
-        raise SystemExit(f"{mux}: the listener did not start: {line.strip()}")
-    return Server(process, int(match.group(1)))
-
-
-@dataclass
-class Flow:
-    """One load connection: how far the current round trip has got."""
-
-    sock: socket.socket
-    sent: int = 0
-    received: int = 0
-    started: float = 0.0
-
-
-Results: TypeAlias = "multiprocessing.Queue[tuple[int, int, list[float]]]"
-
-
-def tcp_worker(port: int, conns: int, size: int, seconds: float, results: Results) -> None:
-    """Closed loop: each connection sends SIZE bytes, waits for all of them back, repeats."""
-    message = bytes(i % 251 for i in range(size))
-    selector = selectors.DefaultSelector()
-    flows: dict[int, Flow] = {}
-    for _ in range(conns):
-        sock = socket.create_connection(("127.0.0.1", port))
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.setblocking(False)
-        flows[sock.fileno()] = Flow(sock, started=time.perf_counter())
-        selector.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
-    done = errors = 0
-    latencies: list[float] = []
-    buffer = bytearray(65536)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for key, events in selector.select(0.5):
-            flow = flows[key.fd]
-            try:
-                if events & selectors.EVENT_WRITE and flow.sent < size:
-                    flow.sent += flow.sock.send(message[flow.sent :])
-                    if flow.sent == size:
-                        selector.modify(flow.sock, selectors.EVENT_READ)
-                if not events & selectors.EVENT_READ:
-                    continue
-                n = flow.sock.recv_into(buffer)
-            except OSError:  # refused or reset by the server (select past FD_SETSIZE, ...)
-                n = 0
-            if n == 0:
-                errors += 1
-                selector.unregister(flow.sock)
-                continue
-            flow.received += n
-            if flow.received >= size:
-                now = time.perf_counter()
-                latencies.append(now - flow.started)
-                done += 1
-                flow.sent, flow.received, flow.started = 0, 0, now
-                flow.sent = flow.sock.send(message)
-                if flow.sent < size:
-                    selector.modify(flow.sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
-    results.put((done, errors, latencies[-20000:]))
-
-
-def udp_worker(
-    port: int,
-    peers: int,
-    size: int,
-    seconds: float,
-    results: "multiprocessing.Queue[tuple[int, int, list[float]]]",
-) -> None:
-    message = bytes(i % 251 for i in range(size))
-    selector = selectors.DefaultSelector()
-    started: dict[int, float] = {}
-    socks: dict[int, socket.socket] = {}
-    for _ in range(peers):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.connect(("127.0.0.1", port))
-        sock.setblocking(False)
-        selector.register(sock, selectors.EVENT_READ)
-        sock.send(message)
-        started[sock.fileno()] = time.perf_counter()
-        socks[sock.fileno()] = sock
-    done = errors = 0
-    latencies: list[float] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ready = selector.select(0.2)
-        if not ready:  # every reply lost (UDP may drop): count them and send again
-            for sock in socks.values():
-                errors += 1
-                sock.send(message)
-            continue
-        for key, _ in ready:
-            sock = socks[key.fd]
-            sock.recv(65536)
-            now = time.perf_counter()
-            latencies.append(now - started[key.fd])
-            done += 1
-            started[key.fd] = now
-            sock.send(message)
-    results.put((done, errors, latencies[-20000:]))
-
-
-def measure(kind: str, mux: str, args: argparse.Namespace) -> dict[str, object]:
-    server = start_server(kind, mux, 0 if args.pin else None)
-    idle = []
+def one_run(
+    transport: str, design: str, plan: LoadPlan, server_cpu: int | None
+) -> tuple[BenchResult, float, int]:
+    """Load one fresh listener; return the figures, server CPU µs per request and its RSS."""
+    listener = ListenerProcess(design, server_cpu, transport=transport)
     try:
-        for _ in range(args.idle if kind == "tcp" else 0):
-            idle.append(socket.create_connection(("127.0.0.1", server.port)))
-        results: multiprocessing.Queue[tuple[int, int, list[float]]] = multiprocessing.Queue()
-        worker = tcp_worker if kind == "tcp" else udp_worker
-        per_worker = max(1, args.conns // args.workers)
-        cpu_before = server.cpu_seconds()
-        started = time.monotonic()
-        workers = [
-            multiprocessing.Process(
-                target=worker, args=(server.port, per_worker, args.size, args.seconds, results)
-            )
-            for _ in range(args.workers)
-        ]
-        for process in workers:
-            process.start()
-        outcomes = [results.get(timeout=args.seconds + 60) for _ in workers]
-        elapsed = time.monotonic() - started
-        cpu = server.cpu_seconds() - cpu_before
-        for process in workers:
-            process.join(10)
-        done = sum(o[0] for o in outcomes)
-        latencies = sorted(x for o in outcomes for x in o[2])
-        p99 = latencies[int(len(latencies) * 0.99)] * 1e6 if latencies else 0.0
-        return {
-            "mux": mux,
-            "rps": round(done / args.seconds),
-            "mibps": round(done * args.size / args.seconds / 2**20, 1),
-            "server_cpu_us_per_req": round(cpu / max(done, 1) * 1e6, 2),
-            "p99_us": round(p99),
-            "errors": sum(o[1] for o in outcomes),
-            "rss_mib": round(server.rss_mib(), 1),
-            "wall_s": round(elapsed, 1),
-        }
-    finally:
-        for sock in idle:
-            close_with_reset(sock)
-        server.stop()
-
-
-def many_clients(count: int) -> None:
-    """Open COUNT connections to one epoll listener, echo once on each, report RSS and errors."""
-    server = start_server("tcp", "epoll", None)
-    socks: list[socket.socket] = []
-    errors = 0
-    try:
-        started = time.monotonic()
-        for _ in range(count):
-            sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
-            socks.append(sock)
-        for index, sock in enumerate(socks):
-            sock.sendall(index.to_bytes(4, "big") * 128)
-        for index, sock in enumerate(socks):
-            expected = index.to_bytes(4, "big") * 128
-            received = b""
-            while len(received) < len(expected):
-                chunk = sock.recv(len(expected) - len(received))
-                if not chunk:
-                    break
-                received += chunk
-            errors += received != expected
-        print(
-            f"many clients (epoll): {count} connections, errors={errors}, "
-            f"server RSS {server.rss_mib():.1f} MiB (peak {server.rss_mib('VmHWM'):.1f} MiB), "
-            f"{time.monotonic() - started:.1f} s"
+        target = Target(transport, host="127.0.0.1", port=str(listener.port))  # type: ignore[arg-type]  # tcp or udp
+        marks: list[float] = []
+        result = run_bench(
+            replace(plan, target=target), before_start=lambda: marks.append(listener.cpu_seconds())
         )
+        cpu = listener.cpu_seconds() - marks[0]
+        rss = listener.rss_bytes()
     finally:
-        for sock in socks:
-            close_with_reset(sock)
-        server.stop()
+        listener.stop()
+    return result, cpu * 1e6 / max(result.requests, 1), rss
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+def line(label: str, result: BenchResult, cpu_per_request: float, extra: str = "") -> None:
+    print(
+        f"  {label:<34} {result.rps:>10,.0f} req/s  {result.mibps:>8,.1f} MiB/s  "
+        f"server {cpu_per_request:5.1f} µs/req  p99 {result.p99_us} µs  "
+        f"errors {result.errors + result.mismatches}{extra}"
     )
-    parser.add_argument("--kind", choices=("tcp", "udp"), default="tcp")
-    parser.add_argument(
-        "--mux", default="", help="comma-separated designs (default: all available)"
-    )
-    parser.add_argument("--conns", type=int, default=64)
-    parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--workers", type=int, default=2, help="load generator processes")
-    parser.add_argument(
-        "--idle", type=int, default=0, help="idle connections held open beside the load"
-    )
-    parser.add_argument("--many", type=int, default=0, help="only run the many-clients check")
-    parser.add_argument("--pin", action="store_true", help="pin the server to CPU 0")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per run")
+    parser.add_argument("--quick", action="store_true", help="1 s runs, 1,000 idle at most")
+    parser.add_argument("--mux", default="", help="designs to run, comma-separated (default: all)")
+    parser.add_argument("--conns", type=int, default=64, help="active connections")
+    parser.add_argument("--size", type=int, default=512, help="message size in bytes")
+    parser.add_argument("--many", type=int, default=10_000, help="clients for the crowd check")
     args = parser.parse_args()
-    if args.many:
-        import resource
+    duration = 1.0 if args.quick else args.duration
+    raise_open_file_limit()
+    server_cpu, load_cpus = pinning()
+    if load_cpus is not None:
+        os.sched_setaffinity(0, load_cpus)
+    where = "unpinned"
+    if server_cpu is not None:
+        where = f"server on CPU {server_cpu}, load on CPUs {sorted(load_cpus or [])}"
+    print(f"netkit listen under netkit bench ({where})")
+    small = LoadPlan(Target("tcp"), connections=args.conns, size=args.size, duration=duration)
+    wanted = [name for name in args.mux.split(",") if name]
+    designs = [d for d in available_designs() if d != "blocking" and (not wanted or d in wanted)]
+    if not designs:
+        parser.error(f"no such design here: {args.mux} (available: {available_designs()})")
 
-        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        many_clients(args.many)
-        return
-    from netkit.listen.mux import available
+    print(f"\nTCP, {args.conns} clients x {args.size} B:")
+    for design in designs:
+        result, cpu, _ = one_run("tcp", design, small, server_cpu)
+        line(design, result, cpu)
 
-    designs = args.mux.split(",") if args.mux else available()
-    if args.kind == "udp":
-        designs = [d for d in designs if d != "thread"]
+    print("\nTCP, 16 clients x 256 KiB:")
+    big = replace(small, connections=16, size=256 << 10)
+    best = next((d for d in ("epoll", "kqueue", "poll", "select") if d in designs), designs[-1])
+    streaming: list[str] = [d for d in ("epoll", "poll") if d in designs] or [best]
+    for design in streaming:
+        result, cpu, _ = one_run("tcp", design, big, server_cpu)
+        line(design, result, cpu)
+
+    print("\nUDP, 16 peers x 512 B:")
+    udp = replace(small, target=Target("udp"), connections=16, size=min(args.size, 65507))
+    if best == "thread":
+        print("  (UDP has no thread design: run with an event loop in --mux)")
+    else:
+        result, cpu, _ = one_run("udp", best, udp, server_cpu)
+        line(best, result, cpu, f"  lost {result.lost}")
+
+    many = min(args.many, 1_000) if args.quick else args.many
+    print(f"\nTCP, {many:,} concurrent clients x {args.size} B ({best}):")
+    crowd = replace(small, connections=many, timeout=30.0)
+    result, cpu, rss = one_run("tcp", best, crowd, server_cpu)
+    line(best, result, cpu, f"  alive {result.alive:,}  server RSS {rss / (1 << 20):.1f} MiB")
+
     print(
-        f"{args.kind}: {args.conns} clients x {args.size} B, {args.seconds:.0f} s, {args.idle} idle"
+        f"\nIdle connections beside {args.conns} active ones (select and poll pay per descriptor):"
     )
-    print(
-        f"{'mux':<10}{'req/s':>10}{'MiB/s':>9}{'cpu us/req':>12}{'p99 us':>9}{'errors':>8}"
-        f"{'RSS MiB':>9}"
-    )
-    for mux in designs:
-        row = measure(args.kind, mux, args)
-        print(
-            f"{row['mux']:<10}{row['rps']:>10}{row['mibps']:>9}{row['server_cpu_us_per_req']:>12}"
-            f"{row['p99_us']:>9}{row['errors']:>8}{row['rss_mib']:>9}"
-        )
+    idle_levels = [0, 1_000] if args.quick else [0, 1_000, 5_000]
+    compared = [d for d in ("select", "poll", "epoll", "kqueue") if d in designs]
+    mux_plan = MuxPlan(designs=compared, idle_levels=idle_levels, load=small)
+    render_mux(run_mux(mux_plan), as_json=False)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        sys.exit(main())
+    except NetkitError as error:
+        sys.exit(f"bench_listeners: {error.message}")

@@ -1,0 +1,419 @@
+"""The load generator's hot loop: closed-loop echo round trips over many sockets at once.
+
+Each connection sends its message, waits for the whole echo, checks it byte for byte and sends
+again. Built for throughput: epoll (poll elsewhere), level-triggered, one shared receive buffer
+filled with recv_into, state in lists indexed by descriptor, bound methods looked up once, and
+per round trip no allocation but the timestamp.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import time
+from array import array
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from netkit.bench.latency import SLOTS, new_counters
+from netkit.connect import Target, unix_address
+from netkit.errors import NetkitError
+
+MAX_RECEIVE_BUFFER = 1 << 20
+TICK_NS = 200_000_000  # progress, timeouts and the end of the run are checked this often
+IN, OUT = select.POLLIN, select.POLLOUT
+PATTERN_PHASES = 251  # prime < 256: every connection's message starts at a different byte
+
+
+@dataclass(frozen=True, slots=True)
+class LoadPlan:
+    """What to run: where, how many connections, message size, for how long, how fast."""
+
+    target: Target
+    connections: int = 16
+    size: int = 512
+    duration: float = 5.0
+    rate: float | None = None  # round trips per second over all connections; None: unlimited
+    timeout: float = 5.0  # a round trip waiting longer is an error (TCP) or a lost datagram (UDP)
+    workers: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Running totals of one worker (or all of them), reported every tick."""
+
+    requests: int
+    errors: int
+    mismatches: int
+    elapsed_s: float
+
+
+@dataclass(slots=True)
+class WorkerTotals:
+    """What one worker measured."""
+
+    requests: int = 0
+    errors: int = 0
+    mismatches: int = 0
+    lost: int = 0
+    alive: int = 0
+    elapsed_s: float = 0.0
+    cpu_s: float = 0.0  # this process's CPU time over the run: is the load generator the limit?
+    counters: array[int] = field(default_factory=new_counters)
+    slow: list[int] = field(default_factory=list)
+    error_messages: list[str] = field(default_factory=list)
+
+
+def message_pattern(size: int) -> bytes:
+    """Bytes 0..255 repeated; connection i sends the ``size`` bytes starting at i % 251."""
+    return (bytes(range(256)) * (size // 256 + 2))[: size + PATTERN_PHASES]
+
+
+def _resolve(target: Target) -> tuple[int, int, object]:
+    if target.transport == "unix":
+        return socket.AF_UNIX, socket.SOCK_STREAM, unix_address(target.path)
+    kind = socket.SOCK_DGRAM if target.transport == "udp" else socket.SOCK_STREAM
+    host = target.host[1:-1] if target.host.startswith("[") else target.host
+    try:
+        infos = socket.getaddrinfo(host, target.port, target.family, kind)
+    except socket.gaierror as error:
+        raise NetkitError(f"cannot resolve {target.host}: {error.strerror}") from None
+    family, socktype, _, _, address = infos[0]
+    return family, socktype, address
+
+
+def open_connections(target: Target, count: int, timeout: float) -> list[socket.socket]:
+    """Connect ``count`` sockets (blocking connect with a timeout, then non-blocking)."""
+    family, socktype, address = _resolve(target)
+    opened: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(family, socktype)
+            opened.append(sock)
+            sock.settimeout(timeout)
+            sock.connect(address)  # type: ignore[arg-type]  # an address from getaddrinfo
+            sock.setblocking(False)
+            if target.transport == "tcp":
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError as error:
+        for sock in opened:
+            sock.close()
+        reason = "timed out" if isinstance(error, TimeoutError) else error.strerror or str(error)
+        where = target.path if target.transport == "unix" else f"{target.host} port {target.port}"
+        done = f" after {len(opened) - 1} connections" if len(opened) > 1 else ""
+        raise NetkitError(
+            f"connect to {where} ({target.transport}) failed{done}: {reason}"
+        ) from None
+    return opened
+
+
+@dataclass(frozen=True, slots=True)
+class Poller:
+    """epoll where it exists, else poll: the bound methods the loops call."""
+
+    register: Callable[[int, int], None]
+    modify: Callable[[int, int], None]
+    unregister: Callable[[int], None]
+    wait: Callable[[float], list[tuple[int, int]]]  # seconds
+
+
+def make_poller() -> Poller:
+    if hasattr(select, "epoll"):
+        epoll = select.epoll()
+
+        def wait_epoll(seconds: float) -> list[tuple[int, int]]:
+            return epoll.poll(seconds, 1024)
+
+        return Poller(epoll.register, epoll.modify, epoll.unregister, wait_epoll)
+    poller = select.poll()
+
+    def wait_poll(seconds: float) -> list[tuple[int, int]]:
+        return poller.poll(seconds * 1000)
+
+    return Poller(poller.register, poller.modify, poller.unregister, wait_poll)
+
+
+class LoadLoop:
+    """One process's share of the connections, driven until the duration is over."""
+
+    def __init__(self, plan: LoadPlan, socks: list[socket.socket], first_index: int) -> None:
+        self.plan = plan
+        self.socks = socks
+        self.first_index = first_index
+        self.totals = WorkerTotals()
+
+    def run(self, on_tick: Callable[[Progress], None]) -> WorkerTotals:
+        cpu_before = time.process_time()
+        if self.plan.target.transport == "udp":
+            self._run_udp(on_tick)
+        else:
+            self._run_stream(on_tick)
+        self.totals.cpu_s = time.process_time() - cpu_before
+        for sock in self.socks:
+            sock.close()
+        return self.totals
+
+    # The two loops below are long on purpose: locals are the fastest names in CPython, and
+    # a helper call per round trip would cost more than the rest of the Python work in it.
+
+    def _run_stream(self, on_tick: Callable[[Progress], None]) -> None:
+        plan, totals = self.plan, self.totals
+        size = plan.size
+        pattern = message_pattern(size)
+        pattern_view = memoryview(pattern)
+        receive_buffer = bytearray(min(size, MAX_RECEIVE_BUFFER))
+        receive_view = memoryview(receive_buffer)
+        receive_room = len(receive_buffer)
+        poller = make_poller()
+        register, modify, wait = poller.register, poller.modify, poller.wait
+        top = max(s.fileno() for s in self.socks) + 1
+        messages: list[memoryview] = [pattern_view] * top
+        offsets = [0] * top
+        sent = [0] * top
+        got = [0] * top
+        started_at = [0] * top
+        damaged = [False] * top
+        recv_into: list[Callable[..., int]] = [len] * top
+        send: list[Callable[..., int]] = [len] * top
+        by_fd: dict[int, socket.socket] = {}
+        for position, sock in enumerate(self.socks):
+            fd = sock.fileno()
+            offset = (self.first_index + position) % PATTERN_PHASES
+            offsets[fd] = offset
+            messages[fd] = pattern_view[offset : offset + size]
+            recv_into[fd], send[fd] = sock.recv_into, sock.send
+            by_fd[fd] = sock
+        counters, slow = totals.counters, totals.slow
+        now = time.perf_counter_ns
+        paced = plan.rate is not None
+        interval_ns = int(1e9 / plan.rate) if plan.rate else 0
+        waiting: deque[int] = deque()
+        requests = mismatches = errors = 0
+        timeout_ns = int(plan.timeout * 1e9)
+
+        def fail(fd: int, why: str) -> None:
+            nonlocal errors
+            sock = by_fd.pop(fd, None)
+            if sock is None:  # already counted
+                return
+            errors += 1
+            if len(totals.error_messages) < 5:
+                totals.error_messages.append(why)
+            poller.unregister(fd)  # poll(2) would report a closed descriptor forever
+            sock.close()
+            if fd in waiting:
+                waiting.remove(fd)
+
+        def start_request(fd: int, clock: int) -> None:
+            started_at[fd] = clock
+            try:
+                done = send[fd](messages[fd])
+            except OSError as error:
+                fail(fd, error.strerror or str(error))
+                return
+            sent[fd] = done
+            if done < size:
+                modify(fd, IN | OUT)
+
+        begin = now()
+        end = begin + int(plan.duration * 1e9)
+        next_tick = begin + TICK_NS
+        next_send = begin
+        for fd in list(by_fd):
+            register(fd, IN)
+            if paced:
+                waiting.append(fd)
+            else:
+                start_request(fd, begin)
+        while True:
+            if paced:
+                clock = now()
+                while waiting and next_send <= clock:
+                    # Catch up after a stall by at most 10 requests: a cap, not a burst.
+                    next_send = max(next_send, clock - 10 * interval_ns) + interval_ns
+                    start_request(waiting.popleft(), clock)
+                pause = (next_send - clock) / 1e9 if waiting else TICK_NS / 1e9
+                events = wait(min(max(pause, 0.0), TICK_NS / 1e9))
+            else:
+                events = wait(TICK_NS / 1e9)
+            for fd, happened in events:
+                try:
+                    if happened & OUT and sent[fd] < size:
+                        done = sent[fd]
+                        done += send[fd](messages[fd][done:] if done else messages[fd])
+                        sent[fd] = done
+                        if done == size:
+                            modify(fd, IN)
+                        if not happened & ~OUT:
+                            continue
+                    wanted = size - got[fd]
+                    if wanted > receive_room:  # noqa: PLR1730  # a comparison costs less than min()
+                        wanted = receive_room
+                    received = recv_into[fd](receive_buffer, wanted)
+                except BlockingIOError:
+                    continue
+                except OSError as error:
+                    fail(fd, error.strerror or str(error))
+                    continue
+                if received == size:  # the whole echo in one read: the common case
+                    if receive_buffer != messages[fd]:
+                        mismatches += 1
+                elif received:
+                    before = got[fd]
+                    if not pattern.startswith(receive_view[:received], offsets[fd] + before):
+                        damaged[fd] = True
+                    before += received
+                    if before < size:
+                        got[fd] = before
+                        continue
+                    got[fd] = 0
+                    if damaged[fd]:
+                        damaged[fd] = False
+                        mismatches += 1
+                else:
+                    fail(fd, "connection closed by the server")
+                    continue
+                clock = now()
+                micros = (clock - started_at[fd]) // 1000
+                if micros < SLOTS:
+                    counters[micros] += 1
+                else:
+                    slow.append(micros)
+                requests += 1
+                if paced:
+                    waiting.append(fd)
+                    continue
+                started_at[fd] = clock
+                try:
+                    done = send[fd](messages[fd])
+                except OSError as error:
+                    fail(fd, error.strerror or str(error))
+                    continue
+                if done < size:
+                    sent[fd] = done
+                    modify(fd, IN | OUT)
+            clock = now()
+            if clock >= next_tick:
+                next_tick = min(clock + TICK_NS, end)
+                stale = clock - timeout_ns
+                for fd in [fd for fd in by_fd if started_at[fd] < stale and fd not in waiting]:
+                    fail(fd, f"no echo within {plan.timeout:g} s")
+                on_tick(Progress(requests, errors, mismatches, (clock - begin) / 1e9))
+                if clock >= end or not by_fd:
+                    break
+        totals.requests, totals.errors, totals.mismatches = requests, errors, mismatches
+        totals.alive = len(by_fd)
+        totals.elapsed_s = (now() - begin) / 1e9
+
+    def _run_udp(self, on_tick: Callable[[Progress], None]) -> None:
+        plan, totals = self.plan, self.totals
+        size = plan.size
+        pattern_view = memoryview(message_pattern(size))
+        receive_buffer = bytearray(size)
+        # Linux reports a datagram's real length with MSG_TRUNC, so an oversized one is caught.
+        flags = getattr(socket, "MSG_TRUNC", 0) if hasattr(select, "epoll") else 0
+        poller = make_poller()
+        register, wait = poller.register, poller.wait
+        top = max(s.fileno() for s in self.socks) + 1
+        messages: list[memoryview] = [pattern_view] * top
+        started_at = [0] * top
+        recv_into: list[Callable[..., int]] = [len] * top
+        send: list[Callable[..., int]] = [len] * top
+        by_fd: dict[int, socket.socket] = {}
+        for position, sock in enumerate(self.socks):
+            fd = sock.fileno()
+            offset = (self.first_index + position) % PATTERN_PHASES
+            messages[fd] = pattern_view[offset : offset + size]
+            recv_into[fd], send[fd] = sock.recv_into, sock.send
+            by_fd[fd] = sock
+        counters, slow = totals.counters, totals.slow
+        now = time.perf_counter_ns
+        paced = plan.rate is not None
+        interval_ns = int(1e9 / plan.rate) if plan.rate else 0
+        waiting: deque[int] = deque()
+        requests = mismatches = errors = lost = 0
+        timeout_ns = int(plan.timeout * 1e9)
+
+        def fail(fd: int, why: str) -> None:
+            nonlocal errors
+            sock = by_fd.pop(fd, None)
+            if sock is None:  # already counted
+                return
+            errors += 1
+            if len(totals.error_messages) < 5:
+                totals.error_messages.append(why)
+            poller.unregister(fd)  # poll(2) would report a closed descriptor forever
+            sock.close()
+            if fd in waiting:
+                waiting.remove(fd)
+
+        def start_request(fd: int, clock: int) -> None:
+            started_at[fd] = clock
+            try:
+                send[fd](messages[fd])
+            except BlockingIOError:
+                pass  # the send buffer is full: the datagram counts as lost at the timeout
+            except OSError as error:
+                fail(fd, error.strerror or str(error))
+
+        begin = now()
+        end = begin + int(plan.duration * 1e9)
+        next_tick = begin + TICK_NS
+        next_send = begin
+        for fd in list(by_fd):
+            register(fd, IN)
+            if paced:
+                waiting.append(fd)
+            else:
+                start_request(fd, begin)
+        while True:
+            if paced:
+                clock = now()
+                while waiting and next_send <= clock:
+                    next_send = max(next_send, clock - 10 * interval_ns) + interval_ns
+                    start_request(waiting.popleft(), clock)
+                pause = (next_send - clock) / 1e9 if waiting else TICK_NS / 1e9
+                events = wait(min(max(pause, 0.0), TICK_NS / 1e9))
+            else:
+                events = wait(TICK_NS / 1e9)
+            for fd, _happened in events:
+                try:
+                    received = recv_into[fd](receive_buffer, size, flags)
+                except BlockingIOError:
+                    continue
+                except OSError as error:  # ECONNREFUSED: an ICMP port unreachable came back
+                    fail(fd, error.strerror or str(error))
+                    continue
+                if received != size or receive_buffer != messages[fd]:
+                    mismatches += 1
+                clock = now()
+                micros = (clock - started_at[fd]) // 1000
+                if micros < SLOTS:
+                    counters[micros] += 1
+                else:
+                    slow.append(micros)
+                requests += 1
+                if paced:
+                    waiting.append(fd)
+                    continue
+                started_at[fd] = clock
+                try:
+                    send[fd](messages[fd])
+                except BlockingIOError:
+                    pass
+                except OSError as error:
+                    fail(fd, error.strerror or str(error))
+            clock = now()
+            if clock >= next_tick:
+                next_tick = min(clock + TICK_NS, end)
+                stale = clock - timeout_ns
+                for fd in [fd for fd in by_fd if started_at[fd] < stale and fd not in waiting]:
+                    lost += 1  # no reply in time: send the datagram again
+                    start_request(fd, clock)
+                on_tick(Progress(requests, errors, mismatches, (clock - begin) / 1e9))
+                if clock >= end or not by_fd:
+                    break
+        totals.requests, totals.errors, totals.mismatches = requests, errors, mismatches
+        totals.lost, totals.alive = lost, len(by_fd)
+        totals.elapsed_s = (now() - begin) / 1e9

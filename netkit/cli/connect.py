@@ -1,0 +1,162 @@
+"""`netkit connect`: an nc-style client for TCP, UDP and Unix sockets."""
+
+import socket
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+
+from netkit.connect import Session, Target, Transport
+from netkit.errors import ExitStatus
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def _common_options(command: F) -> F:
+    command = click.option(
+        "-w",
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        metavar="SECONDS",
+        help="Give up connecting after SECONDS, and end the session after SECONDS without "
+        "data either way (like nc -w). UDP: how long to wait for replies after stdin ends "
+        "(default 2).",
+    )(command)
+    command = click.option(
+        "-v", "--verbose", is_flag=True, help="Report the connection and a summary on stderr."
+    )(command)
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Log the session as JSON Lines on stderr (stdout stays the peer's bytes).",
+    )(command)
+
+
+def _family_options(command: F) -> F:
+    command = click.option(
+        "-6", "family", flag_value=socket.AF_INET6, type=int, help="Use IPv6 addresses only."
+    )(command)
+    command = click.option(
+        "-4", "family", flag_value=socket.AF_INET, type=int, help="Use IPv4 addresses only."
+    )(command)
+    return command
+
+
+_ZERO_HELP = "Only check that a connection can be made, then close it (like nc -z)."
+_NO_HALF_CLOSE_HELP = (
+    "At the end of stdin, don't send FIN (shutdown SHUT_WR): for servers that hang up when "
+    "they see EOF. Still reads until the server closes or --timeout."
+)
+
+
+@click.group()
+def connect() -> None:
+    """Connect to a server: stdin goes to the socket, the socket goes to stdout (like nc).
+
+    \b
+      echo hello | netkit connect tcp 127.0.0.1 5566
+      netkit connect tcp ::1 80 -v < request.bin > reply.bin
+      printf 'ping' | netkit connect udp 127.0.0.1 5566 --timeout 1
+      netkit connect unix /tmp/echo.sock
+
+    Binary safe. When stdin ends, a TCP or Unix connection is half-closed (shutdown SHUT_WR,
+    the server sees EOF) and netkit keeps reading until the server closes, so a reply that
+    comes late is not lost. --json writes a JSON Lines log of the session to stderr. Exit
+    status: 0 after a normal end, 1 when connecting fails or the connection breaks.
+    """
+
+
+def _run(
+    target: Target,
+    timeout: float | None,
+    verbose: bool,
+    as_json: bool,
+    *,
+    zero_io: bool = False,
+    half_close: bool = True,
+) -> int:
+    from netkit.render.connect import SessionLog
+
+    log = SessionLog(verbose=verbose, as_json=as_json)
+    session = Session(target, timeout=timeout, half_close=half_close, on_event=log.event)
+    if zero_io:
+        summary = session.check_only()
+    else:
+        stdin_fd = sys.stdin.fileno() if sys.stdin is not None else None
+        sys.stdout.flush()
+        summary = session.relay(stdin_fd, sys.stdout.fileno())
+    log.summary(summary)
+    return ExitStatus.OK
+
+
+def _net_command(transport: Transport, host: str, port: str, family: int | None) -> Target:
+    if not port.replace("-", "").isalnum():
+        raise click.BadParameter(
+            f"{port!r} is not a port number or service name", param_hint="PORT"
+        )
+    if port.isdigit() and not 0 < int(port) <= 65535:
+        raise click.BadParameter(f"{port} is not between 1 and 65535", param_hint="PORT")
+    return Target(transport, host=host, port=port, family=family or socket.AF_UNSPEC)
+
+
+@connect.command()
+@click.argument("host")
+@click.argument("port")
+@_family_options
+@click.option("-z", "--zero-io", is_flag=True, help=_ZERO_HELP)
+@click.option("--no-half-close", "half_close", is_flag=True, flag_value=False, default=True,
+              help=_NO_HALF_CLOSE_HELP)  # fmt: skip
+@_common_options
+def tcp(
+    *,
+    host: str,
+    port: str,
+    family: int | None,
+    zero_io: bool,
+    half_close: bool,
+    timeout: float | None,
+    verbose: bool,
+    as_json: bool,
+) -> int:
+    """Connect to HOST PORT over TCP (HOST: a name, an IPv4 address, or IPv6 like ::1)."""
+    target = _net_command("tcp", host, port, family)
+    return _run(target, timeout, verbose, as_json, zero_io=zero_io, half_close=half_close)
+
+
+@connect.command()
+@click.argument("host")
+@click.argument("port")
+@_family_options
+@_common_options
+def udp(
+    *, host: str, port: str, family: int | None, timeout: float | None, verbose: bool, as_json: bool
+) -> int:
+    """Send stdin to HOST PORT over UDP, one datagram per read, and print the replies.
+
+    After stdin ends, replies are awaited for --timeout seconds (default 2) after the last
+    one. An ICMP port unreachable (nobody listening) is reported as connection refused.
+    """
+    return _run(_net_command("udp", host, port, family), timeout, verbose, as_json)
+
+
+@connect.command()
+@click.argument("path")
+@click.option("-z", "--zero-io", is_flag=True, help=_ZERO_HELP)
+@click.option("--no-half-close", "half_close", is_flag=True, flag_value=False, default=True,
+              help=_NO_HALF_CLOSE_HELP)  # fmt: skip
+@_common_options
+def unix(
+    *,
+    path: str,
+    zero_io: bool,
+    half_close: bool,
+    timeout: float | None,
+    verbose: bool,
+    as_json: bool,
+) -> int:
+    """Connect to the Unix stream socket PATH (@NAME: Linux abstract namespace)."""
+    target = Target("unix", path=path)
+    return _run(target, timeout, verbose, as_json, zero_io=zero_io, half_close=half_close)

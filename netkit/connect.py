@@ -1,0 +1,326 @@
+"""The nc-style client: stdin to a socket and the socket to stdout, with half-close done right."""
+
+import os
+import select
+import socket
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from netkit.errors import NetkitError
+
+Transport = Literal["tcp", "udp", "unix"]
+
+CHUNK = 65536
+UDP_MAX_PAYLOAD = 65507  # 65535 - 8 (UDP header) - 20 (IPv4 header)
+UDP_DEFAULT_LINGER = 2.0  # seconds a UDP session waits for replies after stdin ends
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where to connect: HOST and PORT for tcp/udp, PATH for unix (``@name`` is abstract)."""
+
+    transport: Transport
+    host: str = ""
+    port: str = ""
+    path: str = ""
+    family: int = socket.AF_UNSPEC  # AF_INET for -4, AF_INET6 for -6
+
+    def describe(self) -> str:
+        if self.transport == "unix":
+            return self.path
+        return f"{self.host} port {self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEvent:
+    """Something that happened during a session, for -v lines or the --json log."""
+
+    event: str  # connected, connect-failed, input-closed, idle-timeout
+    elapsed_s: float
+    transport: Transport
+    peer: str | None = None
+    local: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """How a session went: the last line of -v, the last object of the --json log."""
+
+    event: str  # always "closed", so the --json log is one kind of line
+    transport: Transport
+    peer: str
+    local: str
+    bytes_sent: int
+    bytes_received: int
+    datagrams_sent: int | None
+    datagrams_received: int | None
+    duration_s: float
+    ended: str  # peer closed, idle timeout, reply wait over, connect only
+
+
+EventSink = Callable[[SessionEvent], None]
+
+
+def format_address(address: object, family: int) -> str:
+    """127.0.0.1:80, [::1]:80, /tmp/echo.sock, @abstract (the forms people paste back)."""
+    if family == socket.AF_UNIX:
+        if isinstance(address, bytes):
+            address = address.decode(errors="replace")
+        text = str(address)
+        if text.startswith("\0"):
+            return "@" + text[1:]
+        return text or "(unnamed)"
+    if isinstance(address, tuple):
+        host, port = address[0], address[1]
+        return f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
+    return str(address)
+
+
+def unix_address(path: str) -> str:
+    """A Unix socket path, with Linux's abstract namespace spelled ``@name``."""
+    if path.startswith("@"):
+        if not sys.platform.startswith("linux"):
+            raise NetkitError(f"abstract socket names ({path}) exist on Linux only")
+        return "\0" + path[1:]
+    return path
+
+
+def _strip_brackets(host: str) -> str:
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
+def _failure(target: Target, where: str, error: OSError | str) -> str:
+    reason = error if isinstance(error, str) else (error.strerror or str(error))
+    return f"connect to {where} ({target.transport}) failed: {reason}"
+
+
+def open_socket(
+    target: Target, timeout: float | None, on_event: EventSink, started: float
+) -> socket.socket:
+    """Connect to ``target``, trying every address the name resolves to in order (as nc does)."""
+    if target.transport == "unix":
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(unix_address(target.path))
+        except TimeoutError:
+            sock.close()
+            timed_out = f"timed out after {timeout:g} s"
+            raise NetkitError(_failure(target, target.path, timed_out)) from None
+        except OSError as error:
+            sock.close()
+            raise NetkitError(_failure(target, target.path, error)) from None
+        return sock
+
+    kind = socket.SOCK_STREAM if target.transport == "tcp" else socket.SOCK_DGRAM
+    host = _strip_brackets(target.host)
+    try:
+        infos = socket.getaddrinfo(host, target.port, target.family, kind)
+    except socket.gaierror as error:
+        raise NetkitError(f"cannot resolve {target.host}: {error.strerror}") from None
+    except UnicodeError:
+        raise NetkitError(f"cannot resolve {target.host}: not a valid host name") from None
+    last_failure = ""
+    for family, socktype, proto, _, address in infos:
+        where = format_address(address, family)
+        sock = socket.socket(family, socktype, proto)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(address)
+        except TimeoutError:
+            last_failure = _failure(target, where, f"timed out after {timeout:g} s")
+        except OSError as error:
+            last_failure = _failure(target, where, error)
+        else:
+            return sock
+        sock.close()
+        detail = last_failure.split(": ", 1)[1]
+        elapsed = round(time.monotonic() - started, 6)
+        on_event(SessionEvent("connect-failed", elapsed, target.transport, where, None, detail))
+    raise NetkitError(last_failure or f"cannot resolve {target.host}: no addresses")
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    """Write everything to ``fd``, waiting if someone left it non-blocking."""
+    while data:
+        try:
+            written = os.write(fd, data)
+        except BlockingIOError:
+            select.select([], [fd], [])
+            continue
+        data = data[written:]
+
+
+def _readable_fd(fd: int | None) -> bool:
+    if fd is None:
+        return False
+    try:
+        os.fstat(fd)
+    except OSError:  # stdin closed (`netkit connect ... <&-`): the same as empty input
+        return False
+    return True
+
+
+class Session:
+    """One client session: relays bytes both ways until the peer closes or the timeout hits."""
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        timeout: float | None = None,
+        half_close: bool = True,
+        on_event: EventSink | None = None,
+    ) -> None:
+        self.target = target
+        self.timeout = timeout
+        self.half_close = half_close
+        self.on_event: EventSink = on_event or (lambda event: None)
+        self.started = time.monotonic()
+        self.sock = open_socket(target, timeout, self.on_event, self.started)
+        self.sock.setblocking(False)
+        if target.transport == "tcp":
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.peer = format_address(self.sock.getpeername(), self.sock.family)
+        self.local = format_address(self.sock.getsockname(), self.sock.family)
+        self.bytes_sent = self.bytes_received = 0
+        self.datagrams_sent = self.datagrams_received = 0
+        self._emit("connected")
+
+    def _emit(self, event: str, detail: str | None = None) -> None:
+        elapsed = round(time.monotonic() - self.started, 6)
+        self.on_event(
+            SessionEvent(event, elapsed, self.target.transport, self.peer, self.local, detail)
+        )
+
+    def _summary(self, ended: str) -> SessionSummary:
+        udp = self.target.transport == "udp"
+        return SessionSummary(
+            event="closed",
+            transport=self.target.transport,
+            peer=self.peer,
+            local=self.local,
+            bytes_sent=self.bytes_sent,
+            bytes_received=self.bytes_received,
+            datagrams_sent=self.datagrams_sent if udp else None,
+            datagrams_received=self.datagrams_received if udp else None,
+            duration_s=round(time.monotonic() - self.started, 6),
+            ended=ended,
+        )
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def check_only(self) -> SessionSummary:
+        """-z: the connection was made; say so and close without sending anything."""
+        self.close()
+        return self._summary("connect only")
+
+    def _socket_error(self, error: OSError) -> NetkitError:
+        if isinstance(error, ConnectionRefusedError):
+            # On a connected UDP socket this is the ICMP port unreachable of an earlier datagram.
+            return NetkitError(f"{self.peer} ({self.target.transport}): connection refused")
+        if isinstance(error, ConnectionResetError):
+            return NetkitError(f"{self.peer} ({self.target.transport}): connection reset by peer")
+        if isinstance(error, BrokenPipeError):
+            return NetkitError(f"{self.peer} ({self.target.transport}): peer closed the connection")
+        reason = error.strerror or str(error)
+        return NetkitError(f"{self.peer} ({self.target.transport}): {reason}")
+
+    def relay(self, stdin_fd: int | None, stdout_fd: int) -> SessionSummary:
+        """Copy stdin to the socket and the socket to stdout until the session ends.
+
+        On stdin EOF a stream socket is half-closed (shutdown SHUT_WR) and read until the peer
+        closes, so a late reply is never lost; a UDP session waits for replies instead, for
+        --timeout (default 2 s) after the last one.
+        """
+        try:
+            return self._relay(stdin_fd, stdout_fd)
+        finally:
+            self.close()
+
+    def _relay(self, stdin_fd: int | None, stdout_fd: int) -> SessionSummary:
+        sock = self.sock
+        udp = self.target.transport == "udp"
+        buffer = bytearray(CHUNK)
+        view = memoryview(buffer)
+        read_size = UDP_MAX_PAYLOAD if udp else CHUNK
+        pending = memoryview(b"")  # read from stdin, not yet accepted by the socket
+        input_open = _readable_fd(stdin_fd)
+        if not input_open:
+            self._input_closed()
+        linger = self.timeout if self.timeout is not None else UDP_DEFAULT_LINGER
+        last_activity = time.monotonic()
+        while True:
+            wait: float | None = self.timeout
+            if udp and not input_open:
+                wait = linger
+            if wait is not None:
+                wait = max(0.0, last_activity + wait - time.monotonic())
+            want_read: list[int | socket.socket] = [sock]
+            if input_open and not pending and stdin_fd is not None:
+                want_read.append(stdin_fd)
+            readable, writable, _ = select.select(want_read, [sock] if pending else [], [], wait)
+            if not readable and not writable:
+                if udp and not input_open:
+                    return self._summary("reply wait over")
+                self._emit("idle-timeout", f"no data for {self.timeout:g} s")
+                return self._summary("idle timeout")
+            last_activity = time.monotonic()
+            if sock in readable:
+                try:
+                    received = sock.recv_into(buffer)
+                except BlockingIOError:
+                    received = -1
+                except OSError as error:
+                    raise self._socket_error(error) from None
+                if received == 0 and not udp:
+                    return self._summary("peer closed")
+                if received >= 0:
+                    self.bytes_received += received
+                    self.datagrams_received += 1
+                    _write_all(stdout_fd, view[:received])
+            if pending and sock in writable:
+                pending = self._send(pending, udp)
+            if stdin_fd is not None and stdin_fd in readable:
+                try:
+                    data = os.read(stdin_fd, read_size)
+                except OSError:
+                    data = b""
+                if data:
+                    pending = self._send(memoryview(data), udp)
+                else:
+                    input_open = False
+                    self._input_closed()
+
+    def _send(self, data: memoryview, udp: bool) -> memoryview:
+        """Send what the socket takes now; return the rest (a datagram goes whole or waits)."""
+        try:
+            sent = self.sock.send(data)
+        except BlockingIOError:
+            return data
+        except OSError as error:
+            raise self._socket_error(error) from None
+        self.bytes_sent += sent
+        self.datagrams_sent += 1
+        return memoryview(b"") if udp else data[sent:]
+
+    def _input_closed(self) -> None:
+        if self.target.transport == "udp":
+            self._emit("input-closed", "stdin ended: waiting for replies")
+            return
+        if not self.half_close:
+            self._emit("input-closed", "stdin ended: reading until the peer closes (no FIN sent)")
+            return
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError as error:
+            raise self._socket_error(error) from None
+        self._emit(
+            "input-closed",
+            "stdin ended: sent FIN (shutdown SHUT_WR), reading until the peer closes",
+        )

@@ -1,0 +1,210 @@
+"""Output for `netkit bench`: a live progress bar on a terminal, then a table or JSON."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from netkit.bench.load import Progress
+from netkit.render.output import emit_json
+
+if TYPE_CHECKING:
+    from netkit.bench.mux import MuxPlan, MuxResult
+    from netkit.bench.runner import BenchResult, ProgressSink
+
+
+LOAD_LIMIT_PERCENT = 90
+_CLOCK = "{task.completed:4.1f}/{task.total:g} s"  # elapsed of planned: the run has a fixed length
+
+
+def _micros(value: int | None) -> str | None:
+    if value is None:
+        return None
+    return f"{value / 1000:.2f} ms" if value >= 10_000 else f"{value} µs"
+
+
+def _size(size: int) -> str:
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} B"
+
+
+def bench_title(result: BenchResult) -> str:
+    rate = f", capped at {result.rate:g}/s" if result.rate else ""
+    workers = f", {result.workers} workers" if result.workers > 1 else ""
+    return (
+        f"{result.transport} {result.target}: {result.connections} connections x "
+        f"{_size(result.size)} for {result.duration_s:.1f} s{rate}{workers}"
+    )
+
+
+def render_bench(result: BenchResult, *, as_json: bool) -> None:
+    if as_json:
+        emit_json(result)
+        return
+    from netkit.render.tables import error_text, records_table, show
+
+    columns = ["requests", "req/s", "MiB/s", "p50", "p90", "p99", "max", "errors", "mismatches"]
+    row: list[object] = [
+        f"{result.requests:,}",
+        f"{result.rps:,.0f}",
+        f"{result.mibps:,.1f}",
+        _micros(result.p50_us),
+        _micros(result.p90_us),
+        _micros(result.p99_us),
+        _micros(result.max_us),
+        result.errors,
+        result.mismatches,
+    ]
+    if result.transport == "udp":
+        columns.append("lost")
+        row.append(result.lost)
+    show(records_table(columns, [row], title=bench_title(result)))
+    if result.load_cpu_percent >= LOAD_LIMIT_PERCENT:
+        show(
+            f"note: a load process used {result.load_cpu_percent:.0f}% of a CPU, so the load "
+            "generator may be the limit: add --workers if there are idle cores"
+        )
+    for sample in result.error_samples:
+        show(error_text(f"error: {sample}"))
+
+
+@contextmanager
+def bench_progress(duration: float, title: str, *, enabled: bool) -> Iterator[ProgressSink]:
+    """A progress bar on stderr while the load runs (on a terminal only); yields its updater."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda progress: None
+        return
+    from rich.progress import BarColumn, TextColumn
+    from rich.progress import Progress as Bar
+
+    from netkit.render.tables import stderr_console
+
+    bar = Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn(_CLOCK),
+        TextColumn("{task.fields[status]}"),
+        console=stderr_console(),
+        transient=True,
+        auto_refresh=False,
+    )
+    task = bar.add_task(title, total=duration, status="connecting")
+    last = Progress(0, 0, 0, 0.0)
+
+    def update(progress: Progress) -> None:
+        nonlocal last
+        span = progress.elapsed_s - last.elapsed_s
+        rate = (progress.requests - last.requests) / span if span > 0 else 0.0
+        problems = progress.errors + progress.mismatches
+        status = f"{rate:,.0f} req/s  {progress.requests:,} done"
+        if problems:
+            status += f"  [red]{progress.errors} errors, {progress.mismatches} mismatches[/]"
+        bar.update(task, completed=min(progress.elapsed_s, duration), status=status)
+        bar.refresh()
+        last = progress
+
+    with bar:
+        yield update
+
+
+def _ratio(value: float | None, best: float) -> str | None:
+    return None if value is None or not best else f"{value / best:.2f}"
+
+
+def _cpu_per_request(micros: float | None) -> str | None:
+    return None if micros is None else f"{micros:.1f} µs"
+
+
+def render_mux(results: Sequence[MuxResult], *, as_json: bool) -> None:
+    """One table per idle level: the designs side by side."""
+    if as_json:
+        emit_json(list(results))
+        return
+    from netkit.render.tables import records_table, show
+
+    levels = sorted({r.idle for r in results})
+    first = True
+    for level in levels:
+        rows = [r for r in results if r.idle == level]
+        best = max((r.rps or 0.0 for r in rows), default=0.0)
+        columns = ["mux", "req/s", "vs best", "server CPU/req", "server CPU", "p50", "p99"]
+        columns += ["idle held"] if level else []
+        columns += ["errors", "note"]
+        table_rows: list[list[object]] = []
+        for r in rows:
+            row: list[object] = [
+                r.mux,
+                None if r.rps is None else f"{r.rps:,.0f}",
+                _ratio(r.rps, best),
+                None
+                if r.server_cpu_us_per_request is None
+                else f"{r.server_cpu_us_per_request:.1f} µs",
+                None if r.server_cpu_percent is None else f"{r.server_cpu_percent:.0f}%",
+                _micros(r.p50_us),
+                _micros(r.p99_us),
+            ]
+            row += [None if r.idle_held is None else f"{r.idle_held:,}"] if level else []
+            row += [r.errors + r.mismatches, r.note]
+            table_rows.append(row)
+        # The blocking design runs with one connection: title the table with everyone else's.
+        sample = next((r for r in rows if r.mux != "blocking"), rows[0])
+        title = (
+            f"netkit listen tcp, {sample.connections} active connections x {_size(sample.size)}, "
+            f"{level:,} idle"
+        )
+        if not first:
+            show("")
+        show(records_table(columns, table_rows, title=title))
+        first = False
+    capped = [f"{r.mux} ({r.idle:,} idle)" for r in results
+              if (r.load_cpu_percent or 0) >= LOAD_LIMIT_PERCENT]  # fmt: skip
+    if capped:
+        show(
+            f"note: the load process used >= {LOAD_LIMIT_PERCENT}% of a CPU in: "
+            f"{', '.join(capped)}; there the load generator may be the limit (try --workers)"
+        )
+
+
+@contextmanager
+def mux_progress(
+    plan: MuxPlan, *, enabled: bool
+) -> Iterator[tuple[Callable[[str], None], ProgressSink]]:
+    """A progress bar per stage (design and idle level) on a terminal; nothing otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        yield (lambda stage: None), (lambda progress: None)
+        return
+    from rich.progress import BarColumn, TextColumn
+    from rich.progress import Progress as Bar
+
+    from netkit.render.tables import stderr_console
+
+    bar = Bar(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TextColumn(_CLOCK),
+        TextColumn("{task.fields[status]}"),
+        console=stderr_console(),
+        transient=True,
+        auto_refresh=False,
+    )
+    duration = plan.load.duration
+    task = bar.add_task("starting", total=duration, status="")
+
+    def stage(text: str) -> None:
+        bar.update(task, description=text, completed=0, status="")
+        bar.refresh()
+
+    def progress(update: Progress) -> None:
+        rate = update.requests / update.elapsed_s if update.elapsed_s else 0.0
+        status = f"{rate:,.0f} req/s"
+        if update.errors or update.mismatches:
+            status += f"  [red]{update.errors + update.mismatches} errors[/]"
+        bar.update(task, completed=min(update.elapsed_s, duration), status=status)
+        bar.refresh()
+
+    with bar:
+        yield stage, progress

@@ -1,0 +1,29 @@
+"""`netkit bench` argument parsing, without running any load (click's CliRunner)."""
+
+import pytest
+from click.testing import CliRunner
+
+from netkit.cli.bench import bench
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("512", 512), ("64K", 65536), ("64k", 65536), ("256KiB", 262144), ("1M", 1 << 20),
+     ("2mb", 2 << 20)],
+)  # fmt: skip
+def test_sizes_take_binary_suffixes(text: str, size: int) -> None:
+    from netkit.cli.bench import parse_size
+
+    assert parse_size(None, None, text) == size  # type: ignore[arg-type]  # unused by the parser
+
+
+@pytest.mark.parametrize("text", ["", "K", "1.5K", "12Q", "-1", "0"])
+def test_bad_sizes_are_usage_errors(text: str) -> None:
+    result = CliRunner().invoke(bench, ["tcp", "127.0.0.1", "5566", "-s", text])
+    assert result.exit_code == 2
+
+
+def test_mux_idle_levels_must_be_counts() -> None:
+    result = CliRunner().invoke(bench, ["mux", "--idle", "0,lots"])
+    assert result.exit_code == 2
+    assert "0,1000,5000" in result.output

@@ -6,6 +6,7 @@ from typing import TypeVar
 
 import click
 
+from netkit.cli.completers import complete_mux, complete_path
 from netkit.cli.options import json_option
 from netkit.connect import UDP_MAX_PAYLOAD, Target
 from netkit.errors import ExitStatus
@@ -119,7 +120,7 @@ def udp(*, host: str, port: int, family: int | None, **load: object) -> int:
 
 
 @bench.command()
-@click.argument("path")
+@click.argument("path", shell_complete=complete_path)
 @load_options
 def unix(*, path: str, **load: object) -> int:
     """Load the Unix stream echo server at PATH (@NAME: Linux abstract namespace)."""
@@ -141,6 +142,7 @@ def _int_list(ctx: click.Context, param: click.Parameter, value: str) -> list[in
     "--mux",
     "designs",
     multiple=True,
+    shell_complete=complete_mux,
     metavar="DESIGN",
     help="Compare only these designs (repeatable; default: every one this platform has).",
 )

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 import click
 
+from netkit.cli.completers import complete_path
 from netkit.connect import Session, Target, Transport
 from netkit.errors import ExitStatus
 
@@ -143,7 +144,7 @@ def udp(
 
 
 @connect.command()
-@click.argument("path")
+@click.argument("path", shell_complete=complete_path)
 @click.option("-z", "--zero-io", is_flag=True, help=_ZERO_HELP)
 @click.option("--no-half-close", "half_close", is_flag=True, flag_value=False, default=True,
               help=_NO_HALF_CLOSE_HELP)  # fmt: skip

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from netkit.cli.completers import complete_local_address, complete_mux, complete_path
 from netkit.cli.options import json_option
 from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
 
@@ -51,6 +52,7 @@ def _common(transport: str) -> Callable[[F], F]:
             click.option(
                 "--mux",
                 type=click.Choice(MUX_CHOICES),
+                shell_complete=complete_mux,
                 default="auto",
                 show_default=True,
                 help="I/O design: blocking (one client at a time), thread (one per client), or "
@@ -102,6 +104,7 @@ def _common(transport: str) -> Callable[[F], F]:
             click.option(
                 "--host",
                 default="127.0.0.1",
+                shell_complete=complete_local_address,
                 show_default=True,
                 help="Address to bind: 0.0.0.0 or :: (dual stack) listen beyond loopback.",
             ),
@@ -227,6 +230,7 @@ def udp(**opts: Any) -> int:
 @click.option(
     "--path",
     default=DEFAULT_UNIX_PATH,
+    shell_complete=complete_path,
     show_default=True,
     help="Socket file; @name is an abstract socket on Linux (no file at all).",
 )

@@ -4,6 +4,7 @@ from typing import IO, Literal
 
 import click
 
+from netkit.cli.completers import complete_record_type
 from netkit.cli.options import json_option
 from netkit.errors import ExitStatus, NetkitError
 
@@ -83,6 +84,7 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     "--type",
     "types",
     multiple=True,
+    shell_complete=complete_record_type,
     metavar="TYPE",
     help="Record type: A, AAAA, MX, TXT, SRV, ... (repeatable; default A).",
 )

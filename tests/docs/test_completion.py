@@ -76,6 +76,19 @@ def test_bash_completes_options_and_their_values() -> None:
     assert bash_complete("completion", "") == ["bash", "zsh", "fish"]
 
 
+def test_bash_completes_the_values_of_every_command() -> None:
+    assert {"resolve", "listen", "connect", "bench", "ipc"} <= set(bash_complete(""))
+    designs = bash_complete("listen", "tcp", "--mux", "")
+    assert designs[:3] == ["auto", "blocking", "thread"] and "poll" in designs
+    assert ("kqueue" in designs) == hasattr(select, "kqueue")
+    assert ("epoll" in designs) == hasattr(select, "epoll")
+    assert bash_complete("bench", "mux", "--mux", "se") == ["select"]
+    assert bash_complete("resolve", "-t", "mx") == ["MX"]
+    assert bash_complete("resolve", "--socktype", "d") == ["dgram"]
+    hosts = bash_complete("listen", "udp", "--host", "")
+    assert {"127.0.0.1", "::1", "0.0.0.0", "::"} <= set(hosts)
+
+
 def test_bash_completes_interface_names() -> None:
     names = socket.if_nameindex()
     assert {name for _, name in names} <= set(bash_complete("ifaces", ""))

@@ -198,8 +198,8 @@ class LoadLoop:
             if sock is None:  # already counted
                 return
             errors += 1
-            if len(totals.error_messages) < 5:
-                totals.error_messages.append(why)
+            if len(totals.error_messages) < 5 and why not in totals.error_messages:
+                totals.error_messages.append(why)  # distinct reasons: the count is in errors
             poller.unregister(fd)  # poll(2) would report a closed descriptor forever
             sock.close()
             if fd in waiting:
@@ -341,8 +341,8 @@ class LoadLoop:
             if sock is None:  # already counted
                 return
             errors += 1
-            if len(totals.error_messages) < 5:
-                totals.error_messages.append(why)
+            if len(totals.error_messages) < 5 and why not in totals.error_messages:
+                totals.error_messages.append(why)  # distinct reasons: the count is in errors
             poller.unregister(fd)  # poll(2) would report a closed descriptor forever
             sock.close()
             if fd in waiting:

@@ -77,7 +77,7 @@ def summarize(plan: LoadPlan, totals: list[WorkerTotals], latencies: Latencies) 
     requests = sum(t.requests for t in totals)
     elapsed = max((t.elapsed_s for t in totals), default=0.0) or 1e-9
     p50, p90, p99 = latencies.percentiles(0.50, 0.90, 0.99)
-    samples = [message for t in totals for message in t.error_messages][:5]
+    samples = list(dict.fromkeys(m for t in totals for m in t.error_messages))[:5]
     return BenchResult(
         transport=plan.target.transport,
         target=describe_target(plan),

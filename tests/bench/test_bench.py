@@ -72,7 +72,8 @@ def test_a_server_that_hangs_up_counts_errors() -> None:
     assert status == 1
     assert figures["errors"] == 3
     assert figures["alive"] == 0
-    assert figures["error_samples"]
+    # Three connections failed the same way: the reason is listed once, the count is in errors.
+    assert len(figures["error_samples"]) == len(set(figures["error_samples"])) >= 1
 
 
 def test_workers_share_the_connections() -> None:

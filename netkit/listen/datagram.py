@@ -80,7 +80,8 @@ class DatagramService:
 
     def _answer_one(self) -> bool:
         """One datagram with every option applied; False when nothing is queued or --once is
-        done."""
+        done (a refused datagram does not count: as with TCP, --once waits for a client it
+        serves)."""
         try:
             n, address = self.sock.recvfrom_into(self.buffer)
         except BlockingIOError:
@@ -90,13 +91,13 @@ class DatagramService:
         stats = self.engine.stats
         stats.datagrams_in += 1
         stats.bytes_in += n
-        self._handle_other(n, address)
-        if self.once:
+        if self._handle_other(n, address) and self.once:
             self.engine.running = False
             return False
         return True
 
-    def _handle_other(self, n: int, address: tuple[str, int]) -> None:
+    def _handle_other(self, n: int, address: tuple[str, int]) -> bool:
+        """Refuse, echo, print or drop one datagram; False when the access list refused it."""
         if self.filtered:
             reason = self.engine.policy.refusal(address[0])
             if reason is not None:
@@ -107,7 +108,7 @@ class DatagramService:
                 if peer not in self._reported and len(self._reported) < _REPORTED_PEERS_MAX:
                     self._reported.add(peer)
                     self.engine.observer.refused(ConnectionRefused(peer, reason))
-                return
+                return False
         if self.echo:
             try:
                 self.sock.sendto(self.view[:n], address)
@@ -116,3 +117,4 @@ class DatagramService:
                 self.engine.stats.bytes_dropped += n
         elif self.sink is not None:
             self.sink(format_peer(address), bytes(self.view[:n]))
+        return True

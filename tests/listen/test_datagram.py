@@ -6,7 +6,7 @@ import socket
 import pytest
 
 from tests.listen.checks import Start
-from tests.listen.clients import payload
+from tests.listen.clients import payload, wait_until
 
 UDP_MUXES = ("blocking", "select", "poll", "epoll")
 MAX_IPV4_PAYLOAD = 65507  # 65,535 - 20 (IPv4 header) - 8 (UDP header)
@@ -84,3 +84,23 @@ def test_deny_drops_datagrams_and_logs_once(listener_factory: Start) -> None:
             peer.recv(100)
     listener.process.wait_for_stderr(r"refused 127\.0\.0\.1:\d+: denied by --deny 127\.0\.0\.0/8")
     assert sum("refused" in line for line in listener.process.stderr_lines) == 1
+
+
+@pytest.mark.parametrize("mux", UDP_MUXES)
+def test_once_exits_after_the_first_served_datagram_not_a_refused_one(
+    listener_factory: Start, mux: str
+) -> None:
+    listener = listener_factory(
+        "udp", "--port", "0", "--mux", mux, "--once", "--deny", "127.0.0.2/32"
+    )
+    target = ("127.0.0.1", listener.port)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as denied:
+        denied.bind(("127.0.0.2", 0))  # still loopback: all of 127.0.0.0/8 is
+        denied.sendto(b"not me", target)
+    listener.process.wait_for_stderr(r"refused 127\.0\.0\.2:\d+: denied by --deny")
+    assert not wait_until(lambda: listener.process.proc.poll() is not None, timeout=0.5)
+    with _peer() as served:
+        served.sendto(b"me", target)
+        assert served.recvfrom(100)[0] == b"me"
+    assert wait_until(lambda: listener.process.proc.poll() is not None, timeout=10)
+    assert listener.process.proc.returncode == 0

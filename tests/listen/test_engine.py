@@ -5,11 +5,15 @@ import json
 import signal
 import socket
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.listen.checks import Start
 from tests.listen.clients import Listener, echo_many, wait_until
+
+STREAM_MUXES = ("blocking", "thread", "select", "poll", "epoll")
+CONCURRENT_MUXES = ("thread", "select", "poll", "epoll")  # blocking never holds two clients
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -53,7 +57,7 @@ def test_verbose_text_log(listener_factory: Start) -> None:
     listener.process.wait_for_stderr(r"closed 127\.0\.0\.1:\d+ \(eof\): 5 B in, 5 B out")
 
 
-@pytest.mark.parametrize("mux", ["epoll", "select", "thread"])
+@pytest.mark.parametrize("mux", CONCURRENT_MUXES)
 def test_max_conns_refuses_the_excess_and_reuses_slots(listener_factory: Start, mux: str) -> None:
     listener = listener_factory("tcp", "--port", "0", "--mux", mux, "--max-conns", "2")
     first, second = listener.connect(), listener.connect()
@@ -76,7 +80,7 @@ def _echoes(listener: Listener) -> bool:
         return False
 
 
-@pytest.mark.parametrize("mux", ["epoll", "thread"])
+@pytest.mark.parametrize("mux", STREAM_MUXES)
 def test_idle_timeout_closes_silent_clients(listener_factory: Start, mux: str) -> None:
     listener = listener_factory("tcp", "--port", "0", "--mux", mux, "--idle-timeout", "0.3", "-v")
     with listener.connect() as silent:
@@ -99,12 +103,43 @@ def test_allow_and_deny(listener_factory: Start) -> None:
     elsewhere.process.wait_for_stderr("not in any --allow network")
 
 
-@pytest.mark.parametrize("mux", ["epoll", "thread", "blocking"])
+@pytest.mark.parametrize("mux", STREAM_MUXES)
 def test_once_exits_after_the_first_client(listener_factory: Start, mux: str) -> None:
     listener = listener_factory("tcp", "--port", "0", "--mux", mux, "--once")
     assert echo_many(listener, [b"only me"]) == [b"only me"]
     assert wait_until(lambda: listener.process.proc.poll() is not None, timeout=10)
     assert listener.process.proc.returncode == 0
+
+
+@pytest.mark.parametrize("mux", STREAM_MUXES)
+def test_deny_closes_a_refused_peer_at_once_in_every_design(
+    listener_factory: Start, mux: str
+) -> None:
+    listener = listener_factory("tcp", "--port", "0", "--mux", mux, "--deny", "127.0.0.2")
+    with socket.socket() as refused:
+        refused.settimeout(10)
+        refused.bind(("127.0.0.2", 0))  # still loopback: all of 127.0.0.0/8 is
+        refused.connect(("127.0.0.1", listener.port))
+        assert refused.recv(10) == b""
+    listener.process.wait_for_stderr(r"refused 127\.0\.0\.2:\d+: denied by --deny 127\.0\.0\.2/32")
+    assert echo_many(listener, [b"from 127.0.0.1"]) == [b"from 127.0.0.1"]
+
+
+@pytest.mark.parametrize("mux", STREAM_MUXES)
+def test_sigterm_stops_every_design_and_removes_the_socket_file(
+    listener_factory: Start, mux: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "echo.sock"
+    listener = listener_factory("unix", "--path", str(path), "--mux", mux, "-v")
+    held = listener.connect()  # a client in the middle of its session
+    held.sendall(b"mid-session")
+    assert held.recv(100) == b"mid-session"
+    assert listener.process.stop(signal.SIGTERM) == 0
+    held.close()
+    assert not path.exists()
+    text = "\n".join(listener.process.stderr_lines)
+    assert "(shutdown): 11 B in, 11 B out" in text
+    assert "listener summary" in text
 
 
 def test_print_writes_what_arrives_to_stdout(listener_factory: Start) -> None:

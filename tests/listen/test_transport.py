@@ -3,18 +3,17 @@ way binding fails is one line and exit 1."""
 
 import os
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.listen.checks import Start
 from tests.listen.clients import echo_many
-from tests.support import free_port, run_netkit
+from tests.support import free_port, netkit_executable, require_tool, run_netkit
 
 
-def _one_line_error(result: "object", fragment: str) -> None:
-    import subprocess
-
+def _one_line_error(result: object, fragment: str) -> None:
     assert isinstance(result, subprocess.CompletedProcess)
     assert result.returncode == 1, result.stderr
     lines = result.stderr.strip().splitlines()
@@ -53,9 +52,35 @@ def test_address_not_on_this_host_is_one_line() -> None:
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may bind privileged ports")
+def _without_privilege(capabilities: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`netkit ARGS` without the capabilities that let root past the check (as root, through
+    setpriv: a root process keeps nothing its bounding set drops across execve)."""
+    prefix = []
+    if os.geteuid() == 0:
+        prefix = [require_tool("setpriv"), "--bounding-set", capabilities]
+    return subprocess.run(
+        [*prefix, netkit_executable(), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
 def test_permission_denied_is_one_line() -> None:
-    _one_line_error(run_netkit("listen", "tcp", "--port", "1"), "permission denied")
+    result = _without_privilege("-net_bind_service", "listen", "tcp", "--port", "1")
+    _one_line_error(result, "permission denied binding tcp 127.0.0.1:1")
+
+
+def test_unix_permission_denied_is_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "read-only"
+    folder.mkdir(mode=0o555)
+    path = folder / "echo.sock"
+    result = _without_privilege(
+        "-dac_override,-dac_read_search", "listen", "unix", "--path", str(path)
+    )
+    _one_line_error(result, f"permission denied creating socket {path}")
 
 
 def test_ipv6_readiness_line_uses_brackets(listener_factory: Start) -> None:

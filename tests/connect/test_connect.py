@@ -207,6 +207,32 @@ def test_refused_is_one_line_and_exit_1() -> None:
     assert result.stderr.decode() == expected
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="relies on Linux SYN drops")
+def test_connect_timeout_is_one_line_and_exit_1() -> None:
+    # A listener that never accepts, its queue full: Linux drops the next SYN, so our
+    # connect can only time out (on loopback, without any unroutable address).
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = [socket.socket() for _ in range(3)]
+        try:
+            for filler in fillers:
+                filler.setblocking(False)
+                filler.connect_ex(("127.0.0.1", port))
+            time.sleep(0.2)
+            started = time.monotonic()
+            result = connect("tcp", "127.0.0.1", str(port), "--timeout", "0.5", data=b"x")
+            elapsed = time.monotonic() - started
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert result.returncode == 1
+    expected = f"netkit: error: connect to 127.0.0.1:{port} (tcp) failed: timed out after 0.5 s\n"
+    assert result.stderr.decode() == expected
+    assert elapsed < 8
+
+
 def test_bad_host_is_one_line_and_exit_1() -> None:
     result = connect("tcp", "no-such-host.invalid", "80")
     assert result.returncode == 1

@@ -150,3 +150,19 @@ def test_unix_abstract_name(listener_factory: Start) -> None:
     listener = listener_factory("unix", "--path", name)
     assert listener.address == name
     assert echo_many(listener, [b"abstract"]) == [b"abstract"]
+
+
+@pytest.mark.parametrize("transport", ["tcp", "unix"])
+def test_backlog_reaches_listen(listener_factory: Start, tmp_path: Path, transport: str) -> None:
+    ss = require_tool("ss")
+    if transport == "tcp":
+        listener = listener_factory("tcp", "--port", "0", "--backlog", "7")
+        query = ["-Hltn", f"sport = :{listener.port}"]
+    else:
+        listener = listener_factory("unix", "--path", str(tmp_path / "b.sock"), "--backlog", "7")
+        query = ["-Hlx", f"src {listener.address}"]
+    shown = subprocess.run([ss, *query], capture_output=True, text=True, timeout=10, check=True)
+    lines = shown.stdout.splitlines()
+    assert len(lines) == 1, shown.stdout
+    fields = lines[0].split()  # [Netid] State Recv-Q Send-Q ...: Send-Q is a listener's backlog
+    assert fields[fields.index("LISTEN") + 2] == "7", lines[0]

@@ -92,7 +92,8 @@ class ThreadServer:
                 connection.sock.shutdown(socket.SHUT_RDWR)
         deadline = time.monotonic() + JOIN_AT_SHUTDOWN
         for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():  # a signal may land between threads.add and start()
+                thread.join(max(0.0, deadline - time.monotonic()))
 
     def live_totals(self) -> tuple[int, int, int]:
         connections = list(self.connections.values())

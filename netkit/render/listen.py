@@ -48,7 +48,13 @@ def make_observer(
         stream.flush()
 
     def event(kind: str, record: object) -> None:
-        emit_json_line({"event": kind, **asdict(record)}, stream)  # type: ignore[call-overload]  # records are dataclasses
+        value = {"event": kind, **asdict(record)}  # type: ignore[call-overload]  # records are dataclasses
+        if live:  # through the panel's console too, or the JSON line garbles the panel
+            import json
+
+            write(json.dumps(value, ensure_ascii=False))
+            return
+        emit_json_line(value, stream)
 
     def listening(record: Listening) -> None:
         write(readiness_line(record))  # always: scripts and tests wait for this line

@@ -2,8 +2,10 @@
 
 import io
 
+import pytest
+
 from netkit.listen.events import Listening
-from netkit.render.listen import hex_dump, hex_sink, human_bytes, readiness_line
+from netkit.render.listen import hex_dump, hex_sink, human_bytes, make_observer, readiness_line
 
 
 def test_readiness_line_is_the_documented_contract() -> None:
@@ -35,3 +37,26 @@ def test_human_bytes() -> None:
     assert human_bytes(0) == "0 B"
     assert human_bytes(1536) == "1.5 KiB"
     assert human_bytes(3 * 2**30) == "3.0 GiB"
+
+
+def test_json_log_goes_through_the_live_panels_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --stats, a direct write to stderr would land in the middle of the redrawn panel."""
+    import json
+
+    from rich.console import Console
+
+    from netkit.listen.events import ConnectionOpened
+    from netkit.render import tables
+
+    console_out, direct = io.StringIO(), io.StringIO()
+    console = Console(file=console_out, width=200)
+    monkeypatch.setattr(tables, "stderr_console", lambda: console)
+    observer = make_observer(verbose=True, as_json=True, quiet=False, stream=direct, live=True)
+    assert observer.opened is not None
+    observer.opened(ConnectionOpened("127.0.0.1:4000", 1.5))
+    assert direct.getvalue() == ""
+    assert json.loads(console_out.getvalue()) == {
+        "event": "open",
+        "peer": "127.0.0.1:4000",
+        "time": 1.5,
+    }

@@ -1,5 +1,6 @@
 """`netkit listen tcp|udp|unix`: echo, discard or print servers in every classic I/O design."""
 
+import contextlib
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, Lis
 
 if TYPE_CHECKING:
     from netkit.listen.config import Network
+    from netkit.listen.events import StatsSnapshot
 
 MUX_CHOICES = ("auto", "blocking", "thread", "select", "poll", "epoll", "kqueue")
 F = Callable[..., Any]
@@ -179,13 +181,16 @@ def _run(config: ListenConfig, opts: dict[str, Any]) -> int:
     if config.behaviour is Behaviour.PRINT:
         observer.data = hex_sink() if opts["hex_dump"] else raw_sink()
     engine = prepare(config, observer)
-    if opts["stats"]:
-        with live_stats(engine.snapshot):
-            summary = serve(engine)
-    else:
-        summary = serve(engine)
-    if not opts["quiet"]:
-        render_summary(summary, as_json=opts["as_json"], stream=sys.stderr)
+    with contextlib.ExitStack() as stack:
+        stop_live = stack.enter_context(live_stats(engine.snapshot)) if opts["stats"] else None
+
+        def report(summary: "StatsSnapshot") -> None:
+            if stop_live is not None:
+                stop_live()  # the panel goes before the summary takes its place
+            if not opts["quiet"]:
+                render_summary(summary, as_json=opts["as_json"], stream=sys.stderr)
+
+        serve(engine, report)
     return 0
 
 

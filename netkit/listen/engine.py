@@ -64,8 +64,14 @@ class Engine:
 
     # -- life cycle -------------------------------------------------------------------------
 
-    def run(self, make_backend: Callable[["Engine"], Backend]) -> StatsSnapshot:
-        """Bind, announce, serve until a signal (or --once), close everything, return totals."""
+    def run(
+        self,
+        make_backend: Callable[["Engine"], Backend],
+        report: Callable[[StatsSnapshot], None] | None = None,
+    ) -> StatsSnapshot:
+        """Bind, announce, serve until a signal (or --once), close everything, return totals.
+        ``report`` gets them first, while a second signal still cannot cut the clean-up short
+        (the summary is part of it)."""
         raise_open_files_limit()
         self.bound = open_socket(self.config)
         self.stats.address = self.bound.address
@@ -77,18 +83,22 @@ class Engine:
                     Listening(self.config.transport, self.bound.address, self.mux)
                 )
                 backend.serve()
-            self.stopping = True
-            for sig in _STOP_SIGNALS:  # a second Ctrl-C must not cut the clean-up short
-                signal.signal(sig, signal.SIG_IGN)
+            self.stopping = True  # from here on a signal changes nothing (see _on_signal)
             backend.close_all()
+            self.bound.close()
+            snapshot = self.snapshot()
+            if report is not None:
+                report(snapshot)
         finally:
             self.bound.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        return self.snapshot()
+        return snapshot
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.running = False
+        if self.stopping:  # a second Ctrl-C while closing: finish the clean-up regardless
+            return
         self.stopping = True
         raise StopListening
 

@@ -191,8 +191,9 @@ class _Rates:
 
 
 @contextmanager
-def live_stats(snapshot: Callable[[], StatsSnapshot]) -> Iterator[None]:
-    """--stats: a rich panel on stderr, refreshed from its own thread twice a second."""
+def live_stats(snapshot: Callable[[], StatsSnapshot]) -> Iterator[Callable[[], None]]:
+    """--stats: a rich panel on stderr, refreshed from its own thread twice a second; yields
+    a function that takes the panel away early (before the summary is printed)."""
     from rich.live import Live
     from rich.panel import Panel
     from rich.table import Table
@@ -221,5 +222,5 @@ def live_stats(snapshot: Callable[[], StatsSnapshot]) -> Iterator[None]:
         transient=True,
         redirect_stdout=False,
         redirect_stderr=False,
-    ):
-        yield
+    ) as live:
+        yield live.stop  # stopping twice is harmless: the context's exit stops it again

@@ -28,6 +28,31 @@ def test_signal_stops_cleanly_with_a_summary(listener_factory: Start, sig: int) 
     assert "connections total │ 2" in text or "connections total  2" in text.replace("│", " ")
 
 
+@pytest.mark.parametrize("stats", [False, True])
+def test_a_second_signal_does_not_cut_the_clean_up_short(
+    listener_factory: Start, tmp_path: Path, stats: bool
+) -> None:
+    # An impatient double Ctrl-C: the summary is still printed, the socket file still
+    # removed, and the exit status is still 0 (not 130, not a traceback).
+    path = tmp_path / "echo.sock"
+    listener = listener_factory("unix", "--path", str(path), "-v", *(["--stats"] if stats else []))
+    held = [listener.connect() for _ in range(300)]  # closing and logging these takes a while
+    lines = listener.process.stderr_lines
+    assert wait_until(lambda: sum("connection from" in line for line in lines) == 300)
+    for delay in (0.0, 0.001, 0.002, 0.005, 0.01):  # within the clean-up, before the exit
+        listener.process.proc.send_signal(signal.SIGINT)
+        time.sleep(delay)
+    try:
+        assert listener.process.proc.wait(10) == 0, listener.process.stderr_lines
+    finally:
+        for sock in held:
+            sock.close()
+    listener.process.stop()
+    text = "\n".join(listener.process.stderr_lines)
+    assert "listener summary" in text and "Traceback" not in text
+    assert not path.exists()
+
+
 def test_quiet_prints_only_the_readiness_line(listener_factory: Start) -> None:
     listener = listener_factory("tcp", "--port", "0", "--quiet")
     assert echo_many(listener, [b"x"]) == [b"x"]

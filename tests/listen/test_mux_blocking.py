@@ -26,7 +26,3 @@ def test_backpressure_bounds_memory(listener_factory: Start) -> None:
 
 def test_resets_and_vanishing_clients_leak_nothing(listener_factory: Start) -> None:
     checks.resets_and_vanishing_clients_leak_nothing(listener_factory, MUX)
-
-
-def test_unix_transport(listener_factory: Start) -> None:
-    checks.half_close_gets_everything(listener_factory, MUX, transport="unix")

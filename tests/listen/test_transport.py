@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.listen import checks
 from tests.listen.checks import Start
 from tests.listen.clients import echo_many
 from tests.support import free_port, netkit_executable, require_tool, run_netkit
@@ -166,3 +167,9 @@ def test_backlog_reaches_listen(listener_factory: Start, tmp_path: Path, transpo
     assert len(lines) == 1, shown.stdout
     fields = lines[0].split()  # [Netid] State Recv-Q Send-Q ...: Send-Q is a listener's backlog
     assert fields[fields.index("LISTEN") + 2] == "7", lines[0]
+
+
+@pytest.mark.parametrize("mux", ["blocking", "thread", "select", "poll", "epoll"])
+def test_unix_every_byte_and_half_close_in_every_design(listener_factory: Start, mux: str) -> None:
+    checks.every_size_in_order(listener_factory, mux, transport="unix")
+    checks.half_close_gets_everything(listener_factory, mux, transport="unix")

@@ -125,9 +125,8 @@ def hex_sink(stream: TextIO | None = None) -> Callable[[str, bytes], None]:
     out = stream or sys.stdout
 
     def sink(peer: str, data: bytes) -> None:
-        stamp = (
-            time.strftime("%H:%M:%S", time.localtime()) + f".{int(time.time() * 1000) % 1000:03d}"
-        )
+        now = time.time()  # one reading: two could straddle a second (12:00:00.999 for :01.000)
+        stamp = time.strftime("%H:%M:%S", time.localtime(now)) + f".{int(now * 1000) % 1000:03d}"
         lines = [f"< {stamp} from {peer} {len(data)} bytes", *hex_dump(data)]
         out.write("\n".join(lines) + "\n")
         out.flush()

@@ -60,3 +60,16 @@ def test_json_log_goes_through_the_live_panels_console(monkeypatch: pytest.Monke
         "peer": "127.0.0.1:4000",
         "time": 1.5,
     }
+
+
+def test_hex_sink_time_is_one_reading_of_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    import itertools
+    import time
+
+    # A second boundary between two readings; then the clock stands still.
+    readings = itertools.chain([1_700_000_000.999], itertools.repeat(1_700_000_001.0005))
+    monkeypatch.setattr(time, "time", lambda: next(readings))
+    out = io.StringIO()
+    hex_sink(out)("127.0.0.1:4000", b"hi")
+    stamp = out.getvalue().split()[1]
+    assert stamp == time.strftime("%H:%M:%S", time.localtime(1_700_000_000.999)) + ".999"

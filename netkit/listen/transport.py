@@ -188,6 +188,8 @@ def _clear_stale_socket(path: str) -> None:
         os.unlink(path)  # stale: left behind by a server that died
         return
     except OSError as error:
+        if error.errno == errno.EPROTOTYPE:  # bound by a datagram or seqpacket socket
+            raise NetkitError(f"{path} is in use by a server of another socket type") from None
         raise NetkitError(f"cannot check existing socket {path}: {error.strerror}") from None
     finally:
         probe.close()

@@ -124,6 +124,18 @@ def test_unix_live_socket_is_refused(listener_factory: Start, tmp_path: Path) ->
     assert path.exists()
 
 
+@pytest.mark.parametrize("kind", [socket.SOCK_DGRAM, socket.SOCK_SEQPACKET])
+def test_unix_live_socket_of_another_type_is_refused(tmp_path: Path, kind: int) -> None:
+    path = tmp_path / "other.sock"
+    with socket.socket(socket.AF_UNIX, kind) as other:  # e.g. a syslog-style datagram socket
+        other.bind(str(path))
+        if kind == socket.SOCK_SEQPACKET:
+            other.listen()
+        result = run_netkit("listen", "unix", "--path", str(path))
+        _one_line_error(result, "in use by a server of another socket type")
+        assert path.exists()
+
+
 @pytest.mark.parametrize("kind", ["file", "directory", "symlink"])
 def test_unix_never_removes_what_is_not_a_socket(tmp_path: Path, kind: str) -> None:
     path = tmp_path / "precious"

@@ -298,6 +298,27 @@ def test_against_socat_udp_echo() -> None:
     assert result.stdout == b"datagram\n"
 
 
+def test_against_socat_unix_echo(tmp_path: Path) -> None:
+    socat = require_tool("socat")
+    path = tmp_path / "socat.sock"
+    payload = os.urandom(200_000)
+    process = subprocess.Popen([socat, f"UNIX-LISTEN:{path}", "EXEC:cat"], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while not path.exists():
+            assert process.poll() is None and time.monotonic() < deadline, "socat did not start"
+            time.sleep(0.02)
+        result = connect("unix", str(path), data=payload)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(5)
+        assert process.stderr is not None
+        process.stderr.close()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == payload
+
+
 @pytest.mark.parametrize("tool", ["nc", "ncat"])
 def test_against_nc_style_listener_both_directions(tool: str) -> None:
     # (ncat --exec cat would be the obvious echo server, but ncat closes the connection on

@@ -51,6 +51,14 @@ def parse_unsigned(text: str, bits: int) -> int:
         raise ConversionError(f"{text!r} is not a number")
     if literal[0] in "+-":
         raise ConversionError(f"{text!r} is not an unsigned number")
+    if "_" in literal:  # int() takes 1_000; C and the usage text do not
+        raise ConversionError(f"{text!r} is not a number (no '_' separators)")
+    if literal[0] == "0" and literal[1:2].isdecimal() and literal.strip("0"):
+        # C would read 010 as octal 8, Python refuses it: say which one to write.
+        raise ConversionError(
+            f"{text!r} has a leading zero: write {literal.lstrip('0')} for decimal, or use 0o "
+            "for octal"
+        )
     try:
         value = int(literal, 0)
     except ValueError:

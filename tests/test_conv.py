@@ -42,7 +42,15 @@ def test_ntoh_reads_the_value_as_network_order() -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("8080", 8080), ("0x1f90", 8080), ("0X1F90", 8080), ("0o17620", 8080), ("0b1", 1), ("0", 0)],
+    [
+        ("8080", 8080),
+        ("0x1f90", 8080),
+        ("0X1F90", 8080),
+        ("0o17620", 8080),
+        ("0b1", 1),
+        ("0", 0),
+        ("00", 0),
+    ],
 )
 def test_unsigned_literals(text: str, value: int) -> None:
     assert parse_unsigned(text, 16) == value
@@ -55,7 +63,10 @@ def test_unsigned_literals(text: str, value: int) -> None:
         ("-1", "not an unsigned number"),
         ("+1", "not an unsigned number"),
         ("0x", "not a number"),
-        ("08080", "not a number"),
+        ("08080", "leading zero"),
+        ("010", "write 10 for decimal, or use 0o for octal"),
+        ("1_000", "no '_' separators"),
+        ("0x1_f", "no '_' separators"),
         ("port", "not a number"),
         ("", "not a number"),
         ("١٢", "not a number"),  # non-ASCII digits that int() would accept
@@ -249,6 +260,8 @@ def test_packed_back_to_text() -> None:
         (str(2**128), "int", None),
         (str(2**32), "int", "IPv4"),
         ("-5", "int", None),
+        ("1_000", "int", None),
+        ("0377", "int", None),
     ],
 )
 def test_bad_integers_and_packed(text: str, parse_as: str, family: str | None) -> None:

@@ -78,14 +78,19 @@ def _address_rows(result: AddressResult) -> list[tuple[str, object]]:
     return rows
 
 
+def address_line(result: AddressResult) -> str:
+    """The reference's inet-conv line: `IPv4: 192.168.1.1 (0xc0a80101)`, `IPv6: ::1`."""
+    if result.family == "IPv4":
+        return f"IPv4: {result.canonical} ({result.integer_hex})"
+    return f"IPv6: {result.canonical}"  # the reference prints no integer for IPv6
+
+
 def render_addresses(results: Sequence[AddressResult], *, as_json: bool) -> None:
     if as_json:
         emit_json(results)
     elif len(results) == 1 and results[0].error is None:
         result = results[0]
-        # The title is the reference's inet-conv line: `IPv4: 192.168.1.1 (0xc0a80101)`.
-        emit_details(f"{result.family}: {result.canonical} ({result.integer_hex})",
-                     _address_rows(result))  # fmt: skip
+        emit_details(address_line(result), _address_rows(result))
     else:
         from netkit.render.tables import error_text, records_table, show
 

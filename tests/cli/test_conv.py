@@ -37,6 +37,13 @@ def test_ip_prints_the_reference_line() -> None:
         assert expected in out
 
 
+def test_ipv6_prints_the_reference_line() -> None:
+    status, out, _ = invoke("conv", "ip", "::1")
+    assert status == 0
+    assert out.splitlines()[0] == "IPv6: ::1"  # as the reference prints it: no integer
+    assert "0000:0000:0000:0000:0000:0000:0000:0001" in out
+
+
 def test_ip_cidr_details() -> None:
     status, out, _ = invoke("conv", "ip", "10.1.2.3/8")
     assert status == 0
@@ -106,7 +113,7 @@ def test_bad_input_gets_one_line_and_the_right_status(
 def test_from_int_and_packed() -> None:
     assert invoke("conv", "ip", "--from", "int", "3232235777")[1].startswith("IPv4: 192.168.1.1 ")
     assert invoke("conv", "ip", "-F", "packed", "c0:a8:01:01")[1].startswith("IPv4: 192.168.1.1 ")
-    assert invoke("conv", "ip", "--from", "int", "-6", "1")[1].startswith("IPv6: ::1 ")
+    assert invoke("conv", "ip", "--from", "int", "-6", "1")[1].startswith("IPv6: ::1\n")
 
 
 def test_ntoh_direction() -> None:

@@ -96,6 +96,9 @@ def run(args: list[str]) -> int:
         return int(status or ExitStatus.OK)
     except click.exceptions.Exit as done:  # --help, --version, ctx.exit()
         return done.exit_code
+    except click.exceptions.NoArgsIsHelpError as error:  # `netkit`, `netkit conv`: the help
+        click.echo(error.format_message(), err=True)
+        return ExitStatus.USAGE
     except click.UsageError as error:
         click.echo(_usage_line(error), err=True)
         return ExitStatus.USAGE
@@ -141,4 +144,7 @@ def main(args: list[str] | None = None) -> NoReturn:
         from netkit.cli.completion import answer_completion_request
 
         sys.exit(answer_completion_request() or 0)
+    if sys.stdout is None:  # started with descriptor 1 closed (`netkit ... >&-`)
+        click.echo("netkit: error: standard output is closed", err=True)
+        sys.exit(ExitStatus.FAILURE)
     sys.exit(run(sys.argv[1:] if args is None else args))

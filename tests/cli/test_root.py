@@ -88,3 +88,25 @@ def test_broken_pipe_is_quiet() -> None:
         check=False,
     )
     assert netkit.stderr == ""
+
+
+def test_a_group_without_a_command_prints_its_help_and_exits_2() -> None:
+    for args in ((), ("conv",), ("ipc",)):
+        done = run_netkit(*args)
+        assert done.returncode == 2
+        assert done.stdout == ""
+        assert done.stderr.startswith(f"Usage: {' '.join(('netkit', *args))} [OPTIONS] COMMAND")
+        assert "netkit: error:" not in done.stderr  # not an error line wrapped around the help
+
+
+def test_a_closed_stdout_is_one_line_and_exit_1() -> None:
+    for args in ("conv ip 1.2.3.4", "conv ip 1.2.3.4 ::1", "ipc pipe"):
+        done = subprocess.run(
+            ["bash", "-c", f"exec '{sys.executable}' -m netkit {args} >&-"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode == 1
+        assert done.stderr == "netkit: error: standard output is closed\n"

@@ -165,9 +165,9 @@ def bench(
     Every byte is checked against the pattern that was sent; a mismatch is an error.
     UDP carries at most 65507 bytes and loses datagrams it cannot queue (shown as lost).
     """
-    from netkit.ipc.bench import SIZES, BenchSettings, run_bench
+    from netkit.ipc.bench import SIZES, BenchSettings, fits, run_bench
     from netkit.ipc.channels import KINDS
-    from netkit.render.ipc import bench_progress, render_bench
+    from netkit.render.ipc import bench_progress, note_left_out, render_bench
 
     settings = BenchSettings(
         total_bytes=None if total_mib is None else total_mib << 20,
@@ -180,4 +180,6 @@ def bench(
     if not results:
         raise click.UsageError(f"no channel among {', '.join(kinds)} carries {size}-byte messages")
     render_bench(results, as_json=as_json)
+    # A channel the user named is never left out silently (by default the limits are in --help).
+    note_left_out([(k, s) for k in dict.fromkeys(kinds) for s in sizes if not fits(k, s)])
     return ExitStatus.OK

@@ -66,6 +66,12 @@ def fits(kind: str, size: int) -> bool:
     return size > 0
 
 
+def datagram_sizes(kind: str) -> tuple[int, int]:
+    """The smallest and largest message a datagram kind carries here (its sequence number
+    needs the first 8 bytes)."""
+    return _SEQ.size, MAX_DATAGRAM[kind]
+
+
 class _Pattern:
     """The stream's bytes, precomputed: a view for each place a message can start, and what a
     read of up to READ_BUFFER bytes must equal from any offset."""

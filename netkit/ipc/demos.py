@@ -33,8 +33,11 @@ class DemoResult:
 
 
 def encode_message(text: str, what: str = "--message") -> bytes:
-    """The text as the C sends it: UTF-8 with its terminating NUL."""
-    data = text.encode() + b"\0"
+    """The text as the C sends it: the argument's own bytes with its terminating NUL.
+
+    surrogateescape gives back bytes that were not UTF-8 on the command line, as C's argv has them.
+    """
+    data = text.encode(errors="surrogateescape") + b"\0"
     if b"\0" in data[:-1]:
         raise NetkitUsageError(f"{what} cannot contain a NUL character")
     if len(data) > MAX_MESSAGE_BYTES:

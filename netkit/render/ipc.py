@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from statistics import median
 
+import click
 from rich.text import Text
 
 from netkit.ipc.bench import BenchResult
@@ -100,6 +101,20 @@ def human_size(size: int) -> str:
         if size >= scale and size % scale == 0:
             return f"{size // scale} {unit}"
     return f"{size} B"
+
+
+def note_left_out(left_out: Sequence[tuple[str, int]]) -> None:
+    """A line on stderr for each channel asked for by name that some sizes could not run on."""
+    from netkit.ipc.bench import datagram_sizes
+
+    sizes_of: dict[str, list[int]] = {}
+    for kind, size in left_out:
+        sizes_of.setdefault(kind, []).append(size)
+    for kind, sizes in sizes_of.items():
+        low, high = datagram_sizes(kind)
+        shown = ", ".join(human_size(size) for size in sizes)
+        message = f"no {kind} run at {shown}: it carries {low} to {high} B a message"
+        click.echo(f"netkit: note: {message}", err=True)
 
 
 def _unix_vs_tcp(results: Sequence[BenchResult]) -> str | None:

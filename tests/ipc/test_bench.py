@@ -116,3 +116,14 @@ def test_a_killed_child_is_one_clear_line_and_exit_1() -> None:
     assert message.startswith("netkit: error: socketpair at 65536 B messages")
     assert "killed by SIGKILL" in message
     assert _gone(children[0])
+
+
+def test_a_named_channel_left_out_at_some_size_gets_a_note() -> None:
+    result = run_netkit("ipc", "bench", "-k", "pipe", "-k", "udp", "--size", "256K", *QUICK)
+    assert result.returncode == 0, result.stderr
+    assert "udp" not in result.stdout.split("round trips", 1)[1].split("Throughput")[0]
+    assert (
+        result.stderr == "netkit: note: no udp run at 256 KiB: it carries 8 to 65507 B a message\n"
+    )
+    default = run_netkit("ipc", "bench", "--size", "256K", "--json", *QUICK)
+    assert default.returncode == 0 and default.stderr == ""  # all kinds: --help states the limits

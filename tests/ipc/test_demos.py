@@ -123,3 +123,11 @@ def test_message_longer_than_pipe_buf_is_a_usage_error() -> None:
     result = run_netkit("ipc", "pipe", "--message", "x" * 5000)
     assert result.returncode == 2
     assert "PIPE_BUF" in result.stderr
+
+
+def test_a_message_that_is_not_utf8_travels_as_its_bytes() -> None:
+    # "\udcff" is how Python holds the byte 0xff of a command line that is not UTF-8.
+    data = _demo_json("pipe", "--message", "a\udcffb")
+    write = next(step for step in data["steps"] if step["call"].startswith("write("))
+    assert write["result"] == "4"  # a, 0xff, b and the NUL, as the C would send them
+    assert data["child_line"] == "Child received: a\ufffdb"

@@ -55,6 +55,9 @@ def ifaces(
         raise NetkitError(f"no interface named {', '.join(missing)} (there are: {known})")
     if count is not None and not watch:
         raise click.UsageError("--count only makes sense with --watch")
+    source = click.get_current_context().get_parameter_source("interval")
+    if source is not click.core.ParameterSource.DEFAULT and not watch:
+        raise click.UsageError("--interval only makes sense with --watch")
     if not watch:
         render_interfaces(interfaces, as_json=as_json)
         return ExitStatus.OK

@@ -226,5 +226,6 @@ def list_connections(wanted: ConnectionFilter) -> ConnectionListing:
     if refused:
         note = "only sockets of your own processes are listed (run as root to see all)"
     elif hidden and os.geteuid() != 0:
-        note = f"{hidden} sockets show no process: run as root to see other users' processes"
+        shows = "1 socket shows" if hidden == 1 else f"{hidden} sockets show"
+        note = f"{shows} no process: run as root to see other users' processes"
     return ConnectionListing(matched, note, hidden)

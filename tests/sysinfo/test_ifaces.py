@@ -57,10 +57,21 @@ def test_names_narrow_the_list_and_unknown_names_fail() -> None:
     assert LOOPBACK in result.stderr
 
 
-def test_count_needs_watch() -> None:
-    result = run_netkit("ifaces", "--count", "2")
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (("--count", "2"), "--count"),
+        (("--interval", "5"), "--interval"),
+        (("-i", "1"), "--interval"),
+    ],
+)
+def test_count_and_interval_need_watch(args: tuple[str, str], name: str) -> None:
+    result = run_netkit("ifaces", *args)
     assert result.returncode == 2
-    assert "--watch" in result.stderr
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"netkit: error: {name} only makes sense with --watch (see 'netkit ifaces --help')\n"
+    )
 
 
 def test_watch_json_gives_one_line_per_interface_and_round() -> None:

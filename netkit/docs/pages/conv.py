@@ -37,7 +37,8 @@ PAGE = Page(
                     "**host_count**, **address_count**; null without a prefix), **error**.",
                 ),
                 "**error** is null for a valid input; for an invalid one it is the message, "
-                "and the other fields are null.",
+                "and the other fields are null (for port and long, all but **input**, **bits**, "
+                "**function** and **byteorder**, which say what was asked).",
             ),
         ),
     ),

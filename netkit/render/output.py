@@ -31,19 +31,29 @@ def to_jsonable(value: object) -> object:
     return value
 
 
-def emit_json(value: object) -> None:
-    """Print one JSON document on stdout."""
+def _json_text(value: object, indent: int | None) -> str:
     import json
 
-    sys.stdout.write(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False) + "\n")
+    data = to_jsonable(value)
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Input bytes that were not UTF-8 arrive as lone surrogates: written raw they would make
+        # the document invalid UTF-8 (RFC 8259 section 8.1), as \udcXX escapes they stay JSON.
+        text = json.dumps(data, indent=indent)
+    return text
+
+
+def emit_json(value: object) -> None:
+    """Print one JSON document on stdout."""
+    sys.stdout.write(_json_text(value, 2) + "\n")
 
 
 def emit_json_line(value: object, stream: TextIO | None = None) -> None:
     """Print one compact JSON object on its own line (JSON Lines, for logs and streams)."""
-    import json
-
     out = stream or sys.stdout
-    out.write(json.dumps(to_jsonable(value), ensure_ascii=False) + "\n")
+    out.write(_json_text(value, None) + "\n")
     out.flush()
 
 

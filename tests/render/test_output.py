@@ -2,11 +2,13 @@
 
 import io
 import json
+import subprocess
 from dataclasses import dataclass
 
 import pytest
 
 from netkit.render.output import colour_enabled, emit_details, emit_json, to_jsonable
+from tests.support import netkit_executable
 
 
 class FakeTerminal(io.StringIO):
@@ -58,3 +60,20 @@ def test_dataclasses_become_plain_json(capsys: pytest.CaptureFixture[str]) -> No
 def test_details_align_and_show_missing_values_as_dash(capsys: pytest.CaptureFixture[str]) -> None:
     emit_details("Title", [("a", 1), ("longer", None)])
     assert capsys.readouterr().out == "Title\n  a       1\n  longer  -\n"
+
+
+def test_json_of_bytes_that_were_not_utf8_is_still_utf8(capsys: pytest.CaptureFixture[str]) -> None:
+    emit_json([Outer("é\udcff", None)])  # the byte 0xff of a command line, as Python holds it
+    out = capsys.readouterr().out
+    out.encode("utf-8")  # no lone surrogate left to write
+    assert "\\udcff" in out and json.loads(out) == [{"name": "é\udcff", "inner": None}]
+
+
+def test_conv_json_from_a_stdin_that_is_not_utf8() -> None:
+    done = subprocess.run(
+        [netkit_executable(), "conv", "ip", "--json", "-"],
+        input=b"\xff\n1.2.3.4\n", capture_output=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    rows = json.loads(done.stdout.decode("utf-8"))  # strict: valid UTF-8
+    assert [row["error"] is None for row in rows] == [False, True]

@@ -1,13 +1,15 @@
 """The root command: version, help, lazy loading, and the one place errors become exit statuses."""
 
+import signal
 import subprocess
 import sys
+import time
 
 from click.testing import CliRunner
 
 from netkit import __version__
 from netkit.cli import COMMANDS, cli
-from tests.support import run_netkit
+from tests.support import netkit_executable, run_netkit
 
 
 def test_version() -> None:
@@ -110,3 +112,23 @@ def test_a_closed_stdout_is_one_line_and_exit_1() -> None:
         )
         assert done.returncode == 1
         assert done.stderr == "netkit: error: standard output is closed\n"
+
+
+def test_ctrl_c_exits_130_quietly() -> None:
+    # conv waiting for a line on stdin: SIGINT is Ctrl-C at a terminal.
+    process = subprocess.Popen(
+        [netkit_executable(), "conv", "ip", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        time.sleep(1.0)  # let it start and block in read()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+    assert process.returncode == 130
+    assert (out, err) == (b"", b"")

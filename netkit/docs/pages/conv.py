@@ -46,6 +46,7 @@ PAGE = Page(
         ("0", "Every value converted."),
         ("1", "At least one value was invalid (the others are still printed)."),
         ("2", "A usage error, or no values at all."),
+        ("130", "Interrupted with Ctrl-C, for example while reading standard input."),
     ),
     examples=(
         Example("htons on a port, as the reference shows it:", "netkit conv port 8080"),

@@ -259,8 +259,16 @@ class QueryEngine:
         query.sent_at = time.monotonic()
         self._timers.append((query.sent_at + self.timeout, query.attempt, query))
 
-    def _finish(self, query: InFlight, reply: Reply | None, error: str | None = None) -> None:
-        elapsed = time.monotonic() - query.sent_at
+    def _finish(
+        self,
+        query: InFlight,
+        reply: Reply | None,
+        error: str | None = None,
+        received: float | None = None,
+    ) -> None:
+        # The clock stops when the reply arrived, not after decoding it: the first record of a
+        # type makes dnspython import its module, which is no part of the server's time.
+        elapsed = (time.monotonic() if received is None else received) - query.sent_at
         self._results[query.index] = Exchange(
             reply, query.server, query.transport, elapsed, query.tries, error
         )
@@ -368,6 +376,7 @@ class QueryEngine:
             except ConnectionRefusedError:
                 self._refused(number)
                 continue
+            received = time.monotonic()
             if size < 12:
                 ignored.malformed += 1
                 continue
@@ -402,7 +411,7 @@ class QueryEngine:
             query.key = None
             if reply.rcode == "FORMERR" and reply.edns is None and self._drop_edns(query):
                 continue
-            self._finish(query, reply)
+            self._finish(query, reply, received=received)
 
     def _drop_edns(self, query: InFlight) -> bool:
         """Ask once more without EDNS, as dig does, if the server did not understand it."""
@@ -508,6 +517,7 @@ class QueryEngine:
             if mask & selectors.EVENT_WRITE:
                 channel.flush()
             replies = channel.receive() if mask & selectors.EVENT_READ else []
+            received = time.monotonic()
         except OSError as error:
             self._channel_lost(channel, error.strerror or str(error))
             return
@@ -515,12 +525,12 @@ class QueryEngine:
             self._channel_lost(channel, "the server closed the connection before replying")
             return
         for wire in replies:
-            self._tcp_reply(channel, wire)
+            self._tcp_reply(channel, wire, received)
         if channel.sock.fileno() >= 0:
             events = selectors.EVENT_READ | (selectors.EVENT_WRITE if channel.outgoing else 0)
             self._selector.modify(channel.sock, events, channel)
 
-    def _tcp_reply(self, channel: TcpChannel, wire: bytes) -> None:
+    def _tcp_reply(self, channel: TcpChannel, wire: bytes, received: float) -> None:
         # Replies may come in any order (RFC 7766 section 6.2.1.1): the id says whose it is.
         ignored = channel.ignored
         if len(wire) < 12 or not wire[2] & 0x80:
@@ -541,6 +551,6 @@ class QueryEngine:
         del channel.waiting[query.tcp_id]
         channel.answered += 1
         query.tcp = None
-        self._finish(query, reply)
+        self._finish(query, reply, received=received)
         if channel.retired and not channel.waiting:
             self._retire(channel)  # closes it

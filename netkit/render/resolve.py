@@ -102,7 +102,8 @@ def render_legacy(results: Sequence["LegacyResult"], *, as_json: bool, short: bo
     if len(results) == 1 and results[0].error is None:
         result = results[0]
         rows: list[tuple[str, object]] = []
-        if result.name != result.canonical:
+        # The name asked, when it differs; for a reverse lookup it is the address (the IP row).
+        if result.name != result.canonical and result.ascii_name not in result.addresses:
             rows.append(("name", _names(result.name, result.ascii_name)))
         rows += [("alias", alias) for alias in result.aliases]
         rows += [("IP", address) for address in result.addresses]

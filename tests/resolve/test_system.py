@@ -65,6 +65,14 @@ def test_legacy_reverse_matches_gethostbyaddr() -> None:
     )
 
 
+def test_legacy_reverse_table_shows_the_address_once() -> None:
+    done = run_netkit("resolve", "-x", "127.0.0.1", env=FAST_RESOLVER)
+    assert done.returncode == 0, done.stderr
+    host = socket.gethostbyaddr("127.0.0.1")[0]
+    assert done.stdout.splitlines()[0] == f"Host: {host}"
+    assert done.stdout.count("127.0.0.1") == 1
+
+
 def test_legacy_short_prints_addresses() -> None:
     done = run_netkit("resolve", "--short", "localhost")
     assert done.stdout.split() == socket.gethostbyname_ex("localhost")[2]

@@ -22,6 +22,7 @@ from netkit.errors import NetkitError
 
 MAX_RECEIVE_BUFFER = 1 << 20
 TICK_NS = 200_000_000  # progress, timeouts and the end of the run are checked this often
+TICK_S = TICK_NS / 1e9
 IN, OUT = select.POLLIN, select.POLLOUT
 PATTERN_PHASES = 251  # prime < 256: every connection's message starts at a different byte
 
@@ -134,6 +135,82 @@ def make_poller() -> Poller:
     return Poller(poller.register, poller.modify, poller.unregister, wait_poll)
 
 
+class _Connections:
+    """The per-descriptor tables both loops index (lists: the fastest lookup there is), and
+    what happens to a connection that fails. Only the hot loops touch the tables per round trip."""
+
+    def __init__(
+        self, socks: list[socket.socket], first_index: int, size: int, poller: Poller
+    ) -> None:
+        self.pattern = message_pattern(size)
+        pattern_view = memoryview(self.pattern)
+        top = max(s.fileno() for s in socks) + 1
+        self.messages: list[memoryview] = [pattern_view] * top
+        self.offsets = [0] * top
+        self.started_at = [0] * top
+        self.recv_into: list[Callable[..., int]] = [len] * top
+        self.send: list[Callable[..., int]] = [len] * top
+        self.by_fd: dict[int, socket.socket] = {}
+        for position, sock in enumerate(socks):
+            fd = sock.fileno()
+            offset = (first_index + position) % PATTERN_PHASES
+            self.offsets[fd] = offset
+            self.messages[fd] = pattern_view[offset : offset + size]
+            self.recv_into[fd], self.send[fd] = sock.recv_into, sock.send
+            self.by_fd[fd] = sock
+        self.poller = poller
+        self.waiting: deque[int] = deque()  # --rate: connections whose next send is not due yet
+        self.errors = 0
+        self.error_messages: list[str] = []
+
+    def fail(self, fd: int, why: str) -> None:
+        sock = self.by_fd.pop(fd, None)
+        if sock is None:  # already counted
+            return
+        self.errors += 1
+        if len(self.error_messages) < 5 and why not in self.error_messages:
+            self.error_messages.append(why)  # distinct reasons: the count is in errors
+        self.poller.unregister(fd)  # poll(2) would report a closed descriptor forever
+        sock.close()
+        if fd in self.waiting:
+            self.waiting.remove(fd)
+
+    def start(self, begin: int, paced: bool, start_request: Callable[[int, int], None]) -> None:
+        """Watch every connection and send its first message (or queue it, under --rate)."""
+        for fd in list(self.by_fd):
+            self.poller.register(fd, IN)
+            if paced:
+                self.waiting.append(fd)
+            else:
+                start_request(fd, begin)
+
+    def overdue(self, clock: int, timeout_ns: int) -> list[int]:
+        """Connections whose echo is older than the timeout."""
+        stale = clock - timeout_ns
+        started_at, waiting = self.started_at, self.waiting
+        return [fd for fd in self.by_fd if started_at[fd] < stale and fd not in waiting]
+
+
+class _Pacer:
+    """--rate: releases one waiting connection per interval over all of them."""
+
+    def __init__(self, rate: float, begin: int) -> None:
+        self.interval_ns = int(1e9 / rate)
+        self.next_send = begin
+
+    def release(
+        self, clock: int, waiting: deque[int], start_request: Callable[[int, int], None]
+    ) -> float:
+        """Start what is due; return how long to wait for events (seconds)."""
+        interval = self.interval_ns
+        while waiting and self.next_send <= clock:
+            # Catch up after a stall by at most 10 requests: a cap, not a burst.
+            self.next_send = max(self.next_send, clock - 10 * interval) + interval
+            start_request(waiting.popleft(), clock)
+        pause = (self.next_send - clock) / 1e9 if waiting else TICK_S
+        return min(max(pause, 0.0), TICK_S)
+
+
 class LoadLoop:
     """One process's share of the connections, driven until the duration is over."""
 
@@ -145,65 +222,41 @@ class LoadLoop:
 
     def run(self, on_tick: Callable[[Progress], None]) -> WorkerTotals:
         cpu_before = time.process_time()
+        poller = make_poller()
+        conns = _Connections(self.socks, self.first_index, self.plan.size, poller)
         if self.plan.target.transport == "udp":
-            self._run_udp(on_tick)
+            self._run_udp(conns, on_tick)
         else:
-            self._run_stream(on_tick)
-        self.totals.cpu_s = time.process_time() - cpu_before
+            self._run_stream(conns, on_tick)
+        totals = self.totals
+        totals.errors, totals.error_messages = conns.errors, conns.error_messages
+        totals.alive = len(conns.by_fd)
+        totals.cpu_s = time.process_time() - cpu_before
         for sock in self.socks:
             sock.close()
-        return self.totals
+        return totals
 
     # The two loops below are long on purpose: locals are the fastest names in CPython, and
     # a helper call per round trip would cost more than the rest of the Python work in it.
 
-    def _run_stream(self, on_tick: Callable[[Progress], None]) -> None:
+    def _run_stream(self, conns: _Connections, on_tick: Callable[[Progress], None]) -> None:
         plan, totals = self.plan, self.totals
         size = plan.size
-        pattern = message_pattern(size)
-        pattern_view = memoryview(pattern)
+        pattern = conns.pattern
         receive_buffer = bytearray(min(size, MAX_RECEIVE_BUFFER))
         receive_view = memoryview(receive_buffer)
         receive_room = len(receive_buffer)
-        poller = make_poller()
-        register, modify, wait = poller.register, poller.modify, poller.wait
-        top = max(s.fileno() for s in self.socks) + 1
-        messages: list[memoryview] = [pattern_view] * top
-        offsets = [0] * top
-        sent = [0] * top
-        got = [0] * top
-        started_at = [0] * top
-        damaged = [False] * top
-        recv_into: list[Callable[..., int]] = [len] * top
-        send: list[Callable[..., int]] = [len] * top
-        by_fd: dict[int, socket.socket] = {}
-        for position, sock in enumerate(self.socks):
-            fd = sock.fileno()
-            offset = (self.first_index + position) % PATTERN_PHASES
-            offsets[fd] = offset
-            messages[fd] = pattern_view[offset : offset + size]
-            recv_into[fd], send[fd] = sock.recv_into, sock.send
-            by_fd[fd] = sock
+        modify, wait = conns.poller.modify, conns.poller.wait
+        messages, offsets, started_at = conns.messages, conns.offsets, conns.started_at
+        recv_into, send, by_fd, fail = conns.recv_into, conns.send, conns.by_fd, conns.fail
+        waiting = conns.waiting
+        sent = [0] * len(messages)
+        got = [0] * len(messages)
+        damaged = [False] * len(messages)
         counters, slow = totals.counters, totals.slow
         now = time.perf_counter_ns
-        paced = plan.rate is not None
-        interval_ns = int(1e9 / plan.rate) if plan.rate else 0
-        waiting: deque[int] = deque()
-        requests = mismatches = errors = 0
+        requests = mismatches = 0
         timeout_ns = int(plan.timeout * 1e9)
-
-        def fail(fd: int, why: str) -> None:
-            nonlocal errors
-            sock = by_fd.pop(fd, None)
-            if sock is None:  # already counted
-                return
-            errors += 1
-            if len(totals.error_messages) < 5 and why not in totals.error_messages:
-                totals.error_messages.append(why)  # distinct reasons: the count is in errors
-            poller.unregister(fd)  # poll(2) would report a closed descriptor forever
-            sock.close()
-            if fd in waiting:
-                waiting.remove(fd)
 
         def start_request(fd: int, clock: int) -> None:
             started_at[fd] = clock
@@ -219,24 +272,13 @@ class LoadLoop:
         begin = now()
         end = begin + int(plan.duration * 1e9)
         next_tick = begin + TICK_NS
-        next_send = begin
-        for fd in list(by_fd):
-            register(fd, IN)
-            if paced:
-                waiting.append(fd)
-            else:
-                start_request(fd, begin)
+        pacer = None if plan.rate is None else _Pacer(plan.rate, begin)
+        conns.start(begin, pacer is not None, start_request)
         while True:
-            if paced:
-                clock = now()
-                while waiting and next_send <= clock:
-                    # Catch up after a stall by at most 10 requests: a cap, not a burst.
-                    next_send = max(next_send, clock - 10 * interval_ns) + interval_ns
-                    start_request(waiting.popleft(), clock)
-                pause = (next_send - clock) / 1e9 if waiting else TICK_NS / 1e9
-                events = wait(min(max(pause, 0.0), TICK_NS / 1e9))
+            if pacer is None:
+                events = wait(TICK_S)
             else:
-                events = wait(TICK_NS / 1e9)
+                events = wait(pacer.release(now(), waiting, start_request))
             for fd, happened in events:
                 try:
                     if happened & OUT and sent[fd] < size:
@@ -281,7 +323,7 @@ class LoadLoop:
                 else:
                     slow.append(micros)
                 requests += 1
-                if paced:
+                if pacer is not None:
                     waiting.append(fd)
                     continue
                 started_at[fd] = clock
@@ -296,57 +338,28 @@ class LoadLoop:
             clock = now()
             if clock >= next_tick:
                 next_tick = min(clock + TICK_NS, end)
-                stale = clock - timeout_ns
-                for fd in [fd for fd in by_fd if started_at[fd] < stale and fd not in waiting]:
+                for fd in conns.overdue(clock, timeout_ns):
                     fail(fd, f"no echo within {plan.timeout:g} s")
-                on_tick(Progress(requests, errors, mismatches, (clock - begin) / 1e9))
+                on_tick(Progress(requests, conns.errors, mismatches, (clock - begin) / 1e9))
                 if clock >= end or not by_fd:
                     break
-        totals.requests, totals.errors, totals.mismatches = requests, errors, mismatches
-        totals.alive = len(by_fd)
+        totals.requests, totals.mismatches = requests, mismatches
         totals.elapsed_s = (now() - begin) / 1e9
 
-    def _run_udp(self, on_tick: Callable[[Progress], None]) -> None:
+    def _run_udp(self, conns: _Connections, on_tick: Callable[[Progress], None]) -> None:
         plan, totals = self.plan, self.totals
         size = plan.size
-        pattern_view = memoryview(message_pattern(size))
         receive_buffer = bytearray(size)
         # Linux reports a datagram's real length with MSG_TRUNC, so an oversized one is caught.
         flags = getattr(socket, "MSG_TRUNC", 0) if hasattr(select, "epoll") else 0
-        poller = make_poller()
-        register, wait = poller.register, poller.wait
-        top = max(s.fileno() for s in self.socks) + 1
-        messages: list[memoryview] = [pattern_view] * top
-        started_at = [0] * top
-        recv_into: list[Callable[..., int]] = [len] * top
-        send: list[Callable[..., int]] = [len] * top
-        by_fd: dict[int, socket.socket] = {}
-        for position, sock in enumerate(self.socks):
-            fd = sock.fileno()
-            offset = (self.first_index + position) % PATTERN_PHASES
-            messages[fd] = pattern_view[offset : offset + size]
-            recv_into[fd], send[fd] = sock.recv_into, sock.send
-            by_fd[fd] = sock
+        wait = conns.poller.wait
+        messages, started_at = conns.messages, conns.started_at
+        recv_into, send, by_fd, fail = conns.recv_into, conns.send, conns.by_fd, conns.fail
+        waiting = conns.waiting
         counters, slow = totals.counters, totals.slow
         now = time.perf_counter_ns
-        paced = plan.rate is not None
-        interval_ns = int(1e9 / plan.rate) if plan.rate else 0
-        waiting: deque[int] = deque()
-        requests = mismatches = errors = lost = 0
+        requests = mismatches = lost = 0
         timeout_ns = int(plan.timeout * 1e9)
-
-        def fail(fd: int, why: str) -> None:
-            nonlocal errors
-            sock = by_fd.pop(fd, None)
-            if sock is None:  # already counted
-                return
-            errors += 1
-            if len(totals.error_messages) < 5 and why not in totals.error_messages:
-                totals.error_messages.append(why)  # distinct reasons: the count is in errors
-            poller.unregister(fd)  # poll(2) would report a closed descriptor forever
-            sock.close()
-            if fd in waiting:
-                waiting.remove(fd)
 
         def start_request(fd: int, clock: int) -> None:
             started_at[fd] = clock
@@ -360,23 +373,13 @@ class LoadLoop:
         begin = now()
         end = begin + int(plan.duration * 1e9)
         next_tick = begin + TICK_NS
-        next_send = begin
-        for fd in list(by_fd):
-            register(fd, IN)
-            if paced:
-                waiting.append(fd)
-            else:
-                start_request(fd, begin)
+        pacer = None if plan.rate is None else _Pacer(plan.rate, begin)
+        conns.start(begin, pacer is not None, start_request)
         while True:
-            if paced:
-                clock = now()
-                while waiting and next_send <= clock:
-                    next_send = max(next_send, clock - 10 * interval_ns) + interval_ns
-                    start_request(waiting.popleft(), clock)
-                pause = (next_send - clock) / 1e9 if waiting else TICK_NS / 1e9
-                events = wait(min(max(pause, 0.0), TICK_NS / 1e9))
+            if pacer is None:
+                events = wait(TICK_S)
             else:
-                events = wait(TICK_NS / 1e9)
+                events = wait(pacer.release(now(), waiting, start_request))
             for fd, _happened in events:
                 try:
                     received = recv_into[fd](receive_buffer, size, flags)
@@ -394,7 +397,7 @@ class LoadLoop:
                 else:
                     slow.append(micros)
                 requests += 1
-                if paced:
+                if pacer is not None:
                     waiting.append(fd)
                     continue
                 started_at[fd] = clock
@@ -407,13 +410,11 @@ class LoadLoop:
             clock = now()
             if clock >= next_tick:
                 next_tick = min(clock + TICK_NS, end)
-                stale = clock - timeout_ns
-                for fd in [fd for fd in by_fd if started_at[fd] < stale and fd not in waiting]:
+                for fd in conns.overdue(clock, timeout_ns):
                     lost += 1  # no reply in time: send the datagram again
                     start_request(fd, clock)
-                on_tick(Progress(requests, errors, mismatches, (clock - begin) / 1e9))
+                on_tick(Progress(requests, conns.errors, mismatches, (clock - begin) / 1e9))
                 if clock >= end or not by_fd:
                     break
-        totals.requests, totals.errors, totals.mismatches = requests, errors, mismatches
-        totals.lost, totals.alive = lost, len(by_fd)
+        totals.requests, totals.mismatches, totals.lost = requests, mismatches, lost
         totals.elapsed_s = (now() - begin) / 1e9

@@ -140,7 +140,12 @@ class _Connections:
     what happens to a connection that fails. Only the hot loops touch the tables per round trip."""
 
     def __init__(
-        self, socks: list[socket.socket], first_index: int, size: int, poller: Poller
+        self,
+        socks: list[socket.socket],
+        first_index: int,
+        size: int,
+        poller: Poller,
+        totals: WorkerTotals,
     ) -> None:
         self.pattern = message_pattern(size)
         pattern_view = memoryview(self.pattern)
@@ -160,16 +165,16 @@ class _Connections:
             self.by_fd[fd] = sock
         self.poller = poller
         self.waiting: deque[int] = deque()  # --rate: connections whose next send is not due yet
-        self.errors = 0
-        self.error_messages: list[str] = []
+        self.totals = totals  # fail() counts errors there
 
     def fail(self, fd: int, why: str) -> None:
         sock = self.by_fd.pop(fd, None)
         if sock is None:  # already counted
             return
-        self.errors += 1
-        if len(self.error_messages) < 5 and why not in self.error_messages:
-            self.error_messages.append(why)  # distinct reasons: the count is in errors
+        totals = self.totals
+        totals.errors += 1
+        if len(totals.error_messages) < 5 and why not in totals.error_messages:
+            totals.error_messages.append(why)  # distinct reasons: the count is in errors
         self.poller.unregister(fd)  # poll(2) would report a closed descriptor forever
         sock.close()
         if fd in self.waiting:
@@ -223,13 +228,12 @@ class LoadLoop:
     def run(self, on_tick: Callable[[Progress], None]) -> WorkerTotals:
         cpu_before = time.process_time()
         poller = make_poller()
-        conns = _Connections(self.socks, self.first_index, self.plan.size, poller)
+        totals = self.totals
+        conns = _Connections(self.socks, self.first_index, self.plan.size, poller, totals)
         if self.plan.target.transport == "udp":
             self._run_udp(conns, on_tick)
         else:
             self._run_stream(conns, on_tick)
-        totals = self.totals
-        totals.errors, totals.error_messages = conns.errors, conns.error_messages
         totals.alive = len(conns.by_fd)
         totals.cpu_s = time.process_time() - cpu_before
         for sock in self.socks:
@@ -340,7 +344,7 @@ class LoadLoop:
                 next_tick = min(clock + TICK_NS, end)
                 for fd in conns.overdue(clock, timeout_ns):
                     fail(fd, f"no echo within {plan.timeout:g} s")
-                on_tick(Progress(requests, conns.errors, mismatches, (clock - begin) / 1e9))
+                on_tick(Progress(requests, totals.errors, mismatches, (clock - begin) / 1e9))
                 if clock >= end or not by_fd:
                     break
         totals.requests, totals.mismatches = requests, mismatches
@@ -413,7 +417,7 @@ class LoadLoop:
                 for fd in conns.overdue(clock, timeout_ns):
                     lost += 1  # no reply in time: send the datagram again
                     start_request(fd, clock)
-                on_tick(Progress(requests, conns.errors, mismatches, (clock - begin) / 1e9))
+                on_tick(Progress(requests, totals.errors, mismatches, (clock - begin) / 1e9))
                 if clock >= end or not by_fd:
                     break
         totals.requests, totals.mismatches, totals.lost = requests, mismatches, lost

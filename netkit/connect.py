@@ -63,6 +63,8 @@ class SessionSummary:
 
 
 EventSink = Callable[[SessionEvent], None]
+# Where the peer's bytes go: stdout's descriptor as they are, or a terminal's escaping view.
+OutputSink = Callable[[memoryview], None]
 
 
 def format_address(address: object, family: int) -> str:
@@ -144,7 +146,7 @@ def open_socket(
     raise NetkitError(last_failure or f"cannot resolve {target.host}: no addresses")
 
 
-def _write_all(fd: int, data: memoryview) -> None:
+def write_all(fd: int, data: memoryview) -> None:
     """Write everything to ``fd``, waiting if someone left it non-blocking."""
     while data:
         try:
@@ -231,19 +233,19 @@ class Session:
         reason = error.strerror or str(error)
         return NetkitError(f"{self.peer} ({self.target.transport}): {reason}")
 
-    def relay(self, stdin_fd: int | None, stdout_fd: int) -> SessionSummary:
-        """Copy stdin to the socket and the socket to stdout until the session ends.
+    def relay(self, stdin_fd: int | None, output: OutputSink) -> SessionSummary:
+        """Copy stdin to the socket and the socket to ``output`` until the session ends.
 
         On stdin EOF a stream socket is half-closed (shutdown SHUT_WR) and read until the peer
         closes, so a late reply is never lost; a UDP session waits for replies instead, for
         --timeout (default 2 s) after the last one.
         """
         try:
-            return self._relay(stdin_fd, stdout_fd)
+            return self._relay(stdin_fd, output)
         finally:
             self.close()
 
-    def _relay(self, stdin_fd: int | None, stdout_fd: int) -> SessionSummary:
+    def _relay(self, stdin_fd: int | None, output: OutputSink) -> SessionSummary:
         sock = self.sock
         udp = self.target.transport == "udp"
         buffer = bytearray(CHUNK)
@@ -283,7 +285,7 @@ class Session:
                 if received >= 0:
                     self.bytes_received += received
                     self.datagrams_received += 1
-                    _write_all(stdout_fd, view[:received])
+                    output(view[:received])
             if pending and sock in writable:
                 pending = self._send(pending, udp)
             if stdin_fd is not None and stdin_fd in readable:

@@ -9,6 +9,7 @@ import click
 
 from netkit import __version__
 from netkit.errors import ExitStatus, NetkitError
+from netkit.render.output import emit_message
 
 # name -> "module:attribute". Each command module is imported only when that command runs
 # (or when --help lists them), so `netkit conv` never pays for dnspython or psutil.
@@ -82,9 +83,9 @@ def cli() -> None:
     """
 
 
-def _usage_line(error: click.UsageError) -> str:
+def _usage_message(error: click.UsageError) -> str:
     command = error.ctx.command_path if error.ctx is not None else "netkit"
-    return f"netkit: error: {error.format_message()} (see '{command} --help')"
+    return f"{error.format_message()} (see '{command} --help')"
 
 
 def run(args: list[str]) -> int:
@@ -100,16 +101,16 @@ def run(args: list[str]) -> int:
         click.echo(error.format_message(), err=True)
         return ExitStatus.USAGE
     except click.UsageError as error:
-        click.echo(_usage_line(error), err=True)
+        emit_message("error", _usage_message(error))
         return ExitStatus.USAGE
     except click.ClickException as error:  # e.g. a file argument that cannot be opened
-        click.echo(f"netkit: error: {error.format_message()}", err=True)
+        emit_message("error", error.format_message())
         return error.exit_code
     except (KeyboardInterrupt, click.Abort):
         return ExitStatus.INTERRUPTED
     except NetkitError as error:
         _print_traceback_if_debugging()
-        click.echo(f"netkit: error: {error.message}", err=True)
+        emit_message("error", error.message)
         return error.exit_status
     except BrokenPipeError:
         # The reader went away (`netkit ... | head`): stop quietly, and keep Python from
@@ -121,7 +122,7 @@ def run(args: list[str]) -> int:
         detail = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         kind = "" if isinstance(error, OSError) else f"unexpected {type(error).__name__}: "
         hint = "" if _DebugFlag.enabled else " (run with --debug for the traceback)"
-        click.echo(f"netkit: error: {kind}{detail}{hint}", err=True)
+        emit_message("error", f"{kind}{detail}{hint}")
         return ExitStatus.FAILURE
 
 

@@ -28,6 +28,7 @@ def _common_options(command: F) -> F:
     command = click.option(
         "-v", "--verbose", is_flag=True, help="Report the connection and a summary on stderr."
     )(command)
+    command = click.option("--raw", is_flag=True, help=_RAW_HELP)(command)
     return click.option(
         "--json",
         "as_json",
@@ -46,6 +47,12 @@ def _family_options(command: F) -> F:
     return command
 
 
+_RAW_HELP = (
+    "On a terminal, show the peer's bytes unchanged, control sequences included: for a server "
+    "whose ANSI colours you want to see. Without it a terminal shows them escaped (\\x1b), "
+    "since any server can send sequences that retitle the window or rewrite the screen; "
+    "newlines, tabs and CR LF pass. Piped or redirected output is always byte-exact."
+)
 _ZERO_HELP = "Only check that a connection can be made, then close it (like nc -z)."
 _NO_HALF_CLOSE_HELP = (
     "At the end of stdin, don't send FIN (shutdown SHUT_WR): for servers that hang up when "
@@ -63,10 +70,12 @@ def connect() -> None:
       printf 'ping' | netkit connect udp 127.0.0.1 5566 --timeout 1
       netkit connect unix /tmp/echo.sock
 
-    Binary safe. When stdin ends, a TCP or Unix connection is half-closed (shutdown SHUT_WR,
-    the server sees EOF) and netkit keeps reading until the server closes, so a reply that
-    comes late is not lost. --json writes a JSON Lines log of the session to stderr. Exit
-    status: 0 after a normal end, 1 when connecting fails or the connection breaks.
+    Binary safe: piped or redirected, stdout gets the peer's bytes exactly; on a terminal,
+    control characters are shown escaped unless --raw. When stdin ends, a TCP or Unix
+    connection is half-closed (shutdown SHUT_WR, the server sees EOF) and netkit keeps reading
+    until the server closes, so a reply that comes late is not lost. --json writes a JSON
+    Lines log of the session to stderr. Exit status: 0 after a normal end, 1 when connecting
+    fails or the connection breaks.
     """
 
 
@@ -76,10 +85,11 @@ def _run(
     verbose: bool,
     as_json: bool,
     *,
+    raw: bool,
     zero_io: bool = False,
     half_close: bool = True,
 ) -> int:
-    from netkit.render.connect import SessionLog
+    from netkit.render.connect import SessionLog, peer_output
 
     log = SessionLog(verbose=verbose, as_json=as_json)
     session = Session(target, timeout=timeout, half_close=half_close, on_event=log.event)
@@ -88,7 +98,8 @@ def _run(
     else:
         stdin_fd = sys.stdin.fileno() if sys.stdin is not None else None
         sys.stdout.flush()
-        summary = session.relay(stdin_fd, sys.stdout.fileno())
+        with peer_output(raw=raw) as output:
+            summary = session.relay(stdin_fd, output)
     log.summary(summary)
     return ExitStatus.OK
 
@@ -121,10 +132,11 @@ def tcp(
     timeout: float | None,
     verbose: bool,
     as_json: bool,
+    raw: bool,
 ) -> int:
     """Connect to HOST PORT over TCP (HOST: a name, an IPv4 address, or IPv6 like ::1)."""
     target = _net_command("tcp", host, port, family)
-    return _run(target, timeout, verbose, as_json, zero_io=zero_io, half_close=half_close)
+    return _run(target, timeout, verbose, as_json, raw=raw, zero_io=zero_io, half_close=half_close)
 
 
 @connect.command()
@@ -133,14 +145,21 @@ def tcp(
 @_family_options
 @_common_options
 def udp(
-    *, host: str, port: str, family: int | None, timeout: float | None, verbose: bool, as_json: bool
+    *,
+    host: str,
+    port: str,
+    family: int | None,
+    timeout: float | None,
+    verbose: bool,
+    as_json: bool,
+    raw: bool,
 ) -> int:
     """Send stdin to HOST PORT over UDP, one datagram per read, and print the replies.
 
     After stdin ends, replies are awaited for --timeout seconds (default 2) after the last
     one. An ICMP port unreachable (nobody listening) is reported as connection refused.
     """
-    return _run(_net_command("udp", host, port, family), timeout, verbose, as_json)
+    return _run(_net_command("udp", host, port, family), timeout, verbose, as_json, raw=raw)
 
 
 @connect.command()
@@ -157,7 +176,8 @@ def unix(
     timeout: float | None,
     verbose: bool,
     as_json: bool,
+    raw: bool,
 ) -> int:
     """Connect to the Unix stream socket PATH (@NAME: Linux abstract namespace)."""
     target = Target("unix", path=path)
-    return _run(target, timeout, verbose, as_json, zero_io=zero_io, half_close=half_close)
+    return _run(target, timeout, verbose, as_json, raw=raw, zero_io=zero_io, half_close=half_close)

@@ -74,6 +74,13 @@ def _common(transport: str) -> Callable[[F], F]:
                 help="With --print: a hex dump per chunk, with direction, time and length.",
             ),
             click.option(
+                "--raw",
+                is_flag=True,
+                help="With --print on a terminal: pass the bytes through unchanged, control "
+                "sequences included. Without it a terminal shows them escaped (\\x1b); "
+                "piped or redirected output is always byte-exact.",
+            ),
+            click.option(
                 "--once", is_flag=True, help="Exit after the first client (datagram) is done."
             ),
             click.option("-v", "--verbose", is_flag=True, help="Log every connection on stderr."),
@@ -159,9 +166,11 @@ def listen() -> None:
     """
 
 
-def _behaviour(discard: bool, print_data: bool, hex_dump: bool) -> Behaviour:
+def _behaviour(discard: bool, print_data: bool, hex_dump: bool, raw: bool) -> Behaviour:
     if discard and (print_data or hex_dump):
         raise click.UsageError("--discard and --print/--hex exclude each other")
+    if raw and (hex_dump or not print_data):
+        raise click.UsageError("--raw goes with --print (a hex dump has no raw form)")
     if print_data or hex_dump:
         return Behaviour.PRINT
     return Behaviour.DISCARD if discard else Behaviour.ECHO
@@ -169,7 +178,7 @@ def _behaviour(discard: bool, print_data: bool, hex_dump: bool) -> Behaviour:
 
 def _run(config: ListenConfig, opts: dict[str, Any]) -> int:
     from netkit.listen.server import prepare, serve
-    from netkit.render.listen import hex_sink, live_stats, make_observer, raw_sink, render_summary
+    from netkit.render.listen import live_stats, make_observer, print_sink, render_summary
 
     observer = make_observer(
         verbose=opts["verbose"],
@@ -178,10 +187,11 @@ def _run(config: ListenConfig, opts: dict[str, Any]) -> int:
         stream=sys.stderr,
         live=opts["stats"],
     )
-    if config.behaviour is Behaviour.PRINT:
-        observer.data = hex_sink() if opts["hex_dump"] else raw_sink()
-    engine = prepare(config, observer)
     with contextlib.ExitStack() as stack:
+        if config.behaviour is Behaviour.PRINT:
+            sink = print_sink(hex_dump=opts["hex_dump"], raw=opts["raw"])
+            observer.data = stack.enter_context(sink)
+        engine = prepare(config, observer)
         stop_live = stack.enter_context(live_stats(engine.snapshot)) if opts["stats"] else None
 
         def report(summary: "StatsSnapshot") -> None:
@@ -198,7 +208,7 @@ def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
     return ListenConfig(
         transport=transport,  # type: ignore[arg-type]  # one of the three command names
         mux=opts["mux"],
-        behaviour=_behaviour(opts["discard"], opts["print_data"], opts["hex_dump"]),
+        behaviour=_behaviour(opts["discard"], opts["print_data"], opts["hex_dump"], opts["raw"]),
         once=opts["once"],
         max_conns=opts.get("max_conns"),
         idle_timeout=opts.get("idle_timeout"),

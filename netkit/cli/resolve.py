@@ -7,6 +7,7 @@ import click
 from netkit.cli.completers import complete_record_type
 from netkit.cli.options import json_option
 from netkit.errors import ExitStatus, NetkitError
+from netkit.render.output import emit_message
 
 Mode = Literal["legacy", "modern", "dns"]
 SOCKTYPE_CHOICES = ("stream", "dgram", "raw", "any")
@@ -261,7 +262,7 @@ def _finish(errors: list[str], total: int, *, short: bool) -> int:
         raise NetkitError(errors[0])
     if short:  # +short output has no room for failures: name each on stderr
         for error in errors:
-            click.echo(f"netkit: error: {error}", err=True)
+            emit_message("error", error)
     return ExitStatus.FAILURE if errors else ExitStatus.OK
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from netkit.errors import NetkitError, NetkitUsageError
 from netkit.ipc.child import Child, Mailbox, forked
 from netkit.ipc.steps import Step, StepLog, child_records, merge_steps
+from netkit.render.escape import visible
 
 # The reference's messages; like its C, they travel with their NUL (strlen(msg) + 1 bytes).
 PIPE_MESSAGE = "Hello from parent"
@@ -60,8 +61,11 @@ def text_of(data: bytes) -> str:
 
 def print_line(fd: int | None, line: str) -> str:
     """The child's printf(): straight to the descriptor, unbuffered, so nothing waits in a buffer
-    that fork() copied or that _exit() would drop. Returns the line, for the parent's report."""
-    data = memoryview((line + "\n").encode())
+    that fork() copied or that _exit() would drop. Returns the line, for the parent's report.
+
+    The message is the user's, so the line is shown as data (control characters escaped) like
+    everything netkit prints; the report keeps the exact line for --json."""
+    data = memoryview((visible(line) + "\n").encode())
     try:
         while fd is not None and data:
             data = data[os.write(fd, data) :]

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from netkit.bench.load import Progress
+from netkit.render.escape import visible
 from netkit.render.output import emit_json
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def render_bench(result: BenchResult, *, as_json: bool) -> None:
     if as_json:
         emit_json(result)
         return
-    from netkit.render.tables import error_text, records_table, show
+    from netkit.render.tables import data, records_table, show
 
     columns = ["requests", "req/s", "MiB/s", "p50", "p90", "p99", "max", "errors", "mismatches"]
     row: list[object] = [
@@ -69,7 +70,7 @@ def render_bench(result: BenchResult, *, as_json: bool) -> None:
             "generator may be the limit: add --workers if there are idle cores"
         )
     for sample in result.error_samples:
-        show(error_text(f"error: {sample}"))
+        show(data(f"error: {sample}", style="red"))
 
 
 @contextmanager
@@ -84,26 +85,32 @@ def bench_progress(duration: float, title: str, *, enabled: bool) -> Iterator[Pr
     from netkit.render.tables import stderr_console
 
     bar = Bar(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
-        TextColumn(_CLOCK),
-        TextColumn("{task.fields[status]}"),
+        TextColumn(_CLOCK, markup=False),
+        TextColumn("{task.fields[status]}", markup=False),
+        TextColumn("{task.fields[problems]}", markup=False, style="red"),
         console=stderr_console(),
         transient=True,
         auto_refresh=False,
     )
-    task = bar.add_task(title, total=duration, status="connecting")
+    task = bar.add_task(visible(title), total=duration, status="connecting", problems="")
     last = Progress(0, 0, 0, 0.0)
 
     def update(progress: Progress) -> None:
         nonlocal last
         span = progress.elapsed_s - last.elapsed_s
         rate = (progress.requests - last.requests) / span if span > 0 else 0.0
-        problems = progress.errors + progress.mismatches
         status = f"{rate:,.0f} req/s  {progress.requests:,} done"
-        if problems:
-            status += f"  [red]{progress.errors} errors, {progress.mismatches} mismatches[/]"
-        bar.update(task, completed=min(progress.elapsed_s, duration), status=status)
+        problems = ""
+        if progress.errors or progress.mismatches:
+            problems = f"{progress.errors} errors, {progress.mismatches} mismatches"
+        bar.update(
+            task,
+            completed=min(progress.elapsed_s, duration),
+            status=status,
+            problems=problems,
+        )
         bar.refresh()
         last = progress
 
@@ -183,27 +190,31 @@ def mux_progress(
     from netkit.render.tables import stderr_console
 
     bar = Bar(
-        TextColumn("{task.description:<28}"),
+        TextColumn("{task.description:<28}", markup=False),
         BarColumn(),
-        TextColumn(_CLOCK),
-        TextColumn("{task.fields[status]}"),
+        TextColumn(_CLOCK, markup=False),
+        TextColumn("{task.fields[status]}", markup=False),
+        TextColumn("{task.fields[problems]}", markup=False, style="red"),
         console=stderr_console(),
         transient=True,
         auto_refresh=False,
     )
     duration = plan.load.duration
-    task = bar.add_task("starting", total=duration, status="")
+    task = bar.add_task("starting", total=duration, status="", problems="")
 
     def stage(text: str) -> None:
-        bar.update(task, description=text, completed=0, status="")
+        bar.update(task, description=visible(text), completed=0, status="", problems="")
         bar.refresh()
 
     def progress(update: Progress) -> None:
         rate = update.requests / update.elapsed_s if update.elapsed_s else 0.0
-        status = f"{rate:,.0f} req/s"
-        if update.errors or update.mismatches:
-            status += f"  [red]{update.errors + update.mismatches} errors[/]"
-        bar.update(task, completed=min(update.elapsed_s, duration), status=status)
+        problems = update.errors + update.mismatches
+        bar.update(
+            task,
+            completed=min(update.elapsed_s, duration),
+            status=f"{rate:,.0f} req/s",
+            problems=f"{problems} errors" if problems else "",
+        )
         bar.refresh()
 
     with bar:

@@ -1,9 +1,28 @@
 """Output for `netkit connect`: -v lines or a JSON Lines log, both on stderr (stdout is data)."""
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from netkit.connect import SessionEvent, SessionSummary
+from netkit.connect import OutputSink, SessionEvent, SessionSummary, write_all
+from netkit.render.escape import TerminalStream, visible
 from netkit.render.output import emit_json_line
+
+
+@contextmanager
+def peer_output(*, raw: bool) -> Iterator[OutputSink]:
+    """Where the peer's bytes go: stdout byte for byte (a pipe, a file, or a terminal with
+    --raw, as nc), or on a terminal as text with control sequences escaped."""
+    fd = sys.stdout.fileno()
+    if raw or not os.isatty(fd):
+        yield lambda data: write_all(fd, data)
+        return
+    terminal = TerminalStream()
+    try:
+        yield lambda data: write_all(fd, memoryview(terminal.feed(data).encode()))
+    finally:
+        write_all(fd, memoryview(terminal.finish().encode()))
 
 
 def _event_line(event: SessionEvent) -> str:
@@ -35,12 +54,12 @@ class SessionLog:
         if self.as_json:
             emit_json_line(event, sys.stderr)
         elif self.verbose:
-            sys.stderr.write(f"netkit: {_event_line(event)}\n")
+            sys.stderr.write(f"netkit: {visible(_event_line(event))}\n")
             sys.stderr.flush()
 
     def summary(self, summary: SessionSummary) -> None:
         if self.as_json:
             emit_json_line(summary, sys.stderr)
         elif self.verbose:
-            sys.stderr.write(f"netkit: {_summary_line(summary)}\n")
+            sys.stderr.write(f"netkit: {visible(_summary_line(summary))}\n")
             sys.stderr.flush()

@@ -4,28 +4,27 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from statistics import median
 
-import click
-from rich.text import Text
+from rich.table import Table
 
 from netkit.ipc.bench import BenchResult
 from netkit.ipc.demos import DemoResult
 from netkit.ipc.fdpass import FdPassResult
 from netkit.ipc.steps import Step
-from netkit.render.output import emit_json
-from netkit.render.tables import cell, records_table, show, stderr_console
+from netkit.render.output import emit_json, emit_message
+from netkit.render.tables import cell, data, records_table, show, stderr_console
 
 _ACTOR_STYLE = {"parent": "cyan", "child": "magenta"}
 
 
-def _steps_table(steps: Sequence[Step], title: str) -> object:
+def _steps_table(steps: Sequence[Step], title: str) -> Table:
     rows = [
         (
             index,
             f"{step.t_us:.1f}",
-            Text(step.actor, style=_ACTOR_STYLE.get(step.actor, "")),
+            data(step.actor, style=_ACTOR_STYLE.get(step.actor, "")),
             step.pid,
-            Text(step.call),  # Text, not str: "[fd 5]" is data, not rich markup
-            Text(step.result),
+            step.call,
+            step.result,
         )
         for index, step in enumerate(steps, 1)
     ]
@@ -46,7 +45,7 @@ def render_demo(result: DemoResult, *, as_json: bool) -> None:
         emit_json(result)
         return
     if result.parent_line is not None:
-        show(Text(result.parent_line))
+        show(result.parent_line)
     show(_steps_table(result.steps, _TITLES[result.demo]))
 
 
@@ -66,7 +65,7 @@ def render_fdpass(result: FdPassResult, *, as_json: bool) -> None:
             "yes"
             if (creds.pid, creds.uid, creds.gid)
             == (real_pid[creds.seen_by], result.uid, result.gid)
-            else Text("NO", style="red"),
+            else data("NO", style="red"),
         )
         for creds in result.credentials
     ]
@@ -74,10 +73,8 @@ def render_fdpass(result: FdPassResult, *, as_json: bool) -> None:
     show(records_table(columns, rows, title="SO_PEERCRED: the peer, as the kernel reports it"))
     where = "a nameless O_TMPFILE file" if result.file is None else result.file
     show(
-        Text(
-            f"{where}: fd {result.parent_fd} in the parent, fd {result.child_fd} in the child "
-            f"(SCM_RIGHTS); the child read {result.bytes_read} bytes through it"
-        )
+        f"{where}: fd {result.parent_fd} in the parent, fd {result.child_fd} in the child "
+        f"(SCM_RIGHTS); the child read {result.bytes_read} bytes through it"
     )
 
 
@@ -88,10 +85,10 @@ def bench_progress(quiet: bool) -> Iterator[Callable[[str, int, int, int], None]
     if quiet or not console.is_terminal:
         yield None
         return
-    with console.status("starting") as status:
+    with console.status(data("starting")) as status:
 
         def update(kind: str, size: int, index: int, runs: int) -> None:
-            status.update(f"{kind} at {human_size(size)} ({index + 1}/{runs})")
+            status.update(data(f"{kind} at {human_size(size)} ({index + 1}/{runs})"))
 
         yield update
 
@@ -114,7 +111,7 @@ def note_left_out(left_out: Sequence[tuple[str, int]]) -> None:
         low, high = datagram_sizes(kind)
         shown = ", ".join(human_size(size) for size in sizes)
         message = f"no {kind} run at {shown}: it carries {low} to {high} B a message"
-        click.echo(f"netkit: note: {message}", err=True)
+        emit_message("note", message)
 
 
 def _unix_vs_tcp(results: Sequence[BenchResult]) -> str | None:
@@ -165,11 +162,7 @@ def render_bench(results: Sequence[BenchResult], *, as_json: bool) -> None:
         last_of_size = index + 1 < len(results) and results[index + 1].size != r.size
         table.add_row(*(cell(value) for value in row), end_section=last_of_size)
     show(table)
-    show(
-        Text(
-            "Throughput is child to parent; every byte received was checked against what was sent."
-        )
-    )
+    show("Throughput is child to parent; every byte received was checked against what was sent.")
     verdict = _unix_vs_tcp(results)
     if verdict is not None:
-        show(Text(verdict))
+        show(verdict)

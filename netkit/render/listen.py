@@ -17,6 +17,7 @@ from netkit.listen.events import (
     Observer,
     StatsSnapshot,
 )
+from netkit.render.escape import TerminalStream, json_safe, visible
 from netkit.render.output import emit_json_line
 
 
@@ -40,11 +41,11 @@ def make_observer(
 
     def write(line: str) -> None:
         if live:
-            from netkit.render.tables import stderr_console
+            from netkit.render.tables import print_line, stderr_console
 
-            stderr_console().print(line, markup=False, highlight=False, soft_wrap=True)
+            print_line(stderr_console(), line)
             return
-        stream.write(line + "\n")
+        stream.write(visible(line) + "\n")
         stream.flush()
 
     def event(kind: str, record: object) -> None:
@@ -52,7 +53,7 @@ def make_observer(
         if live:  # through the panel's console too, or the JSON line garbles the panel
             import json
 
-            write(json.dumps(value, ensure_ascii=False))
+            write(json_safe(json.dumps(value, ensure_ascii=False)))
             return
         emit_json_line(value, stream)
 
@@ -109,6 +110,44 @@ def raw_sink(stream: TextIO | None = None) -> Callable[[str, bytes], None]:
     return sink
 
 
+class TerminalSink:
+    """--print on a terminal: text reads as it is, control sequences show escaped.
+
+    One decoder serves every peer: chunks from two peers interleave on screen as they do in
+    the raw stream, and a character split across their chunks still cannot become a control
+    sequence, since whatever the decoder makes of it is escaped. ``finish()`` shows what the
+    decoder still holds (a trailing CR, half a character) when the listener stops.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.out = stream or sys.stdout
+        self.decoder = TerminalStream()
+
+    def __call__(self, peer: str, data: bytes) -> None:
+        self.out.write(self.decoder.feed(data))
+        self.out.flush()
+
+    def finish(self) -> None:
+        self.out.write(self.decoder.finish())
+        self.out.flush()
+
+
+@contextmanager
+def print_sink(*, hex_dump: bool, raw: bool) -> Iterator[Callable[[str, bytes], None]]:
+    """Where --print sends what arrives: a hex dump, the raw bytes (a pipe or a file, or a
+    terminal with --raw, as nc), or escaped text on a terminal, finished when the server stops."""
+    if hex_dump:
+        yield hex_sink()
+    elif raw or not sys.stdout.isatty():
+        yield raw_sink()
+    else:
+        terminal = TerminalSink()
+        try:
+            yield terminal
+        finally:
+            terminal.finish()
+
+
 def hex_dump(data: bytes, width: int = 16) -> Iterator[str]:
     """`hexdump -C` style lines: offset, hex bytes in two groups, printable text."""
     for offset in range(0, len(data), width):
@@ -127,7 +166,7 @@ def hex_sink(stream: TextIO | None = None) -> Callable[[str, bytes], None]:
     def sink(peer: str, data: bytes) -> None:
         now = time.time()  # one reading: two could straddle a second (12:00:00.999 for :01.000)
         stamp = time.strftime("%H:%M:%S", time.localtime(now)) + f".{int(now * 1000) % 1000:03d}"
-        lines = [f"< {stamp} from {peer} {len(data)} bytes", *hex_dump(data)]
+        lines = [f"< {stamp} from {visible(peer)} {len(data)} bytes", *hex_dump(data)]
         out.write("\n".join(lines) + "\n")
         out.flush()
 
@@ -197,7 +236,7 @@ def live_stats(snapshot: Callable[[], StatsSnapshot]) -> Iterator[Callable[[], N
     from rich.panel import Panel
     from rich.table import Table
 
-    from netkit.render.tables import stderr_console
+    from netkit.render.tables import cell, data, stderr_console
 
     rates = _Rates()
 
@@ -207,11 +246,14 @@ def live_stats(snapshot: Callable[[], StatsSnapshot]) -> Iterator[Callable[[], N
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="cyan")
         grid.add_column(justify="right")
-        for name, value in _summary_rows(current, live=True)[1:]:
-            grid.add_row(name, value)
-        grid.add_row("rate in", f"{human_bytes(rate_in)}/s")
-        grid.add_row("rate out", f"{human_bytes(rate_out)}/s")
-        title = f"{current.transport} {current.address} ({current.mux})"
+        rows = [
+            *_summary_rows(current, live=True)[1:],
+            ("rate in", f"{human_bytes(rate_in)}/s"),
+            ("rate out", f"{human_bytes(rate_out)}/s"),
+        ]
+        for name, value in rows:
+            grid.add_row(cell(name), cell(value))
+        title = data(f"{current.transport} {current.address} ({current.mux})")
         return Panel(grid, title=title, title_align="left", expand=False)
 
     with Live(

@@ -1,16 +1,22 @@
-"""Plain output shared by every command: JSON, JSON Lines, and key/value detail blocks.
+"""Plain output shared by every command: JSON, JSON Lines, text lines, detail blocks, messages.
 
 Kept free of rich on purpose: a one-result command (`netkit conv ip 1.2.3.4`) prints a detail
 block and should start as fast as importing click. Tables live in ``netkit.render.tables``.
+
+Every writer here treats its text as data: it is shown through ``visible()`` (control
+characters escaped) and styled afterwards, so the only way to put a raw control character on
+the terminal is the raw byte streams of ``connect`` and ``listen --print``.
 """
 
 import dataclasses
 import os
 import sys
-from collections.abc import Iterable
-from typing import TextIO
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple, TextIO
 
 import click
+
+from netkit.render.escape import json_safe, visible
 
 
 def colour_enabled(stream: TextIO) -> bool:
@@ -31,30 +37,70 @@ def to_jsonable(value: object) -> object:
     return value
 
 
-def _json_text(value: object, indent: int | None) -> str:
+def json_text(data: object, indent: int | None = None) -> str:
+    """JSON for ``data`` (already plain): exact values, safe to print on a terminal.
+
+    Lone surrogates (input bytes that were not UTF-8) would make the document invalid UTF-8
+    if written raw (RFC 8259 section 8.1); ``json_safe`` writes them as \\udcXX escapes with the
+    other characters a terminal would act on.
+    """
     import json
 
-    data = to_jsonable(value)
-    text = json.dumps(data, indent=indent, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        # Input bytes that were not UTF-8 arrive as lone surrogates: written raw they would make
-        # the document invalid UTF-8 (RFC 8259 section 8.1), as \udcXX escapes they stay JSON.
-        text = json.dumps(data, indent=indent)
-    return text
+    return json_safe(json.dumps(data, indent=indent, ensure_ascii=False))
 
 
 def emit_json(value: object) -> None:
     """Print one JSON document on stdout."""
-    sys.stdout.write(_json_text(value, 2) + "\n")
+    sys.stdout.write(json_text(to_jsonable(value), 2) + "\n")
 
 
 def emit_json_line(value: object, stream: TextIO | None = None) -> None:
     """Print one compact JSON object on its own line (JSON Lines, for logs and streams)."""
     out = stream or sys.stdout
-    out.write(_json_text(value, None) + "\n")
+    out.write(json_text(to_jsonable(value)) + "\n")
     out.flush()
+
+
+class Styled(NamedTuple):
+    """A piece of a text line that netkit styles (a heading, a status); escaped like the rest."""
+
+    text: str
+    fg: str | None = None
+    bold: bool | None = None
+    dim: bool | None = None
+
+
+# A line of text output: a plain string, or pieces of which some are styled.
+Line = str | Sequence[str | Styled]
+
+
+def format_line(line: Line, *, styled: bool) -> str:
+    """One line as it is written: every piece escaped, then styled when colour is on."""
+    if isinstance(line, str):
+        return visible(line)
+    out: list[str] = []
+    for piece in line:
+        if isinstance(piece, Styled):
+            text = visible(piece.text)
+            out.append(click.style(text, fg=piece.fg, bold=piece.bold, dim=piece.dim) if styled
+                       else text)  # fmt: skip
+        else:
+            out.append(visible(piece))
+    return "".join(out)
+
+
+def emit_lines(lines: Iterable[Line], stream: TextIO | None = None) -> None:
+    """Write text lines (dig's layout, --short answers) to stdout."""
+    out = stream or sys.stdout
+    styled = colour_enabled(out)
+    text = "\n".join(format_line(line, styled=styled) for line in lines)
+    if text:
+        out.write(text + "\n")
+
+
+def emit_message(kind: str, message: str) -> None:
+    """``netkit: error: ...`` or ``netkit: note: ...`` on stderr, one line whatever it quotes."""
+    click.echo(f"netkit: {kind}: {visible(message)}", err=True)
 
 
 def format_value(value: object) -> str:
@@ -65,9 +111,6 @@ def emit_details(title: str | None, rows: Iterable[tuple[str, object]]) -> None:
     """Print one result as aligned `field  value` lines under an optional title line."""
     pairs = [(name, format_value(value)) for name, value in rows]
     width = max((len(name) for name, _ in pairs), default=0)
-    styled = colour_enabled(sys.stdout)
-    lines = [] if title is None else [click.style(title, bold=True) if styled else title]
-    for name, value in pairs:
-        label = f"  {name:<{width}}  "
-        lines.append((click.style(label, fg="cyan") if styled else label) + value)
-    sys.stdout.write("\n".join(lines) + "\n")
+    lines: list[Line] = [] if title is None else [[Styled(title, bold=True)]]
+    lines += [[Styled(f"  {name:<{width}}  ", fg="cyan"), value] for name, value in pairs]
+    emit_lines(lines)

@@ -5,9 +5,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-import click
-
-from netkit.render.output import colour_enabled, emit_details, emit_json
+from netkit.render.escape import json_safe, visible
+from netkit.render.output import (
+    Line,
+    Styled,
+    emit_details,
+    emit_json,
+    emit_lines,
+)
 
 if TYPE_CHECKING:  # the resolve cores load lazily; these names are for the type checker
     from netkit.resolve.query import DnsResult
@@ -24,18 +29,9 @@ LEGACY_NOTE = (
 )
 
 
-def _style(text: str, fg: str | None = None, bold: bool | None = None) -> str:
-    return click.style(text, fg=fg, bold=bold) if colour_enabled(sys.stdout) else text
-
-
 def _names(name: str, ascii_name: str) -> str:
     """'bücher.example (xn--bcher-kva.example)' for an IDN; the name alone otherwise."""
     return name if name == ascii_name else f"{name} ({ascii_name})"
-
-
-def emit_lines(lines: Sequence[str]) -> None:
-    if lines:
-        sys.stdout.write("\n".join(lines) + "\n")
 
 
 def print_table(columns: Sequence[str], rows: Sequence[Sequence[object]], title: str) -> None:
@@ -45,14 +41,14 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[object]], title:
 
         show(records_table(columns, rows, title=title))
         return
-    cells = [[("-" if value is None else str(value)) for value in row] for row in rows]
+    cells = [[("-" if value is None else visible(str(value))) for value in row] for row in rows]
     widths = [len(name) for name in columns]
     for row in cells:
         for position, value in enumerate(row):
             widths[position] = max(widths[position], _width(value))
     last = len(columns) - 1
     header = "  ".join(name.upper().ljust(widths[i]) for i, name in enumerate(columns)).rstrip()
-    out = [title, _style(header, bold=True, fg="cyan")]
+    out: list[Line] = [title, [Styled(header, bold=True, fg="cyan")]]
     out.extend(
         "  ".join(
             value if i == last else value + " " * (widths[i] - _width(value))
@@ -78,12 +74,19 @@ def batch_progress(total: int, label: str) -> Iterator[Callable[[int], None] | N
     if total < PROGRESS_MIN or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import Progress
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from netkit.render.tables import stderr_console
 
-    with Progress(console=stderr_console(), transient=True) as progress:
-        task = progress.add_task(label, total=total)
+    with Progress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%", markup=False, style="progress.percentage"),
+        TimeRemainingColumn(),
+        console=stderr_console(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(visible(label), total=total)
         yield lambda done: progress.update(task, completed=done)
 
 
@@ -97,8 +100,7 @@ def render_legacy(results: Sequence["LegacyResult"], *, as_json: bool, short: bo
     if short:
         emit_lines([line for r in results for line in _legacy_short(r)])
         return
-    click.echo(click.style(LEGACY_NOTE, dim=True) if colour_enabled(sys.stderr) else LEGACY_NOTE,
-               err=True)  # fmt: skip
+    emit_lines([[Styled(LEGACY_NOTE, dim=True)]], stream=sys.stderr)
     if len(results) == 1 and results[0].error is None:
         result = results[0]
         rows: list[tuple[str, object]] = []
@@ -200,9 +202,9 @@ def _dns_json_lines(results: Sequence["DnsResult"]) -> None:
         return value
 
     names = [f.name for f in dataclasses.fields(results[0])]
+    objects = [{name: plain(getattr(r, name)) for name in names} for r in results]
     encode = json.JSONEncoder(ensure_ascii=False).encode
-    lines = [encode({name: plain(getattr(r, name)) for name in names}) for r in results]
-    sys.stdout.write("[\n" + ",\n".join(lines) + "\n]\n")
+    sys.stdout.write(json_safe("[\n" + ",\n".join(encode(value) for value in objects) + "\n]\n"))
 
 
 def render_dns(results: Sequence["DnsResult"], *, as_json: bool, short: bool) -> None:
@@ -231,19 +233,25 @@ def _record_lines(records: Sequence["Record"]) -> list[str]:
     ]
 
 
-def dig_lines(result: "DnsResult") -> list[str]:
+def dig_lines(result: "DnsResult") -> list[Line]:
     """One reply the way dig prints it: header, flags, EDNS, sections, server and time."""
     from netkit.resolve.query import dns_status
 
-    lines: list[str] = []
+    def heading(text: str) -> Line:
+        return [Styled(text, fg="cyan")]
+
+    lines: list[Line] = []
     if result.rcode is not None:
         status = dns_status(result)
         colour = "green" if result.error is None else "red"
-        lines.append(
-            f";; ->>HEADER<<- opcode: QUERY, status: {_style(result.rcode, fg=colour, bold=True)}"
-            f", id: {result.id}"
-            + (f"  ({_style(status, fg='red')})" if status != result.rcode else "")
-        )
+        header: list[str | Styled] = [
+            ";; ->>HEADER<<- opcode: QUERY, status: ",
+            Styled(result.rcode, fg=colour, bold=True),
+            f", id: {result.id}",
+        ]
+        if status != result.rcode:
+            header += ["  (", Styled(status, fg="red"), ")"]
+        lines.append(header)
         counts = (
             f"QUERY: 1, ANSWER: {len(result.answers)}, AUTHORITY: {len(result.authority)}, "
             f"ADDITIONAL: {len(result.additional) + (1 if result.edns else 0)}"
@@ -253,12 +261,12 @@ def dig_lines(result: "DnsResult") -> list[str]:
             edns = result.edns
             lines += [
                 "",
-                _style(";; OPT PSEUDOSECTION:", fg="cyan"),
+                heading(";; OPT PSEUDOSECTION:"),
                 f"; EDNS: version: {edns.version}, flags:{' do' if edns.dnssec_ok else ''}; "
                 f"udp: {edns.udp_size}",
             ]
     question = f";{result.qname}  IN  {result.type}"
-    lines += ["", _style(";; QUESTION SECTION:", fg="cyan"), question]
+    lines += ["", heading(";; QUESTION SECTION:"), question]
     if result.unicode_name is not None:
         lines.append(f"; (IDN: {result.unicode_name})")
     for title, records in (
@@ -267,7 +275,7 @@ def dig_lines(result: "DnsResult") -> list[str]:
         ("ADDITIONAL", result.additional),
     ):
         if records:
-            lines += ["", _style(f";; {title} SECTION:", fg="cyan"), *_record_lines(records)]
+            lines += ["", heading(f";; {title} SECTION:"), *_record_lines(records)]
     lines.append("")
     if result.query_time_ms is not None:
         lines.append(f";; Query time: {result.query_time_ms:.1f} msec")

@@ -6,12 +6,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Protocol
 
-import click
 from rich.table import Table
 from rich.text import Text
 
-from netkit.render.output import emit_json, emit_json_line
-from netkit.render.tables import records_table, show, stdout_console
+from netkit.render.output import emit_json, emit_json_line, emit_message
+from netkit.render.tables import data, records_table, show, stacked, stdout_console
 from netkit.sysinfo.conns import ConnectionListing
 from netkit.sysinfo.ifaces import Interface, InterfaceRates
 
@@ -30,7 +29,7 @@ def human_bytes(count: float) -> str:
 
 def note(message: str) -> None:
     """A one-line remark on stderr that does not change the exit status."""
-    click.echo(f"netkit: note: {message}", err=True)
+    emit_message("note", message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -39,9 +38,9 @@ def note(message: str) -> None:
 
 def _state(state: str | None) -> Text | str | None:
     if state == "LISTEN":
-        return Text(state, style="green")
+        return data(state, style="green")
     if state == "ESTABLISHED":
-        return Text(state, style="cyan")
+        return data(state, style="cyan")
     return state
 
 
@@ -71,14 +70,14 @@ def render_connections(listing: ConnectionListing, *, as_json: bool) -> None:
 
 
 def _link_state(up: bool) -> Text:
-    return Text("UP", style="green") if up else Text("DOWN", style="red")
+    return data("UP", style="green") if up else data("DOWN", style="red")
 
 
-def _counter_lines(bytes_: int, packets: int, errors: int, drops: int) -> str:
+def _counter_lines(bytes_: int, packets: int, errors: int, drops: int) -> Text:
     lines = [human_bytes(bytes_), f"{packets} pkts"]
     if errors or drops:
         lines.append(f"{errors} errors, {drops} dropped")
-    return "\n".join(lines)
+    return stacked(lines)
 
 
 def _keep_whole(table: Table, *names: str) -> Table:
@@ -102,7 +101,7 @@ def render_interfaces(interfaces: Sequence[Interface], *, as_json: bool) -> None
             row.append(None if i.speed_mbps is None else f"{i.speed_mbps} Mb/s")
         row += [
             i.mac,
-            "\n".join(a.cidr for a in i.addresses) or None,
+            stacked(a.cidr for a in i.addresses) if i.addresses else None,
             c and _counter_lines(c.bytes_recv, c.packets_recv, c.errors_in, c.drops_in),
             c and _counter_lines(c.bytes_sent, c.packets_sent, c.errors_out, c.drops_out),
         ]
@@ -121,8 +120,8 @@ def _rates_table(rates: Sequence[InterfaceRates], interval: float) -> Table:
             f"{human_bytes(r.tx_bytes_per_s)}/s",
             f"{r.rx_packets_per_s:.0f}",
             f"{r.tx_packets_per_s:.0f}",
-            Text(f"{r.errors_per_s:.0f}", style="red") if r.errors_per_s else "0",
-            Text(f"{r.drops_per_s:.0f}", style="yellow") if r.drops_per_s else "0",
+            data(f"{r.errors_per_s:.0f}", style="red") if r.errors_per_s else "0",
+            data(f"{r.drops_per_s:.0f}", style="yellow") if r.drops_per_s else "0",
         )
         for r in rates
     ]

@@ -1,4 +1,12 @@
-"""rich tables: one row per result, for batches and listings."""
+"""rich tables and text: the one way netkit hands anything to rich.
+
+Every string that reaches rich from here is data: it is shown escaped (``visible``) and never
+parsed as markup. The consoles are made with ``markup=False``, and values become ``Text``
+objects through ``data()`` before they reach a table, a panel title or a progress column, since
+rich parses plain strings as markup in several places whatever the console says (``Panel``
+titles, ``TextColumn``, spinner text). netkit styles its own words with the ``style`` argument
+of ``data()``, never with markup; tests/render/test_rules.py keeps it that way.
+"""
 
 import os
 import sys
@@ -6,10 +14,11 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import TextIO
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from netkit.render.escape import visible
 from netkit.render.output import colour_enabled
 
 # Piped output is read by scripts and grep: don't wrap it at rich's 80-column fallback.
@@ -23,6 +32,7 @@ def _console(stream: TextIO) -> Console:
         file=stream,
         width=width,
         no_color=not colour_enabled(stream),
+        markup=False,
         highlight=False,
         emoji=False,
     )
@@ -38,31 +48,50 @@ def stderr_console() -> Console:
     return _console(sys.stderr)
 
 
-def show(*renderables: object) -> None:
-    """Print rich renderables (tables, text) on stdout."""
-    stdout_console().print(*renderables)
+def data(value: object, style: str = "") -> Text:
+    """A value as rich text: shown escaped, never read as markup, styled only by netkit."""
+    return Text(visible(str(value)), style=style)
 
 
-def cell(value: object) -> Text | str:
+def stacked(values: Iterable[object], style: str = "") -> Text:
+    """Several values in one cell, one per line (a line break inside a value stays escaped)."""
+    return Text("\n", style=style).join(data(value) for value in values)
+
+
+def show(*renderables: RenderableType) -> None:
+    """Print rich renderables (tables, text) on stdout; a plain string is data like any other."""
+    stdout_console().print(*(data(r) if isinstance(r, str) else r for r in renderables))
+
+
+def print_line(console: Console, line: str) -> None:
+    """One log line through a console (above a live panel), as data and without wrapping."""
+    console.print(data(line), soft_wrap=True)
+
+
+def cell(value: object) -> Text:
     """A table cell: None shows as a dim dash, not as the word None."""
     if value is None:
         return Text("-", style="dim")
     if isinstance(value, Text):
         return value
-    return str(value)
+    return data(value)
 
 
 def error_text(message: str | None) -> Text | None:
-    return None if message is None else Text(message, style="red")
+    return None if message is None else data(message, style="red")
 
 
 def records_table(
     columns: Sequence[str], rows: Iterable[Sequence[object]], *, title: str | None = None
 ) -> Table:
     """A table with one row per result."""
-    table = Table(title=title, title_justify="left", header_style="bold cyan")
+    table = Table(
+        title=None if title is None else data(title),
+        title_justify="left",
+        header_style="bold cyan",
+    )
     for name in columns:
-        table.add_column(name, overflow="fold")
+        table.add_column(data(name), overflow="fold")
     for row in rows:
         table.add_row(*(cell(value) for value in row))
     return table

@@ -363,7 +363,10 @@ def analyze_address(
             else None
         )
     except ConversionError as error:
-        return AddressResult.failed(text, str(error))
+        message = str(error)
+        if slash and repr(text) not in message:  # the message names a part: say of what
+            message = f"{text!r}: {message}"
+        return AddressResult.failed(text, message)
     kind, reference = classify(parsed_family, value)
     return AddressResult(
         input=text,

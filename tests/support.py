@@ -84,12 +84,14 @@ def free_port(kind: int = socket.SOCK_STREAM, host: str = "127.0.0.1") -> int:
 class RunningProcess:
     """A background process whose stderr is collected line by line as it arrives."""
 
-    def __init__(self, argv: Sequence[str], env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, argv: Sequence[str], env: dict[str, str] | None = None, stdout: int = subprocess.PIPE
+    ) -> None:
         self.argv = list(argv)
         self.proc = subprocess.Popen(
             self.argv,
             stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+            stdout=stdout,
             stderr=subprocess.PIPE,
             env={**os.environ, "NO_COLOR": "1", **(env or {})},
         )
@@ -156,3 +158,42 @@ def netkit_process(
         yield process
     finally:
         process.stop()
+
+
+class TerminalOutput:
+    """A process whose stdout is a pseudo-terminal (so it sees isatty() true) and whose stderr
+    is a pipe; what it writes to the terminal is collected as text."""
+
+    def __init__(self, argv: Sequence[str], env: dict[str, str] | None = None) -> None:
+        import pty
+
+        self.master, slave = pty.openpty()
+        self.process = RunningProcess(argv, env=env, stdout=slave)
+        os.close(slave)
+        self._screen = bytearray()
+        self._pump = threading.Thread(target=self._read_terminal, daemon=True)
+        self._pump.start()
+
+    def _read_terminal(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:  # EIO: every writer of the terminal has closed it
+                return
+            if not chunk:
+                return
+            self._screen += chunk
+
+    def screen(self, timeout: float = 10) -> str:
+        """Everything written to the terminal once the process has ended, with the terminal's
+        own CR LF for a newline (ONLCR) turned back into LF."""
+        self._pump.join(timeout)
+        os.close(self.master)
+        return self._screen.decode(errors="backslashreplace").replace("\r\n", "\n")
+
+    def wait_screen(self, text: str, timeout: float = 10) -> None:
+        """Wait until ``text`` has appeared on the terminal (the process still running)."""
+        deadline = time.monotonic() + timeout
+        while text.encode() not in self._screen:
+            assert time.monotonic() < deadline, f"{text!r} not on the terminal: {self._screen!r}"
+            time.sleep(0.02)

@@ -82,6 +82,8 @@ def _open_inet(config: ListenConfig) -> BoundSocket:
         infos = socket.getaddrinfo(host, config.port, socket.AF_UNSPEC, kind, 0, socket.AI_PASSIVE)
     except socket.gaierror as error:
         raise NetkitError(f"cannot listen on host {config.host!r}: {error.strerror}") from None
+    except UnicodeError:  # the IDNA codec refuses the name before any lookup
+        raise NetkitError(f"cannot listen on host {config.host!r}: not a valid host name") from None
     family, _, proto, _, sockaddr = infos[0]
     sock = socket.socket(family, kind, proto)
     try:

@@ -36,31 +36,31 @@ def note(message: str) -> None:
 # conns
 
 
-def _state(state: str | None) -> Text | str | None:
-    if state == "LISTEN":
-        return data(state, style="green")
-    if state == "ESTABLISHED":
-        return data(state, style="cyan")
-    return state
+_STATE_STYLES = {"LISTEN": "green", "ESTABLISHED": "cyan"}
+_CONNECTION_COLUMNS = ("proto", "state", "local", "remote", "pid/process", "user")
 
 
 def render_connections(listing: ConnectionListing, *, as_json: bool) -> None:
+    """ss's columns, a row per socket, streamed: a busy host's 10,000 sockets print as they
+    are turned into rows instead of after one layout of them all."""
     if as_json:
         emit_json(listing.connections)
     else:
-        rows = [
-            (
-                c.proto if c.family != "IPv6" else f"{c.proto}6",
-                _state(c.state),
-                c.local or ("*" if c.proto == "unix" else None),
-                c.remote,
-                None if c.pid is None else f"{c.pid}/{c.process or '?'}",
-                c.user,
-            )
-            for c in listing.connections
-        ]
-        columns = ("proto", "state", "local", "remote", "pid/process", "user")
-        show(records_table(columns, rows))
+        from netkit.render.rows import Styled, row_stream
+
+        with row_stream(_CONNECTION_COLUMNS) as add:
+            for c in listing.connections:
+                style = _STATE_STYLES.get(c.state or "")
+                add(
+                    (
+                        c.proto if c.family != "IPv6" else f"{c.proto}6",
+                        Styled(c.state, style) if style else c.state,
+                        c.local or ("*" if c.proto == "unix" else None),
+                        c.remote,
+                        None if c.pid is None else f"{c.pid}/{c.process or '?'}",
+                        c.user,
+                    )
+                )
     if listing.note is not None:
         note(listing.note)
 

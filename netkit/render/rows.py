@@ -1,0 +1,199 @@
+"""Tables that stream: rows are written as they come, in memory that does not grow with them.
+
+A listing can be 10,000 sockets or a million names, so its rows cannot wait for one rich layout
+of all of them (rich lays out about 3,000 rows a second and holds them all). Here the column
+widths are measured on a first window of rows (the header and up to ``WINDOW`` rows, or what
+came within ``WINDOW_SECONDS``), then every row is written at once with those widths.
+
+The output has one format whatever the number of rows:
+- on a terminal, rich's look (the heavy header box of ``rich.box.HEAVY_HEAD``, the same
+  colours), drawn here line by line;
+- in a pipe or a file, plain columns separated by two spaces under a header line, the form ss
+  and ip print, which ``awk`` and ``column -t`` read.
+A value is never cut or folded: one wider than its column's measured width makes its line longer
+(as ss does) rather than losing characters. Every value is data: shown through ``visible``.
+"""
+
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal, Protocol, TextIO
+
+from netkit.render.escape import visible
+from netkit.render.output import colour_enabled
+
+WINDOW = 200  # rows measured before the first is written
+WINDOW_SECONDS = 0.3  # ...or fewer, once the first of them has waited this long
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column's header and how its values stand; the style colours every value in it."""
+
+    name: str
+    justify: Literal["left", "right"] = "left"
+    style: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Styled:
+    """A value that netkit colours itself (a state, a failure); shown escaped like any other."""
+
+    value: object
+    style: str
+
+
+class RowSink(Protocol):
+    def __call__(self, row: Sequence[object]) -> None: ...
+
+
+def _width(text: str) -> int:
+    """Terminal cells: CJK characters take two; the common ASCII case is len()."""
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+@cache
+def _sgr(style: str) -> tuple[str, str]:
+    """The escape sequences that open and close ``style`` (rich's style names and syntax)."""
+    if not style:
+        return "", ""
+    from rich.style import Style
+
+    rendered = Style.parse(style).render("\x00")
+    start, _, end = rendered.partition("\x00")
+    return start, end
+
+
+_DASH = Styled("-", "dim")
+
+
+class _Layout:
+    """Turns rows of values into lines, for a terminal (boxes, colour) or a pipe (columns)."""
+
+    def __init__(self, columns: Sequence[Column], *, boxes: bool, colour: bool) -> None:
+        self.columns = columns
+        self.boxes = boxes
+        self.colour = colour
+        self.widths = [_width(column.name) for column in columns]
+
+    def cells(self, row: Sequence[object]) -> list[tuple[str, str]]:
+        """Each value as (text shown, style)."""
+        out = []
+        for column, value in zip(self.columns, row, strict=True):
+            shown = _DASH if value is None else value
+            if isinstance(shown, Styled):
+                out.append((visible(str(shown.value)), shown.style))
+            else:
+                out.append((visible(str(shown)), column.style))
+        return out
+
+    def measure(self, cells: list[tuple[str, str]]) -> None:
+        for position, (text, _) in enumerate(cells):
+            self.widths[position] = max(self.widths[position], _width(text))
+
+    def _cell(self, position: int, text: str, style: str, *, pad: bool = True) -> str:
+        """The text coloured, then padded to the column's width (padding stays unstyled)."""
+        painted = text
+        if self.colour and style:
+            start, end = _sgr(style)
+            painted = start + text + end
+        gap = self.widths[position] - _width(text) if pad else 0
+        if gap <= 0:
+            return painted
+        if self.columns[position].justify == "right":
+            return " " * gap + painted
+        return painted + " " * gap
+
+    def line(self, cells: list[tuple[str, str]]) -> str:
+        if not self.boxes:
+            last = len(cells) - 1
+            parts = [self._cell(i, text, s, pad=i != last) for i, (text, s) in enumerate(cells)]
+            return "  ".join(parts).rstrip()
+        inner = " │ ".join(self._cell(i, text, s) for i, (text, s) in enumerate(cells))
+        return f"│ {inner} │"
+
+    def header(self, title: str | None) -> list[str]:
+        names = [(visible(c.name), "bold cyan") for c in self.columns]
+        if not self.boxes:
+            return [self.line([(text.upper(), style) for text, style in names])]
+        lines = [] if title is None else [self._paint_title(visible(title))]
+        bars = ["━" * (width + 2) for width in self.widths]
+        inner = " ┃ ".join(self._cell(i, text, s) for i, (text, s) in enumerate(names))
+        return [
+            *lines,
+            "┏" + "┳".join(bars) + "┓",
+            f"┃ {inner} ┃",
+            "┡" + "╇".join(bars) + "┩",
+        ]
+
+    def _paint_title(self, title: str) -> str:
+        if not self.colour:
+            return title
+        start, end = _sgr("italic")
+        return start + title + end
+
+    def footer(self) -> list[str]:
+        if not self.boxes:
+            return []
+        return ["└" + "┴".join("─" * (width + 2) for width in self.widths) + "┘"]
+
+
+@contextmanager
+def row_stream(
+    columns: Sequence[Column | str],
+    *,
+    title: str | None = None,
+    stream: TextIO | None = None,
+) -> Iterator[RowSink]:
+    """Yield a function that takes one row (a value per column); lines are written as rows
+    come, after the first window has been measured. On a terminal the title heads the box; in
+    a pipe there is no title, only the header line and the rows."""
+    out = stream or sys.stdout
+    boxes = out.isatty() or colour_enabled(out)
+    layout = _Layout(
+        [c if isinstance(c, Column) else Column(c) for c in columns],
+        boxes=boxes,
+        colour=colour_enabled(out),
+    )
+    window: list[list[tuple[str, str]]] = []
+    first_at = 0.0
+    started = False
+
+    def flush_window() -> None:
+        nonlocal started
+        for cells in window:
+            layout.measure(cells)
+        lines = layout.header(title) + [layout.line(cells) for cells in window]
+        out.write("\n".join(lines) + "\n")
+        out.flush()
+        window.clear()
+        started = True
+
+    def add(row: Sequence[object]) -> None:
+        nonlocal first_at
+        cells = layout.cells(row)
+        if started:
+            out.write(layout.line(cells) + "\n")
+            return
+        if not window:
+            first_at = time.monotonic()
+        window.append(cells)
+        if len(window) >= WINDOW or time.monotonic() - first_at >= WINDOW_SECONDS:
+            flush_window()
+
+    try:
+        yield add
+    finally:
+        if not started:
+            flush_window()
+        footer = layout.footer()
+        if footer:
+            out.write("\n".join(footer) + "\n")
+        out.flush()

@@ -1,0 +1,114 @@
+"""netkit.render.rows: tables that stream, one format for 10 rows and 10,000, values never cut."""
+
+import io
+import itertools
+
+import pytest
+
+from netkit.render import rows
+from netkit.render.rows import Column, Styled, row_stream
+from tests.render.hostile import SHORT_CORPUS, assert_safe
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+
+
+def test_a_pipe_gets_plain_columns_under_a_header() -> None:
+    out = io.StringIO()
+    with row_stream(
+        ["proto", Column("port", justify="right"), "name"], title="t", stream=out
+    ) as add:
+        add(["tcp", 22, "sshd"])
+        add(["udp", 5353, None])
+    assert out.getvalue() == "PROTO  PORT  NAME\ntcp      22  sshd\nudp    5353  -\n"
+
+
+def test_a_terminal_gets_richs_box() -> None:
+    out = Terminal()
+    with row_stream(["a", "b"], title="title", stream=out) as add:
+        add(["x", Styled("yes", "green")])
+    assert [line.rstrip() for line in out.getvalue().splitlines()] == [
+        "\x1b[3mtitle\x1b[0m",
+        "┏━━━┳━━━━━┓",
+        "┃ \x1b[1;36ma\x1b[0m ┃ \x1b[1;36mb\x1b[0m   ┃",
+        "┡━━━╇━━━━━┩",
+        "│ x │ \x1b[32myes\x1b[0m │",
+        "└───┴─────┘",
+    ]
+
+
+def test_no_color_on_a_terminal_keeps_the_box(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Terminal()
+    with row_stream(["a"], stream=out) as add:
+        add(["x"])
+    assert out.getvalue() == "┏━━━┓\n┃ a ┃\n┡━━━┩\n│ x │\n└───┘\n"
+
+
+def test_rows_after_the_window_are_written_as_they_come() -> None:
+    out = io.StringIO()
+    with row_stream(["n"], stream=out) as add:
+        for number in range(rows.WINDOW):
+            add([number])
+        assert out.getvalue().count("\n") == rows.WINDOW + 1  # the window, measured and out
+        add(["late"])
+        assert out.getvalue().endswith("late\n")
+
+
+def test_a_slow_first_row_is_not_held_for_a_full_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = itertools.count(0.0, rows.WINDOW_SECONDS)
+    monkeypatch.setattr(rows.time, "monotonic", lambda: next(clock))
+    out = io.StringIO()
+    with row_stream(["n"], stream=out) as add:
+        add([1])
+        add([2])  # the first row has waited a window's time: both go out now
+        assert out.getvalue() == "N\n1\n2\n"
+
+
+def test_a_value_wider_than_the_window_is_never_cut() -> None:
+    out = io.StringIO()
+    with row_stream(["name", "n"], stream=out) as add:
+        for _ in range(rows.WINDOW):
+            add(["short", 1])
+        add(["a-much-longer-name-than-any-before", 2])
+    assert "a-much-longer-name-than-any-before  2" in out.getvalue()
+
+
+def test_plain_columns_split_on_whitespace() -> None:
+    out = io.StringIO()
+    with row_stream(["addr", "kind", "note"], stream=out) as add:
+        add(["10.0.0.1", "private", None])
+        add(["::1", "loopback", "x"])
+    fields = [line.split() for line in out.getvalue().splitlines()]
+    assert fields == [
+        ["ADDR", "KIND", "NOTE"],
+        ["10.0.0.1", "private", "-"],
+        ["::1", "loopback", "x"],
+    ]
+
+
+def test_an_interrupted_table_keeps_what_it_had() -> None:
+    out = Terminal()
+    with pytest.raises(KeyboardInterrupt), row_stream(["n"], stream=out) as add:
+        add([1])
+        raise KeyboardInterrupt
+    assert out.getvalue().endswith("│ 1 │\n└───┘\n")
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+@pytest.mark.parametrize("text", SHORT_CORPUS, ids=lambda t: repr(t[:20]))
+def test_values_and_titles_are_data(text: str, terminal: bool) -> None:
+    out = Terminal() if terminal else io.StringIO()
+    with row_stream([text, "b"], title=text, stream=out) as add:
+        add([text, Styled(text, "red")])
+        add([None, text])
+    assert_safe(out.getvalue(), [text], terminal=terminal)

@@ -28,6 +28,11 @@ def colour_enabled(stream: TextIO) -> bool:
     return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
+def terminal_like(stream: TextIO) -> bool:
+    """A terminal, or output that FORCE_COLOR asks to treat as one (as rich does)."""
+    return stream.isatty() or bool(os.environ.get("FORCE_COLOR"))
+
+
 def to_jsonable(value: object) -> object:
     """Dataclass results (and lists of them) as plain JSON-ready data."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

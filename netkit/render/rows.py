@@ -23,7 +23,7 @@ from functools import cache
 from typing import Literal, Protocol, TextIO
 
 from netkit.render.escape import visible
-from netkit.render.output import colour_enabled
+from netkit.render.output import colour_enabled, terminal_like
 
 WINDOW = 200  # rows measured before the first is written
 WINDOW_SECONDS = 0.3  # ...or fewer, once the first of them has waited this long
@@ -156,7 +156,7 @@ def row_stream(
     come, after the first window has been measured. On a terminal the title heads the box; in
     a pipe there is no title, only the header line and the rows."""
     out = stream or sys.stdout
-    boxes = out.isatty() or colour_enabled(out)
+    boxes = terminal_like(out)
     layout = _Layout(
         [c if isinstance(c, Column) else Column(c) for c in columns],
         boxes=boxes,

@@ -10,7 +10,15 @@ from typing import Literal
 
 from netkit.resolve.engine import Exchange, QueryEngine, Server
 from netkit.resolve.names import InvalidNameError, host_name, reverse_name, unicode_form
-from netkit.resolve.wire import Edns, Record, Reply, build_query, name_to_wire, type_value
+from netkit.resolve.wire import (
+    Edns,
+    Record,
+    Reply,
+    build_query,
+    name_to_wire,
+    spelled_as_presented,
+    type_value,
+)
 
 Transport = Literal["udp", "tcp", "tls", "https"]
 DEFAULT_PORTS = {"udp": 53, "tcp": 53, "tls": 853, "https": 443}
@@ -227,8 +235,9 @@ def _run_queries(
         message = build_query(wire_name, rdtype, recurse=options.recurse, dnssec=options.dnssec)
         prepared.append((position, qname, message))
     messages = [message for _, _, message in prepared]
-    # Names with escapes (\.) have more than one spelling: let replies spell them.
-    names = [None if "\\" in qname else qname for _, qname, _ in prepared]
+    # A name with escapes (\.) or octets that need them has more than one spelling: let the
+    # replies spell it, as dig does.
+    names = [qname if spelled_as_presented(qname) else None for _, qname, _ in prepared]
     exchanges = _exchange(messages, names, options, progress)
     for (position, qname, _message), exchange in zip(prepared, exchanges, strict=True):
         results[position] = _result(questions[position], qname, exchange)

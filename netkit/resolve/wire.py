@@ -62,6 +62,16 @@ _SPECIAL = b'"().;\\@$'
 _PLAIN_OCTETS = bytes(c for c in range(0x21, 0x7F) if c not in _SPECIAL)
 
 
+def spelled_as_presented(name: str) -> bool:
+    """Whether ``name`` is already written the way a reply's decoder would write it: only
+    octets that need no escape, between the dots. A name typed with a space, an ESC or a
+    semicolon has another spelling in presentation format (\\032, \\027, \\;), as dig shows."""
+    return all(
+        label.isascii() and not label.encode().translate(None, _PLAIN_OCTETS)
+        for label in name.rstrip(".").split(".")
+    )
+
+
 # Offsets of names decoded so far in one message -> (text, octets on the wire).
 NamesSeen = dict[int, tuple[str, int]]
 

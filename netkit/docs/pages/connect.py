@@ -14,8 +14,16 @@ PAGE = Page(
         "the end of standard input.",
     ),
     exit_status=(
-        ("0", "The conversation ended: the peer closed, or for UDP the replies stopped."),
-        ("1", "Connection refused, host unreachable, a timeout, a name that does not resolve."),
+        (
+            "0",
+            "The conversation ended: the peer closed, **--timeout** passed without data "
+            "either way, or for UDP the replies stopped; with **-z**, the port accepted.",
+        ),
+        (
+            "1",
+            "Connecting failed (refused, host unreachable, no connection within "
+            "**--timeout**, a name that does not resolve) or the connection broke (reset).",
+        ),
         ("2", "A usage error."),
         ("130", "Interrupted with Ctrl-C."),
     ),

@@ -62,9 +62,15 @@ PAGE = Page(
         (
             "1",
             "At least one name did not resolve: NXDOMAIN, no data, SERVFAIL, REFUSED, a "
-            "timeout, an answer that did not match the question.",
+            "timeout, an answer that did not match the question, or an invalid name or "
+            "address (an empty label, a label over 63 octets, **-x** with something that is "
+            "not an address).",
         ),
-        ("2", "A usage error: an unknown option or record type, an invalid name."),
+        (
+            "2",
+            "A usage error: an unknown option, record type or **--service**, or an option "
+            "of another mode.",
+        ),
         ("130", "Interrupted with Ctrl-C."),
     ),
     examples=(

@@ -141,7 +141,7 @@ def command_page(root: click.Group, name: str, page: Page) -> str:
         lines += ["## COMMANDS", ""]
         for sub_ctx in subcontexts:
             lines += [f"### {sub_ctx.command_path}", "", *_code([_synopsis(sub_ctx)])]
-            lines += _click_help(sub_ctx.command.help or "")[2:]  # the first line is above
+            lines += _click_help(sub_ctx.command.help or "")
             lines += _options(sub_ctx, with_help_option=False)
     lines += ["## OPTIONS", "", *_options(ctx)]
     lines += _tail(page, page.see_also)

@@ -79,7 +79,8 @@ def blocks(page_blocks: Iterable[Block]) -> list[str]:
     out: list[str] = []
     for block in page_blocks:
         if isinstance(block, Paragraph):
-            out += [".PP", *text_lines(block.text)]
+            after_heading = out[-1:] and out[-1].startswith(".SS")  # .SS starts a paragraph
+            out += [*([] if after_heading else [".PP"]), *text_lines(block.text)]
         elif isinstance(block, Definition):
             out += [".TP", inline(block.term), *text_lines(block.text)]
         elif isinstance(block, Item):

@@ -117,7 +117,7 @@ def test_every_option_is_documented(name: str) -> None:
 
 def _hand_written_text(name: str) -> str:
     """Everything hand-written for a command's page that may name its options: the prose
-    (less code spans that quote another command) and the command lines of its examples."""
+    (less code spans that quote another tool's command line) and its examples' command lines."""
     page = page_for(name)
     texts = []
     for section in page.sections:
@@ -128,7 +128,8 @@ def _hand_written_text(name: str) -> str:
             else:
                 text = f"{block.term} {block.text}" if isinstance(block, Definition) else ""
                 text = text or getattr(block, "text", "")
-                texts.append(re.sub(r"`netkit (?!" + name + r"\b)[^`]*`", "", text))
+                quoted = r"`(?!netkit " + name + r"\b)[a-z][^`]*`"  # another tool's command
+                texts.append(re.sub(quoted, "", text))
     return " ".join(texts)
 
 

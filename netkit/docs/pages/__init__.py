@@ -140,7 +140,7 @@ class PageSyntaxError(ValueError):
     """A page uses markup the generators do not know."""
 
 
-_HEADING = re.compile(r"^## ([A-Z][A-Z ]*[A-Z])$")
+_HEADING = re.compile(r"^## ([A-Z][A-Z, ]*[A-Z])$")
 _REFERENCE = re.compile(r"^[\w.-]+\(\w+\)$")
 
 

@@ -1,4 +1,5 @@
-"""The Markdown manual: generated files current, every command and option in it, strict markup.
+"""The Markdown manual and the README: generated files current, every command and option in
+the manual, strict page markup, and a README that stays a landing page.
 
 That docs/ equals a fresh regeneration is checked with man/ and completions/ by
 test_manpages.test_shipped_docs_equal_generated_ones (regen.out_of_date covers all three).
@@ -15,12 +16,24 @@ from netkit.docs.pages import PageSyntaxError, parse
 from netkit.docs.tree import root_context, subcommand_contexts
 
 REPO = Path(__file__).resolve().parents[2]
+README_LIMIT = 16 * 1024  # a landing page (STYLE: docs are said once); the manual is docs/
 
 
 def test_the_manual_equals_a_fresh_regeneration() -> None:
     expected = regen.manual_pages()
     shipped = {p.name: p.read_text(encoding="utf-8") for p in (REPO / "docs").glob("netkit*.md")}
     assert shipped == expected, "run: python scripts/regen-docs.py"
+
+
+def test_the_readme_is_a_landing_page() -> None:
+    readme = (REPO / "README.md").read_bytes()
+    assert len(readme) < README_LIMIT, "the manual is netkit/docs/pages/*.md, not the README"
+    text = readme.decode()
+    assert "bash scripts/install.sh && ~/.local/bin/netkit conv ip 192.168.1.1" in text
+    assert "bash scripts/test-all.sh" in text
+    assert "python scripts/regen-docs.py" in text
+    for name in COMMANDS:
+        assert f"docs/netkit-{name}.md" in text, f"the README links to netkit {name}'s manual"
 
 
 def _all_contexts() -> list[click.Context]:

@@ -32,8 +32,9 @@ def inline(text: str) -> str:
     pieces = _CODE.split(" ".join(text.split()))  # odd indexes: the insides of code spans
     out = []
     for index, piece in enumerate(pieces):
-        if index % 2:
-            out.append(f"\\fB{escape(piece)}\\fR")
+        if index % 2:  # \% before each word: never hyphenate what is typed as written
+            literal = " ".join(f"\\%{escape(word)}" for word in piece.split(" "))
+            out.append(f"\\fB{literal}\\fR")
         else:
             marked = _BOLD.sub(r"\\fB\1\\fR", escape(piece))
             out.append(_ITALIC.sub(r"\\fI\1\\fR", marked))

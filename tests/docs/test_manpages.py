@@ -84,9 +84,10 @@ def test_roff_markup_and_escapes() -> None:
     from netkit.docs import roff
 
     assert (
-        roff.inline("**--port** *N* or `2**32`") == "\\fB\\-\\-port\\fR \\fIN\\fR or \\fB2**32\\fR"
+        roff.inline("**--port** *N* or `2**32`")
+        == "\\fB\\-\\-port\\fR \\fIN\\fR or \\fB\\%2**32\\fR"
     )
-    assert roff.inline("`a *b* c` and a*b") == "\\fBa *b* c\\fR and a*b"
+    assert roff.inline("`a *b* c` and a*b") == "\\fB\\%a \\%*b* \\%c\\fR and a*b"
     assert roff.escape(".hidden") == "\\&.hidden"
     assert roff.escape("b\u00fccher \\n") == "b\\[u00FC]cher \\en"
     assert all(len(line) <= roff.SOURCE_WIDTH for line in roff.wrap("word " * 100))

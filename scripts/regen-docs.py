@@ -1,4 +1,5 @@
-"""Regenerate completions/ and man/ from the click definitions (--check: only compare)."""
+"""Regenerate completions/, man/ and docs/ from the click definitions and netkit/docs/pages/
+(--check: only compare)."""
 
 import sys
 from pathlib import Path

@@ -60,7 +60,11 @@ _inject_fault = click.option("--inject-fault", type=_FAULTS, hidden=True, help="
 
 @ipc.command()
 @click.option(
-    "-m", "--message", default="Hello from parent", show_default=True, help="What the parent sends."
+    "-m",
+    "--message",
+    default="Hello from parent",
+    show_default=True,
+    help="What the parent sends: at most 4095 bytes, so that with its NUL it fits PIPE_BUF.",
 )
 @json_option
 @_inject_fault

@@ -1,4 +1,4 @@
-"""Write, or check, every generated documentation file: completions/ and man/.
+"""Write, or check, every generated documentation file: completions/, man/ and docs/.
 
 python scripts/regen-docs.py            rewrite what changed, remove stale man pages
 python scripts/regen-docs.py --check    exit 1 listing what is out of date (CI, tests)
@@ -10,19 +10,29 @@ from pathlib import Path
 
 from netkit.cli import COMMANDS, cli
 from netkit.cli.completion import SHELLS, SHIPPED_FILES, completion_script
-from netkit.docs.manpage import command_page, root_page
+from netkit.docs import manpage, markdown
 from netkit.docs.pages import page_for
 
 REPO = Path(__file__).resolve().parents[2]
 MAN_DIR = "man"
+MANUAL_DIR = "docs"
 
 
 def man_pages() -> dict[str, str]:
     """man/ file name -> content, for netkit(1) and every command registered in COMMANDS."""
     commands = sorted(COMMANDS)
-    pages = {"netkit.1": root_page(cli, commands, page_for("netkit"))}
+    pages = {"netkit.1": manpage.root_page(cli, commands, page_for("netkit"))}
     for name in commands:
-        pages[f"netkit-{name}.1"] = command_page(cli, name, page_for(name))
+        pages[f"netkit-{name}.1"] = manpage.command_page(cli, name, page_for(name))
+    return pages
+
+
+def manual_pages() -> dict[str, str]:
+    """docs/ file name -> content: the Markdown manual, a file per man page."""
+    commands = sorted(COMMANDS)
+    pages = {"netkit.md": markdown.root_page(cli, commands, page_for("netkit"))}
+    for name in commands:
+        pages[f"netkit-{name}.md"] = markdown.command_page(cli, name, page_for(name))
     return pages
 
 
@@ -30,13 +40,18 @@ def expected_files() -> dict[str, str]:
     """Repository-relative path -> the content the generators produce now."""
     files = {SHIPPED_FILES[shell]: completion_script(shell) for shell in SHELLS}
     files.update({f"{MAN_DIR}/{name}": text for name, text in man_pages().items()})
+    files.update({f"{MANUAL_DIR}/{name}": text for name, text in manual_pages().items()})
     return files
 
 
 def stale_pages(repo: Path, expected: dict[str, str]) -> list[str]:
-    """Pages in man/ that no registered command produces any more."""
-    shipped = sorted((repo / MAN_DIR).glob("netkit*.1"))
-    return [f"{MAN_DIR}/{p.name}" for p in shipped if f"{MAN_DIR}/{p.name}" not in expected]
+    """Pages in man/ and docs/ that no registered command produces any more."""
+    shipped = [
+        f"{directory}/{path.name}"
+        for directory, pattern in ((MAN_DIR, "netkit*.1"), (MANUAL_DIR, "netkit*.md"))
+        for path in sorted((repo / directory).glob(pattern))
+    ]
+    return [path for path in shipped if path not in expected]
 
 
 def out_of_date(repo: Path = REPO) -> list[str]:

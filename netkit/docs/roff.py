@@ -1,16 +1,20 @@
-"""Turning text into man(7) roff: escapes, a two-marker inline markup, paragraphs and lists."""
+"""Turning text into man(7) roff: escapes, the page markup's inline forms and blocks."""
 
 import inspect
 import re
 import textwrap
 from collections.abc import Iterable
 
+from netkit.docs.pages import Block, Code, Definition, Item, Paragraph
+
 # Filled text is wrapped at this width in the source, as mandoc -Tlint asks (style).
 SOURCE_WIDTH = 78
 
-# **bold** and __italic__ in hand-written text (option names and placeholders).
+# The page markup's inline forms (netkit.docs.pages): `code` and **bold** are literal text, set
+# in bold as man-pages(7) asks; *italic* is a placeholder to replace.
+_CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-_ITALIC = re.compile(r"__(.+?)__")
+_ITALIC = re.compile(r"(?<![*\w])\*(?![\s*])(.+?)(?<![\s*])\*(?![*\w])")
 
 
 def escape(text: str) -> str:
@@ -24,10 +28,17 @@ def escape(text: str) -> str:
 
 
 def inline(text: str) -> str:
-    """Hand-written text: collapse whitespace, escape, then apply **bold** and __italic__."""
-    escaped = escape(" ".join(text.split()))
-    escaped = _BOLD.sub(r"\\fB\1\\fR", escaped)
-    return _ITALIC.sub(r"\\fI\1\\fR", escaped)
+    """Hand-written text: collapse whitespace, escape, then apply `code`, **bold**, *italic*."""
+    pieces = _CODE.split(" ".join(text.split()))  # odd indexes: the insides of code spans
+    out = []
+    for index, piece in enumerate(pieces):
+        if index % 2:  # \% before each word: never hyphenate what is typed as written
+            literal = " ".join(f"\\%{escape(word)}" for word in piece.split(" "))
+            out.append(f"\\fB{literal}\\fR")
+        else:
+            marked = _BOLD.sub(r"\\fB\1\\fR", escape(piece))
+            out.append(_ITALIC.sub(r"\\fI\1\\fR", marked))
+    return "".join(out)
 
 
 def wrap(line: str) -> list[str]:
@@ -64,18 +75,21 @@ def verbatim(lines: Iterable[str]) -> list[str]:
     return [line if line else ".sp" for line in out]
 
 
-def paragraphs(blocks: Iterable[str | tuple[str, str]]) -> list[str]:
-    """Hand-written blocks: a string is a paragraph (one starting with "$ " is a command shown
-    verbatim), a (term, text) pair is a tagged paragraph as in an option list."""
+def blocks(page_blocks: Iterable[Block]) -> list[str]:
+    """Hand-written blocks (netkit.docs.pages) as roff: .PP, .TP, .IP bullets, .SS, verbatim."""
     out: list[str] = []
-    for block in blocks:
-        if isinstance(block, tuple):
-            term, text = block
-            out += [".TP", inline(term), *text_lines(text)]
-        elif block.startswith("$ "):
-            out += verbatim(line.removeprefix("$ ") for line in block.splitlines())
+    for block in page_blocks:
+        if isinstance(block, Paragraph):
+            after_heading = out[-1:] and out[-1].startswith(".SS")  # .SS starts a paragraph
+            out += [*([] if after_heading else [".PP"]), *text_lines(block.text)]
+        elif isinstance(block, Definition):
+            out += [".TP", inline(block.term), *text_lines(block.text)]
+        elif isinstance(block, Item):
+            out += [".IP \\(bu 2", *text_lines(block.text)]
+        elif isinstance(block, Code):
+            out += verbatim(block.lines)
         else:
-            out += [".PP", *text_lines(block)]
+            out.append(f".SS {quoted_argument(block.text)}")
     return out
 
 

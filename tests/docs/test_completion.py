@@ -103,7 +103,7 @@ def test_bash_registers_the_function_for_netkit() -> None:
 
 
 def test_bash_completion_loads_it_from_the_user_directory(tmp_path: Path) -> None:
-    """The README's install: bash-completion finds completions/netkit on first Tab."""
+    """netkit-completion(1)'s install: bash-completion finds completions/netkit on first Tab."""
     bash = require_tool("bash")
     loader = Path("/usr/share/bash-completion/bash_completion")
     if not loader.exists():
@@ -147,7 +147,7 @@ def test_fish_completes_commands_and_options() -> None:
 
 
 def test_fish_loads_it_from_the_user_directory(tmp_path: Path) -> None:
-    """The README's install: ~/.config/fish/completions/netkit.fish is autoloaded."""
+    """The install in netkit-completion(1): ~/.config/fish/completions/netkit.fish is autoloaded."""
     fish = require_tool("fish")
     target = tmp_path / "config" / "fish" / "completions" / "netkit.fish"
     target.parent.mkdir(parents=True)

@@ -12,7 +12,7 @@ import pytest
 
 from netkit.cli import COMMANDS, cli
 from netkit.docs import regen
-from netkit.docs.pages import PAGE_MODULES, page_for
+from netkit.docs.pages import PAGE_MODULES, Code, Definition, page_for
 from tests.support import require_tool
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +37,7 @@ def test_regenerate_writes_checks_and_removes_stale_pages(tmp_path: Path) -> Non
     changed = regen.regenerate(tmp_path)
     assert "man/netkit-retired.1" in changed
     assert "completions/_netkit" in changed
+    assert "docs/netkit-conv.md" in changed
     assert not (tmp_path / "man" / "netkit-retired.1").exists()
     assert regen.out_of_date(tmp_path) == []
     assert regen.regenerate(tmp_path) == []
@@ -82,7 +83,11 @@ def test_man_renders_without_warnings(page: Path) -> None:
 def test_roff_markup_and_escapes() -> None:
     from netkit.docs import roff
 
-    assert roff.inline("**--port** __N__ or 2**32") == "\\fB\\-\\-port\\fR \\fIN\\fR or 2**32"
+    assert (
+        roff.inline("**--port** *N* or `2**32`")
+        == "\\fB\\-\\-port\\fR \\fIN\\fR or \\fB\\%2**32\\fR"
+    )
+    assert roff.inline("`a *b* c` and a*b") == "\\fB\\%a \\%*b* \\%c\\fR and a*b"
     assert roff.escape(".hidden") == "\\&.hidden"
     assert roff.escape("b\u00fccher \\n") == "b\\[u00FC]cher \\en"
     assert all(len(line) <= roff.SOURCE_WIDTH for line in roff.wrap("word " * 100))
@@ -112,18 +117,27 @@ def test_every_option_is_documented(name: str) -> None:
 
 
 def _hand_written_text(name: str) -> str:
-    """Everything hand-written for a command's page that may name its options."""
+    """Everything hand-written for a command's page that may name its options: the prose
+    (less code spans that quote another tool's command line) and its examples' command lines."""
     page = page_for(name)
-    blocks = [*page.description, *(b for _, bs in page.sections for b in bs)]
-    texts = [b if isinstance(b, str) else " ".join(b) for b in blocks]
-    texts += [e.command for e in page.examples if e.command.startswith(f"netkit {name}")]
+    texts = []
+    for section in page.sections:
+        for block in section.blocks:
+            if isinstance(block, Code):
+                texts += [line.removeprefix("$ ") for line in block.lines
+                          if line.removeprefix("$ ").startswith(f"netkit {name}")]  # fmt: skip
+            else:
+                text = f"{block.term} {block.text}" if isinstance(block, Definition) else ""
+                text = text or getattr(block, "text", "")
+                quoted = r"`(?!netkit " + name + r"\b)[a-z][^`]*`"  # another tool's command
+                texts.append(re.sub(quoted, "", text))
     return " ".join(texts)
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_options_in_the_hand_written_text_exist(name: str) -> None:
-    """The hand-written pages were written before some commands: catch text that names an
-    option the command does not have (rename it in netkit/docs/pages/NAME.py)."""
+    """Catch hand-written text that names an option the command does not have (a renamed
+    option: fix netkit/docs/pages/NAME.md)."""
     known = {"--help", "-h"}
     for command in _commands(name):
         for param in command.params:

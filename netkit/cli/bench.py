@@ -77,7 +77,8 @@ def bench() -> None:
       netkit bench mux                 netkit listen in every I/O design, compared
 
     Closed loop: each connection sends a message, waits for the whole echo, checks it byte
-    for byte and sends the next. Exit status 1 if any connection failed or any echo differed.
+    for byte and sends the next. Exit status 1 if any connection failed, any echo differed, or
+    no round trip completed.
     """
 
 

@@ -71,7 +71,8 @@ def _common(transport: str) -> Callable[[F], F]:
                 "--hex",
                 "hex_dump",
                 is_flag=True,
-                help="With --print: a hex dump per chunk, with direction, time and length.",
+                help="Show what arrives as a hex dump per chunk, with direction, time and "
+                "length (implies --print).",
             ),
             click.option(
                 "--raw",

@@ -4,33 +4,30 @@ and after the peer's EOF flush everything before closing. A back end only decide
 
 import socket
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from netkit.listen.engine import close_reason
-
-if TYPE_CHECKING:
-    from netkit.listen.mux.loop import EventLoop
-
-# poll(2) bits; epoll(7) uses the same values on Linux and the kqueue back end translates.
-READABLE = 0x001  # POLLIN / EPOLLIN
-WRITABLE = 0x004  # POLLOUT / EPOLLOUT
-TROUBLE = 0x008 | 0x010  # POLLERR | POLLHUP: always reported, whatever was asked for
+from netkit.listen.mux.poller import READABLE, TROUBLE, WRITABLE
 
 
 class Connection:
-    """Reading, counting and closing; a behaviour says what happens to the bytes read."""
+    """Reading, counting and closing; a behaviour says what happens to the bytes read.
+
+    A connection is handed all it uses: the read buffer (shared by the loop's connections), how
+    to change what it waits for (the poller's ``modify``) and how to close (the loop's
+    ``close_connection``, which reports it)."""
 
     __slots__ = (
         "buffer",
         "bytes_in",
         "bytes_out",
+        "close_connection",
         "eof",
         "fd",
         "idle_mark",
         "idle_since",
         "interest",
-        "limit",
-        "loop",
+        "modify",
         "opened",
         "peer",
         "pending",
@@ -40,18 +37,24 @@ class Connection:
         "view",
     )
 
-    def __init__(self, loop: "EventLoop", sock: socket.socket, peer: str) -> None:
-        self.loop = loop
+    def __init__(
+        self,
+        sock: socket.socket,
+        peer: str,
+        buffer: bytearray,
+        modify: Callable[[int, int], None],
+        close_connection: "Callable[[Connection, str], None]",
+    ) -> None:
         self.sock = sock
         self.fd = sock.fileno()
         self.peer = peer
-        # One read buffer per loop, shared: the data has left it before the next read.
-        self.buffer = loop.buffer
-        self.view = loop.view
+        self.buffer = buffer
+        self.view = memoryview(buffer)
+        self.modify = modify
+        self.close_connection = close_connection
         self.recv_into = sock.recv_into
         self.send = sock.send
         self.pending = bytearray()  # echoed bytes the kernel did not take yet
-        self.limit = loop.engine.config.output_limit
         self.eof = False
         self.interest = READABLE
         self.bytes_in = 0
@@ -65,10 +68,10 @@ class Connection:
         except BlockingIOError:
             return
         except OSError as error:
-            self.loop.close_connection(self, close_reason(error))
+            self.close_connection(self, close_reason(error))
             return
         if not n:
-            self.loop.close_connection(self, "eof")
+            self.close_connection(self, "eof")
             return
         self.bytes_in += n
         self.received(n)
@@ -82,7 +85,7 @@ class Connection:
     def set_interest(self, mask: int) -> None:
         if mask != self.interest:
             self.interest = mask
-            self.loop.modify(self.fd, mask)
+            self.modify(self.fd, mask)
 
 
 class DiscardConnection(Connection):
@@ -96,10 +99,17 @@ class PrintConnection(Connection):
 
     __slots__ = ("sink",)
 
-    def __init__(self, loop: "EventLoop", sock: socket.socket, peer: str) -> None:
-        super().__init__(loop, sock, peer)
-        sink = loop.engine.observer.data
-        assert sink is not None, "--print needs a data callback"
+    def __init__(
+        self,
+        sock: socket.socket,
+        peer: str,
+        buffer: bytearray,
+        modify: Callable[[int, int], None],
+        close_connection: Callable[[Connection, str], None],
+        *,
+        sink: Callable[[str, bytes], None],
+    ) -> None:
+        super().__init__(sock, peer, buffer, modify, close_connection)
         self.sink = sink
 
     def received(self, n: int) -> None:
@@ -107,9 +117,23 @@ class PrintConnection(Connection):
 
 
 class EchoConnection(Connection):
-    """Echo, with partial writes kept and a bounded output buffer (backpressure)."""
+    """Echo, with partial writes kept and a bounded output buffer (backpressure): reading
+    pauses while ``limit`` bytes are unsent."""
 
-    __slots__ = ()
+    __slots__ = ("limit",)
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        peer: str,
+        buffer: bytearray,
+        modify: Callable[[int, int], None],
+        close_connection: Callable[[Connection, str], None],
+        *,
+        limit: int,
+    ) -> None:
+        super().__init__(sock, peer, buffer, modify, close_connection)
+        self.limit = limit
 
     def on_event(self, mask: int) -> None:
         # The hot path: readable, nothing queued: one recv_into, one send, no allocation
@@ -122,7 +146,7 @@ class EchoConnection(Connection):
         except BlockingIOError:
             return
         except OSError as error:
-            self.loop.close_connection(self, close_reason(error))
+            self.close_connection(self, close_reason(error))
             return
         if not n:
             self.at_eof()
@@ -139,7 +163,7 @@ class EchoConnection(Connection):
         except BlockingIOError:
             sent = 0
         except OSError as error:
-            self.loop.close_connection(self, close_reason(error))
+            self.close_connection(self, close_reason(error))
             return
         if sent != n:  # bytes_out is not counted here: for echo it is bytes_in - len(pending)
             pending += self.view[sent:n]
@@ -164,7 +188,7 @@ class EchoConnection(Connection):
         except BlockingIOError:
             return True
         except OSError as error:
-            self.loop.close_connection(self, close_reason(error))
+            self.close_connection(self, close_reason(error))
             return False
         del pending[:sent]
         if pending:
@@ -172,7 +196,7 @@ class EchoConnection(Connection):
                 self.set_interest(READABLE | WRITABLE)  # drained enough: read again
             return True
         if self.eof:  # the peer half-closed and now has every byte: close (our FIN follows)
-            self.loop.close_connection(self, "eof")
+            self.close_connection(self, "eof")
             return False
         self.set_interest(READABLE)
         return True
@@ -182,4 +206,4 @@ class EchoConnection(Connection):
         if self.pending:
             self.set_interest(WRITABLE)
         else:
-            self.loop.close_connection(self, "eof")
+            self.close_connection(self, "eof")

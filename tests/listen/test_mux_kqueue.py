@@ -107,13 +107,14 @@ def test_kqueue_loop_over_a_fake_kqueue(monkeypatch: pytest.MonkeyPatch) -> None
     from netkit.listen.engine import Engine
     from netkit.listen.events import Observer
     from netkit.listen.mux import kqueue as kqueue_module
+    from netkit.listen.mux.loop import EventLoop
     from netkit.listen.transport import open_socket
 
     monkeypatch.setattr(kqueue_module, "select", _FakeSelect)
     config = ListenConfig("tcp", mux="kqueue", port=0, output_limit=64 * 1024)
     engine = Engine(config, Observer(), "kqueue")
     engine.bound = open_socket(config)
-    loop = kqueue_module.KqueueLoop(engine)
+    loop = EventLoop(engine, kqueue_module.KqueuePoller())
     server = threading.Thread(target=loop.serve, daemon=True)
     server.start()
     target = _InProcess(int(engine.bound.address.rsplit(":", 1)[1]))

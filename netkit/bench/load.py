@@ -1,15 +1,16 @@
 """The load generator's hot loop: closed-loop echo round trips over many sockets at once.
 
 Each connection sends its message, waits for the whole echo, checks it byte for byte and sends
-again. Built for throughput: epoll (poll elsewhere), level-triggered, one shared receive buffer
+again. Built for throughput: the listener's best poller (epoll on Linux, see
+``netkit.listen.mux``), level-triggered, one shared receive buffer
 filled with recv_into, state in lists indexed by descriptor, bound methods looked up once, and
 per round trip no allocation but the timestamp.
 """
 
 from __future__ import annotations
 
-import select
 import socket
+import sys
 import time
 from array import array
 from collections import deque
@@ -19,11 +20,13 @@ from dataclasses import dataclass, field
 from netkit.bench.latency import SLOTS, new_counters
 from netkit.connect import Target, unix_address
 from netkit.errors import NetkitError
+from netkit.listen.mux import default_poller
+from netkit.listen.mux.poller import READABLE, WRITABLE, Poller
 
 MAX_RECEIVE_BUFFER = 1 << 20
 TICK_NS = 200_000_000  # progress, timeouts and the end of the run are checked this often
 TICK_S = TICK_NS / 1e9
-IN, OUT = select.POLLIN, select.POLLOUT
+IN, OUT = READABLE, WRITABLE
 PATTERN_PHASES = 251  # prime < 256: every connection's message starts at a different byte
 
 
@@ -107,32 +110,6 @@ def open_connections(target: Target, count: int, timeout: float) -> list[socket.
             f"connect to {where} ({target.transport}) failed{done}: {reason}"
         ) from None
     return opened
-
-
-@dataclass(frozen=True, slots=True)
-class Poller:
-    """epoll where it exists, else poll: the bound methods the loops call."""
-
-    register: Callable[[int, int], None]
-    modify: Callable[[int, int], None]
-    unregister: Callable[[int], None]
-    wait: Callable[[float], list[tuple[int, int]]]  # seconds
-
-
-def make_poller() -> Poller:
-    if hasattr(select, "epoll"):
-        epoll = select.epoll()
-
-        def wait_epoll(seconds: float) -> list[tuple[int, int]]:
-            return epoll.poll(seconds, 1024)
-
-        return Poller(epoll.register, epoll.modify, epoll.unregister, wait_epoll)
-    poller = select.poll()
-
-    def wait_poll(seconds: float) -> list[tuple[int, int]]:
-        return poller.poll(seconds * 1000)
-
-    return Poller(poller.register, poller.modify, poller.unregister, wait_poll)
 
 
 class _Connections:
@@ -227,7 +204,7 @@ class LoadLoop:
 
     def run(self, on_tick: Callable[[Progress], None]) -> WorkerTotals:
         cpu_before = time.process_time()
-        poller = make_poller()
+        poller = default_poller()
         totals = self.totals
         conns = _Connections(self.socks, self.first_index, self.plan.size, poller, totals)
         if self.plan.target.transport == "udp":
@@ -236,6 +213,7 @@ class LoadLoop:
             self._run_stream(conns, on_tick)
         totals.alive = len(conns.by_fd)
         totals.cpu_s = time.process_time() - cpu_before
+        poller.close()
         for sock in self.socks:
             sock.close()
         return totals
@@ -355,7 +333,7 @@ class LoadLoop:
         size = plan.size
         receive_buffer = bytearray(size)
         # Linux reports a datagram's real length with MSG_TRUNC, so an oversized one is caught.
-        flags = getattr(socket, "MSG_TRUNC", 0) if hasattr(select, "epoll") else 0
+        flags = getattr(socket, "MSG_TRUNC", 0) if sys.platform.startswith("linux") else 0
         wait = conns.poller.wait
         messages, started_at = conns.messages, conns.started_at
         recv_into, send, by_fd, fail = conns.recv_into, conns.send, conns.by_fd, conns.fail

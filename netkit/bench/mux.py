@@ -25,6 +25,7 @@ from netkit.bench.load import LoadPlan
 from netkit.bench.runner import BenchResult, ProgressSink, raise_open_file_limit, run_bench
 from netkit.connect import Target
 from netkit.errors import NetkitError
+from netkit.listen.mux.poller import READABLE
 
 READY = re.compile(r"listening on (?:tcp|udp) 127\.0\.0\.1:(\d+) \((\w+)\)")
 READY_TIMEOUT = 15.0
@@ -161,11 +162,13 @@ def idle_connections(port: int, count: int, timeout: float) -> Iterator[list[soc
 
 def count_still_open(socks: list[socket.socket], settle: float = 0.3) -> int:
     """How many of these idle connections the server has not closed (EOF or RST)."""
+    from netkit.listen.mux.poll import PollPoller  # poll(2): every ready descriptor in one call
+
     time.sleep(settle)
-    poller = select.poll()
+    poller = PollPoller()
     for sock in socks:
-        poller.register(sock.fileno(), select.POLLIN)
-    closed = {fd for fd, _ in poller.poll(0)}
+        poller.register(sock.fileno(), READABLE)
+    closed = {fd for fd, _ in poller.wait(0)}
     return len(socks) - len(closed)
 
 

@@ -14,7 +14,7 @@ import sys
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from netkit.bench.latency import SLOTS, new_counters
@@ -218,8 +218,45 @@ class LoadLoop:
             sock.close()
         return totals
 
-    # The two loops below are long on purpose: locals are the fastest names in CPython, and
-    # a helper call per round trip would cost more than the rest of the Python work in it.
+    def _rounds(
+        self,
+        conns: _Connections,
+        on_tick: Callable[[Progress], None],
+        start_request: Callable[[int, int], None],
+        on_overdue: Callable[[int, int], None],
+    ) -> Iterator[Iterable[tuple[int, int]]]:
+        """The frame both load loops share: start every connection, then wait for events (paced
+        under --rate) and hand each batch to the caller's own inline loop. Every tick it deals
+        with overdue connections, reports progress and ends the run when the time is up or no
+        connection is left. The caller stores its counters in the totals after each batch."""
+        plan, totals = self.plan, self.totals
+        wait, waiting, by_fd = conns.poller.wait, conns.waiting, conns.by_fd
+        now = time.perf_counter_ns
+        timeout_ns = int(plan.timeout * 1e9)
+        begin = now()
+        end = begin + int(plan.duration * 1e9)
+        next_tick = begin + TICK_NS
+        pacer = None if plan.rate is None else _Pacer(plan.rate, begin)
+        conns.start(begin, pacer is not None, start_request)
+        while True:
+            if pacer is None:
+                yield wait(TICK_S)
+            else:
+                yield wait(pacer.release(now(), waiting, start_request))
+            clock = now()
+            if clock >= next_tick:
+                next_tick = min(clock + TICK_NS, end)
+                for fd in conns.overdue(clock, timeout_ns):
+                    on_overdue(fd, clock)
+                elapsed = (clock - begin) / 1e9
+                on_tick(Progress(totals.requests, totals.errors, totals.mismatches, elapsed))
+                if clock >= end or not by_fd:
+                    break
+        totals.elapsed_s = (now() - begin) / 1e9
+
+    # The two loops below keep the per-event work inline on purpose: locals are the fastest names
+    # in CPython, and a helper call per round trip would cost more than the rest of the Python
+    # work in it. Only the frame around them (a generator resumed once per wait) is shared.
 
     def _run_stream(self, conns: _Connections, on_tick: Callable[[Progress], None]) -> None:
         plan, totals = self.plan, self.totals
@@ -228,17 +265,16 @@ class LoadLoop:
         receive_buffer = bytearray(min(size, MAX_RECEIVE_BUFFER))
         receive_view = memoryview(receive_buffer)
         receive_room = len(receive_buffer)
-        modify, wait = conns.poller.modify, conns.poller.wait
+        modify = conns.poller.modify
         messages, offsets, started_at = conns.messages, conns.offsets, conns.started_at
-        recv_into, send, by_fd, fail = conns.recv_into, conns.send, conns.by_fd, conns.fail
-        waiting = conns.waiting
+        recv_into, send, fail, waiting = conns.recv_into, conns.send, conns.fail, conns.waiting
         sent = [0] * len(messages)
         got = [0] * len(messages)
         damaged = [False] * len(messages)
         counters, slow = totals.counters, totals.slow
         now = time.perf_counter_ns
+        paced = plan.rate is not None
         requests = mismatches = 0
-        timeout_ns = int(plan.timeout * 1e9)
 
         def start_request(fd: int, clock: int) -> None:
             started_at[fd] = clock
@@ -251,16 +287,10 @@ class LoadLoop:
             if done < size:
                 modify(fd, IN | OUT)
 
-        begin = now()
-        end = begin + int(plan.duration * 1e9)
-        next_tick = begin + TICK_NS
-        pacer = None if plan.rate is None else _Pacer(plan.rate, begin)
-        conns.start(begin, pacer is not None, start_request)
-        while True:
-            if pacer is None:
-                events = wait(TICK_S)
-            else:
-                events = wait(pacer.release(now(), waiting, start_request))
+        def give_up(fd: int, clock: int) -> None:
+            fail(fd, f"no echo within {plan.timeout:g} s")
+
+        for events in self._rounds(conns, on_tick, start_request, give_up):
             for fd, happened in events:
                 try:
                     if happened & OUT and sent[fd] < size:
@@ -305,7 +335,7 @@ class LoadLoop:
                 else:
                     slow.append(micros)
                 requests += 1
-                if pacer is not None:
+                if paced:
                     waiting.append(fd)
                     continue
                 started_at[fd] = clock
@@ -317,16 +347,7 @@ class LoadLoop:
                 if done < size:
                     sent[fd] = done
                     modify(fd, IN | OUT)
-            clock = now()
-            if clock >= next_tick:
-                next_tick = min(clock + TICK_NS, end)
-                for fd in conns.overdue(clock, timeout_ns):
-                    fail(fd, f"no echo within {plan.timeout:g} s")
-                on_tick(Progress(requests, totals.errors, mismatches, (clock - begin) / 1e9))
-                if clock >= end or not by_fd:
-                    break
-        totals.requests, totals.mismatches = requests, mismatches
-        totals.elapsed_s = (now() - begin) / 1e9
+            totals.requests, totals.mismatches = requests, mismatches
 
     def _run_udp(self, conns: _Connections, on_tick: Callable[[Progress], None]) -> None:
         plan, totals = self.plan, self.totals
@@ -334,14 +355,12 @@ class LoadLoop:
         receive_buffer = bytearray(size)
         # Linux reports a datagram's real length with MSG_TRUNC, so an oversized one is caught.
         flags = getattr(socket, "MSG_TRUNC", 0) if sys.platform.startswith("linux") else 0
-        wait = conns.poller.wait
         messages, started_at = conns.messages, conns.started_at
-        recv_into, send, by_fd, fail = conns.recv_into, conns.send, conns.by_fd, conns.fail
-        waiting = conns.waiting
+        recv_into, send, fail, waiting = conns.recv_into, conns.send, conns.fail, conns.waiting
         counters, slow = totals.counters, totals.slow
         now = time.perf_counter_ns
-        requests = mismatches = lost = 0
-        timeout_ns = int(plan.timeout * 1e9)
+        paced = plan.rate is not None
+        requests = mismatches = 0
 
         def start_request(fd: int, clock: int) -> None:
             started_at[fd] = clock
@@ -352,16 +371,11 @@ class LoadLoop:
             except OSError as error:
                 fail(fd, error.strerror or str(error))
 
-        begin = now()
-        end = begin + int(plan.duration * 1e9)
-        next_tick = begin + TICK_NS
-        pacer = None if plan.rate is None else _Pacer(plan.rate, begin)
-        conns.start(begin, pacer is not None, start_request)
-        while True:
-            if pacer is None:
-                events = wait(TICK_S)
-            else:
-                events = wait(pacer.release(now(), waiting, start_request))
+        def send_again(fd: int, clock: int) -> None:
+            totals.lost += 1  # no reply in time: send the datagram again
+            start_request(fd, clock)
+
+        for events in self._rounds(conns, on_tick, start_request, send_again):
             for fd, _happened in events:
                 try:
                     received = recv_into[fd](receive_buffer, size, flags)
@@ -379,7 +393,7 @@ class LoadLoop:
                 else:
                     slow.append(micros)
                 requests += 1
-                if pacer is not None:
+                if paced:
                     waiting.append(fd)
                     continue
                 started_at[fd] = clock
@@ -389,14 +403,4 @@ class LoadLoop:
                     pass
                 except OSError as error:
                     fail(fd, error.strerror or str(error))
-            clock = now()
-            if clock >= next_tick:
-                next_tick = min(clock + TICK_NS, end)
-                for fd in conns.overdue(clock, timeout_ns):
-                    lost += 1  # no reply in time: send the datagram again
-                    start_request(fd, clock)
-                on_tick(Progress(requests, totals.errors, mismatches, (clock - begin) / 1e9))
-                if clock >= end or not by_fd:
-                    break
-        totals.requests, totals.mismatches, totals.lost = requests, mismatches, lost
-        totals.elapsed_s = (now() - begin) / 1e9
+            totals.requests, totals.mismatches = requests, mismatches

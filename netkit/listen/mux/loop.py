@@ -13,7 +13,7 @@ from netkit.listen.connection import (
     PrintConnection,
 )
 from netkit.listen.datagram import DatagramService
-from netkit.listen.engine import RESOURCE_ERRNOS, Engine
+from netkit.listen.engine import Engine
 from netkit.listen.mux.poller import READABLE, Poller
 
 ACCEPT_BATCH = 64  # connections taken per readiness report of the listening socket
@@ -84,36 +84,29 @@ class EventLoop:
                 next_idle_check = now + idle_tick
 
     def on_acceptable(self, mask: int) -> None:
-        accept = self.listener.accept
-        engine = self.engine
-        connections = self.connections
+        admit, listener, engine = self.engine.admit, self.listener, self.engine
         for _ in range(ACCEPT_BATCH):
-            try:
-                sock, address = accept()
-            except BlockingIOError:
+            if not admit(listener, self) or not engine.running:
                 return
-            except OSError as error:
-                if error.errno in RESOURCE_ERRNOS:
-                    engine.accept_failed(error)
-                    self.pause_accepting()
-                    return
-                continue  # ECONNABORTED and friends: that client gave up already
-            peer = engine.peer_name(sock, address)
-            reason = engine.refusal(address, len(connections)) or self.poller.refusal(sock.fileno())
-            if reason is not None:
-                engine.refuse(sock, peer, reason)
-                continue
-            sock.setblocking(False)
-            if engine.tcp_nodelay:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            connection = self.new_connection(sock, peer)
-            fd = connection.fd
-            connections[fd] = connection
-            self.handlers[fd] = connection.on_event
-            self.poller.register(fd, READABLE)
-            engine.opened(peer, len(connections))
-            if not engine.running:
-                return
+
+    # -- what the admission path (Engine.admit) asks of this back end ------------------------
+
+    def open_now(self) -> int:
+        return len(self.connections)
+
+    def open(self, sock: socket.socket, peer: str) -> str | None:
+        fd = sock.fileno()
+        reason = self.poller.refusal(fd)
+        if reason is not None:
+            return reason
+        sock.setblocking(False)
+        if self.engine.tcp_nodelay:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connection = self.new_connection(sock, peer)
+        self.connections[fd] = connection
+        self.handlers[fd] = connection.on_event
+        self.poller.register(fd, READABLE)
+        return None
 
     def close_connection(self, connection: Connection, reason: str) -> None:
         fd = connection.fd

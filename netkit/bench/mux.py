@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -30,13 +29,6 @@ from netkit.listen.mux.poller import READABLE
 READY = re.compile(r"listening on (?:tcp|udp) 127\.0\.0\.1:(\d+) \((\w+)\)")
 READY_TIMEOUT = 15.0
 DESCRIPTOR_MARGIN = 64  # stdio, the poller, the listening socket, worker pipes
-
-
-def available_designs() -> list[str]:
-    """The --mux values this platform has, in the order the reference presents them."""
-    designs = ["blocking", "thread", "select"]
-    designs += [name for name in ("poll", "epoll", "kqueue") if hasattr(select, name)]
-    return designs
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ MUX_NAMES = ("blocking", "thread", "select", "poll", "epoll", "kqueue")
 MUX_CHOICES = ("auto", *MUX_NAMES)  # what --mux accepts
 # Best first, for auto: epoll and kqueue scale with what is ready, poll and select with what is
 # watched.
-_PREFERENCE = ("epoll", "kqueue", "poll", "select")
+BEST_FIRST = ("epoll", "kqueue", "poll", "select")
 # The designs that run their own serving loop; every other one is the event loop over a poller.
 _SERVERS = {
     "blocking": "netkit.listen.mux.blocking:BlockingServer",
@@ -39,7 +39,7 @@ def available() -> list[str]:
 def best() -> str:
     """The readiness design `--mux auto` picks here."""
     have = available()
-    return next(name for name in _PREFERENCE if name in have)
+    return next(name for name in BEST_FIRST if name in have)
 
 
 def resolve(name: str, transport: str) -> str:

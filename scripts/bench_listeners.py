@@ -13,11 +13,12 @@ from dataclasses import replace
 
 from netkit.bench.load import LoadPlan
 from netkit.bench.mux import ListenerProcess, MuxPlan, run_mux
-from netkit.bench.runner import BenchResult, raise_open_file_limit, run_bench
+from netkit.bench.runner import BenchResult, run_bench
 from netkit.connect import Target
 from netkit.errors import NetkitError
 from netkit.listen.mux import BEST_FIRST
 from netkit.listen.mux import available as available_designs
+from netkit.listen.transport import raise_open_files_limit
 from netkit.render.bench import render_mux
 
 
@@ -68,7 +69,7 @@ def main() -> int:
     parser.add_argument("--many", type=int, default=10_000, help="clients for the crowd check")
     args = parser.parse_args()
     duration = 1.0 if args.quick else args.duration
-    raise_open_file_limit()
+    raise_open_files_limit()
     server_cpu, load_cpus = pinning()
     if load_cpus is not None:
         os.sched_setaffinity(0, load_cpus)

@@ -21,10 +21,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 
 from netkit.bench.load import LoadPlan
-from netkit.bench.runner import BenchResult, ProgressSink, raise_open_file_limit, run_bench
+from netkit.bench.runner import BenchResult, ProgressSink, run_bench
 from netkit.connect import Target
 from netkit.errors import NetkitError
 from netkit.listen.mux.poller import READABLE
+from netkit.listen.transport import raise_open_files_limit
 
 READY = re.compile(r"listening on (?:tcp|udp) 127\.0\.0\.1:(\d+) \((\w+)\)")
 READY_TIMEOUT = 15.0
@@ -208,7 +209,7 @@ def run_mux(
     on_progress: ProgressSink | None = None,
 ) -> list[MuxResult]:
     """Run every design at every idle level; a design that fails is a row with a note."""
-    limit = raise_open_file_limit()
+    limit = raise_open_files_limit()
     cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     server_cpu = min(cpus) if plan.pin and len(cpus) >= 2 else None
     load_cpus = cpus - {server_cpu} if server_cpu is not None else None

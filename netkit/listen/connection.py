@@ -5,17 +5,25 @@ and after the peer's EOF flush everything before closing. A back end only decide
 import socket
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from netkit.listen.engine import close_reason
 from netkit.listen.mux.poller import READABLE, TROUBLE, WRITABLE
 
 
-class Connection:
-    """Reading, counting and closing; a behaviour says what happens to the bytes read.
+@dataclass(frozen=True, slots=True)
+class Provisions:
+    """All a connection uses beyond its socket, handed over by the loop that opens it."""
 
-    A connection is handed all it uses: the read buffer (shared by the loop's connections), how
-    to change what it waits for (the poller's ``modify``) and how to close (the loop's
-    ``close_connection``, which reports it)."""
+    buffer: bytearray  # the read buffer, one per loop: the data has left it before the next read
+    modify: Callable[[int, int], None]  # the poller's: change what the connection waits for
+    close_connection: "Callable[[Connection, str], None]"  # the loop's: close and report
+    output_limit: int  # echo: reading pauses while this many bytes are unsent
+    sink: Callable[[str, bytes], None] | None = None  # --print: where the data goes
+
+
+class Connection:
+    """Reading, counting and closing; a behaviour says what happens to the bytes read."""
 
     __slots__ = (
         "buffer",
@@ -37,21 +45,14 @@ class Connection:
         "view",
     )
 
-    def __init__(
-        self,
-        sock: socket.socket,
-        peer: str,
-        buffer: bytearray,
-        modify: Callable[[int, int], None],
-        close_connection: "Callable[[Connection, str], None]",
-    ) -> None:
+    def __init__(self, sock: socket.socket, peer: str, provisions: Provisions) -> None:
         self.sock = sock
         self.fd = sock.fileno()
         self.peer = peer
-        self.buffer = buffer
-        self.view = memoryview(buffer)
-        self.modify = modify
-        self.close_connection = close_connection
+        self.buffer = provisions.buffer
+        self.view = memoryview(provisions.buffer)
+        self.modify = provisions.modify
+        self.close_connection = provisions.close_connection
         self.recv_into = sock.recv_into
         self.send = sock.send
         self.pending = bytearray()  # echoed bytes the kernel did not take yet
@@ -99,18 +100,10 @@ class PrintConnection(Connection):
 
     __slots__ = ("sink",)
 
-    def __init__(
-        self,
-        sock: socket.socket,
-        peer: str,
-        buffer: bytearray,
-        modify: Callable[[int, int], None],
-        close_connection: Callable[[Connection, str], None],
-        *,
-        sink: Callable[[str, bytes], None],
-    ) -> None:
-        super().__init__(sock, peer, buffer, modify, close_connection)
-        self.sink = sink
+    def __init__(self, sock: socket.socket, peer: str, provisions: Provisions) -> None:
+        super().__init__(sock, peer, provisions)
+        assert provisions.sink is not None, "--print needs a data sink"
+        self.sink = provisions.sink
 
     def received(self, n: int) -> None:
         self.sink(self.peer, bytes(self.view[:n]))
@@ -122,18 +115,9 @@ class EchoConnection(Connection):
 
     __slots__ = ("limit",)
 
-    def __init__(
-        self,
-        sock: socket.socket,
-        peer: str,
-        buffer: bytearray,
-        modify: Callable[[int, int], None],
-        close_connection: Callable[[Connection, str], None],
-        *,
-        limit: int,
-    ) -> None:
-        super().__init__(sock, peer, buffer, modify, close_connection)
-        self.limit = limit
+    def __init__(self, sock: socket.socket, peer: str, provisions: Provisions) -> None:
+        super().__init__(sock, peer, provisions)
+        self.limit = provisions.output_limit
 
     def on_event(self, mask: int) -> None:
         # The hot path: readable, nothing queued: one recv_into, one send, no allocation

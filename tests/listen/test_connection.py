@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from netkit.listen.connection import Connection, EchoConnection
+from netkit.listen.connection import Connection, EchoConnection, Provisions
 from netkit.listen.mux.poller import READABLE, WRITABLE
 
 LIMIT = 64 * 1024
@@ -29,9 +29,8 @@ class _Loop:
         connection.sock.close()
 
     def connection(self, sock: socket.socket, peer: str) -> EchoConnection:
-        return EchoConnection(
-            sock, peer, self.buffer, self.modify, self.close_connection, limit=LIMIT
-        )
+        provisions = Provisions(self.buffer, self.modify, self.close_connection, LIMIT)
+        return EchoConnection(sock, peer, provisions)
 
 
 @pytest.fixture

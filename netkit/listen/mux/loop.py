@@ -11,6 +11,7 @@ from netkit.listen.connection import (
     DiscardConnection,
     EchoConnection,
     PrintConnection,
+    Provisions,
 )
 from netkit.listen.datagram import DatagramService
 from netkit.listen.engine import Engine
@@ -19,7 +20,11 @@ from netkit.listen.mux.poller import READABLE, Poller
 ACCEPT_BATCH = 64  # connections taken per readiness report of the listening socket
 RETRY_ACCEPT_AFTER = 0.5  # seconds, when out of descriptors and no connection closes meanwhile
 
-NewConnection = Callable[[socket.socket, str], Connection]
+_CONNECTION_CLASSES: dict[Behaviour, type[Connection]] = {
+    Behaviour.ECHO: EchoConnection,
+    Behaviour.DISCARD: DiscardConnection,
+    Behaviour.PRINT: PrintConnection,
+}
 
 
 class EventLoop:
@@ -33,24 +38,15 @@ class EventLoop:
         self.poller = poller
         self.handlers: dict[int, Callable[[int], None]] = {}
         self.connections: dict[int, Connection] = {}
-        self.new_connection = self._connection_maker()
+        self.connection_class = _CONNECTION_CLASSES[engine.config.behaviour]
+        self.provisions = Provisions(
+            buffer=bytearray(READ_BUFFER_SIZE),
+            modify=poller.modify,
+            close_connection=self.close_connection,
+            output_limit=engine.config.output_limit,
+            sink=engine.observer.data,
+        )
         self.accept_paused_at: float | None = None
-
-    def _connection_maker(self) -> NewConnection:
-        """Connections of the configured behaviour, each handed what it needs: the read buffer
-        all of them share (the data has left it before the next read), how to change its
-        interest, how to close, and the output limit (echo) or the data sink (--print)."""
-        config = self.engine.config
-        buffer = bytearray(READ_BUFFER_SIZE)
-        modify, close = self.poller.modify, self.close_connection
-        if config.behaviour is Behaviour.ECHO:
-            limit = config.output_limit
-            return lambda sock, peer: EchoConnection(sock, peer, buffer, modify, close, limit=limit)
-        if config.behaviour is Behaviour.PRINT:
-            sink = self.engine.observer.data
-            assert sink is not None, "--print needs a data callback"
-            return lambda sock, peer: PrintConnection(sock, peer, buffer, modify, close, sink=sink)
-        return lambda sock, peer: DiscardConnection(sock, peer, buffer, modify, close)
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -102,7 +98,7 @@ class EventLoop:
         sock.setblocking(False)
         if self.engine.tcp_nodelay:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        connection = self.new_connection(sock, peer)
+        connection = self.connection_class(sock, peer, self.provisions)
         self.connections[fd] = connection
         self.handlers[fd] = connection.on_event
         self.poller.register(fd, READABLE)

@@ -6,9 +6,12 @@ import time
 
 from netkit.listen.datagram import DatagramService
 from netkit.listen.engine import Engine
-from netkit.listen.stream import BlockingConnection, new_buffer, serve_connection
-
-ACCEPT_WAKEUP = 0.5  # seconds: accept() returns this often so --once and signals are noticed
+from netkit.listen.stream import (
+    ACCEPT_WAKEUP,
+    BlockingConnection,
+    new_buffer,
+    serve_connection,
+)
 
 
 class BlockingServer:

@@ -8,9 +8,13 @@ import threading
 import time
 
 from netkit.listen.engine import Engine
-from netkit.listen.stream import BlockingConnection, new_buffer, serve_connection
+from netkit.listen.stream import (
+    ACCEPT_WAKEUP,
+    BlockingConnection,
+    new_buffer,
+    serve_connection,
+)
 
-ACCEPT_WAKEUP = 0.5  # seconds: accept() returns this often so --once and signals are noticed
 THREAD_STACK = 512 * 1024  # a connection thread needs little stack; 10,000 of them add up
 JOIN_AT_SHUTDOWN = 2.0  # seconds to let threads report their connection before exiting
 

@@ -5,7 +5,7 @@ and after the peer's EOF flush everything before closing. A back end only decide
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from netkit.listen.engine import close_reason
 from netkit.listen.mux.poller import READABLE, TROUBLE, WRITABLE
@@ -20,6 +20,11 @@ class Provisions:
     close_connection: "Callable[[Connection, str], None]"  # the loop's: close and report
     output_limit: int  # echo: reading pauses while this many bytes are unsent
     sink: Callable[[str, bytes], None] | None = None  # --print: where the data goes
+    # One view of the buffer for all the connections too: 10,000 views would cost ~2 MB.
+    view: memoryview = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "view", memoryview(self.buffer))  # frozen: set once, here
 
 
 class Connection:
@@ -50,7 +55,7 @@ class Connection:
         self.fd = sock.fileno()
         self.peer = peer
         self.buffer = provisions.buffer
-        self.view = memoryview(provisions.buffer)
+        self.view = provisions.view
         self.modify = provisions.modify
         self.close_connection = provisions.close_connection
         self.recv_into = sock.recv_into

@@ -12,10 +12,13 @@ import sys
 from dataclasses import replace
 
 from netkit.bench.load import LoadPlan
-from netkit.bench.mux import ListenerProcess, MuxPlan, available_designs, run_mux
-from netkit.bench.runner import BenchResult, raise_open_file_limit, run_bench
+from netkit.bench.mux import ListenerProcess, MuxPlan, run_mux
+from netkit.bench.runner import BenchResult, run_bench
 from netkit.connect import Target
 from netkit.errors import NetkitError
+from netkit.listen.mux import BEST_FIRST
+from netkit.listen.mux import available as available_designs
+from netkit.listen.transport import raise_open_files_limit
 from netkit.render.bench import render_mux
 
 
@@ -66,7 +69,7 @@ def main() -> int:
     parser.add_argument("--many", type=int, default=10_000, help="clients for the crowd check")
     args = parser.parse_args()
     duration = 1.0 if args.quick else args.duration
-    raise_open_file_limit()
+    raise_open_files_limit()
     server_cpu, load_cpus = pinning()
     if load_cpus is not None:
         os.sched_setaffinity(0, load_cpus)
@@ -87,7 +90,7 @@ def main() -> int:
 
     print("\nTCP, 16 clients x 256 KiB:")
     big = replace(small, connections=16, size=256 << 10)
-    best = next((d for d in ("epoll", "kqueue", "poll", "select") if d in designs), designs[-1])
+    best = next((d for d in BEST_FIRST if d in designs), designs[-1])
     streaming: list[str] = [d for d in ("epoll", "poll") if d in designs] or [best]
     for design in streaming:
         result, cpu, _ = one_run("tcp", design, big, server_cpu)
@@ -111,7 +114,7 @@ def main() -> int:
         f"\nIdle connections beside {args.conns} active ones (select and poll pay per descriptor):"
     )
     idle_levels = [0, 1_000] if args.quick else [0, 1_000, 5_000]
-    compared = [d for d in ("select", "poll", "epoll", "kqueue") if d in designs]
+    compared = [d for d in designs if d in BEST_FIRST]
     mux_plan = MuxPlan(designs=compared, idle_levels=idle_levels, load=small)
     render_mux(run_mux(mux_plan), as_json=False)
     return 0

@@ -1,29 +1,32 @@
 """The load generator's hot loop: closed-loop echo round trips over many sockets at once.
 
 Each connection sends its message, waits for the whole echo, checks it byte for byte and sends
-again. Built for throughput: epoll (poll elsewhere), level-triggered, one shared receive buffer
+again. Built for throughput: the listener's best poller (epoll on Linux, see
+``netkit.listen.mux``), level-triggered, one shared receive buffer
 filled with recv_into, state in lists indexed by descriptor, bound methods looked up once, and
 per round trip no allocation but the timestamp.
 """
 
 from __future__ import annotations
 
-import select
 import socket
+import sys
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from netkit.bench.latency import SLOTS, new_counters
 from netkit.connect import Target, unix_address
 from netkit.errors import NetkitError
+from netkit.listen.mux import default_poller
+from netkit.listen.mux.poller import READABLE, WRITABLE, Poller
 
 MAX_RECEIVE_BUFFER = 1 << 20
 TICK_NS = 200_000_000  # progress, timeouts and the end of the run are checked this often
 TICK_S = TICK_NS / 1e9
-IN, OUT = select.POLLIN, select.POLLOUT
+IN, OUT = READABLE, WRITABLE
 PATTERN_PHASES = 251  # prime < 256: every connection's message starts at a different byte
 
 
@@ -107,32 +110,6 @@ def open_connections(target: Target, count: int, timeout: float) -> list[socket.
             f"connect to {where} ({target.transport}) failed{done}: {reason}"
         ) from None
     return opened
-
-
-@dataclass(frozen=True, slots=True)
-class Poller:
-    """epoll where it exists, else poll: the bound methods the loops call."""
-
-    register: Callable[[int, int], None]
-    modify: Callable[[int, int], None]
-    unregister: Callable[[int], None]
-    wait: Callable[[float], list[tuple[int, int]]]  # seconds
-
-
-def make_poller() -> Poller:
-    if hasattr(select, "epoll"):
-        epoll = select.epoll()
-
-        def wait_epoll(seconds: float) -> list[tuple[int, int]]:
-            return epoll.poll(seconds, 1024)
-
-        return Poller(epoll.register, epoll.modify, epoll.unregister, wait_epoll)
-    poller = select.poll()
-
-    def wait_poll(seconds: float) -> list[tuple[int, int]]:
-        return poller.poll(seconds * 1000)
-
-    return Poller(poller.register, poller.modify, poller.unregister, wait_poll)
 
 
 class _Connections:
@@ -227,7 +204,7 @@ class LoadLoop:
 
     def run(self, on_tick: Callable[[Progress], None]) -> WorkerTotals:
         cpu_before = time.process_time()
-        poller = make_poller()
+        poller = default_poller()
         totals = self.totals
         conns = _Connections(self.socks, self.first_index, self.plan.size, poller, totals)
         if self.plan.target.transport == "udp":
@@ -236,12 +213,50 @@ class LoadLoop:
             self._run_stream(conns, on_tick)
         totals.alive = len(conns.by_fd)
         totals.cpu_s = time.process_time() - cpu_before
+        poller.close()
         for sock in self.socks:
             sock.close()
         return totals
 
-    # The two loops below are long on purpose: locals are the fastest names in CPython, and
-    # a helper call per round trip would cost more than the rest of the Python work in it.
+    def _rounds(
+        self,
+        conns: _Connections,
+        on_tick: Callable[[Progress], None],
+        start_request: Callable[[int, int], None],
+        on_overdue: Callable[[int, int], None],
+    ) -> Iterator[Iterable[tuple[int, int]]]:
+        """The frame both load loops share: start every connection, then wait for events (paced
+        under --rate) and hand each batch to the caller's own inline loop. Every tick it deals
+        with overdue connections, reports progress and ends the run when the time is up or no
+        connection is left. The caller stores its counters in the totals after each batch."""
+        plan, totals = self.plan, self.totals
+        wait, waiting, by_fd = conns.poller.wait, conns.waiting, conns.by_fd
+        now = time.perf_counter_ns
+        timeout_ns = int(plan.timeout * 1e9)
+        begin = now()
+        end = begin + int(plan.duration * 1e9)
+        next_tick = begin + TICK_NS
+        pacer = None if plan.rate is None else _Pacer(plan.rate, begin)
+        conns.start(begin, pacer is not None, start_request)
+        while True:
+            if pacer is None:
+                yield wait(TICK_S)
+            else:
+                yield wait(pacer.release(now(), waiting, start_request))
+            clock = now()
+            if clock >= next_tick:
+                next_tick = min(clock + TICK_NS, end)
+                for fd in conns.overdue(clock, timeout_ns):
+                    on_overdue(fd, clock)
+                elapsed = (clock - begin) / 1e9
+                on_tick(Progress(totals.requests, totals.errors, totals.mismatches, elapsed))
+                if clock >= end or not by_fd:
+                    break
+        totals.elapsed_s = (now() - begin) / 1e9
+
+    # The two loops below keep the per-event work inline on purpose: locals are the fastest names
+    # in CPython, and a helper call per round trip would cost more than the rest of the Python
+    # work in it. Only the frame around them (a generator resumed once per wait) is shared.
 
     def _run_stream(self, conns: _Connections, on_tick: Callable[[Progress], None]) -> None:
         plan, totals = self.plan, self.totals
@@ -250,17 +265,16 @@ class LoadLoop:
         receive_buffer = bytearray(min(size, MAX_RECEIVE_BUFFER))
         receive_view = memoryview(receive_buffer)
         receive_room = len(receive_buffer)
-        modify, wait = conns.poller.modify, conns.poller.wait
+        modify = conns.poller.modify
         messages, offsets, started_at = conns.messages, conns.offsets, conns.started_at
-        recv_into, send, by_fd, fail = conns.recv_into, conns.send, conns.by_fd, conns.fail
-        waiting = conns.waiting
+        recv_into, send, fail, waiting = conns.recv_into, conns.send, conns.fail, conns.waiting
         sent = [0] * len(messages)
         got = [0] * len(messages)
         damaged = [False] * len(messages)
         counters, slow = totals.counters, totals.slow
         now = time.perf_counter_ns
+        paced = plan.rate is not None
         requests = mismatches = 0
-        timeout_ns = int(plan.timeout * 1e9)
 
         def start_request(fd: int, clock: int) -> None:
             started_at[fd] = clock
@@ -273,16 +287,10 @@ class LoadLoop:
             if done < size:
                 modify(fd, IN | OUT)
 
-        begin = now()
-        end = begin + int(plan.duration * 1e9)
-        next_tick = begin + TICK_NS
-        pacer = None if plan.rate is None else _Pacer(plan.rate, begin)
-        conns.start(begin, pacer is not None, start_request)
-        while True:
-            if pacer is None:
-                events = wait(TICK_S)
-            else:
-                events = wait(pacer.release(now(), waiting, start_request))
+        def give_up(fd: int, clock: int) -> None:
+            fail(fd, f"no echo within {plan.timeout:g} s")
+
+        for events in self._rounds(conns, on_tick, start_request, give_up):
             for fd, happened in events:
                 try:
                     if happened & OUT and sent[fd] < size:
@@ -327,7 +335,7 @@ class LoadLoop:
                 else:
                     slow.append(micros)
                 requests += 1
-                if pacer is not None:
+                if paced:
                     waiting.append(fd)
                     continue
                 started_at[fd] = clock
@@ -339,31 +347,20 @@ class LoadLoop:
                 if done < size:
                     sent[fd] = done
                     modify(fd, IN | OUT)
-            clock = now()
-            if clock >= next_tick:
-                next_tick = min(clock + TICK_NS, end)
-                for fd in conns.overdue(clock, timeout_ns):
-                    fail(fd, f"no echo within {plan.timeout:g} s")
-                on_tick(Progress(requests, totals.errors, mismatches, (clock - begin) / 1e9))
-                if clock >= end or not by_fd:
-                    break
-        totals.requests, totals.mismatches = requests, mismatches
-        totals.elapsed_s = (now() - begin) / 1e9
+            totals.requests, totals.mismatches = requests, mismatches
 
     def _run_udp(self, conns: _Connections, on_tick: Callable[[Progress], None]) -> None:
         plan, totals = self.plan, self.totals
         size = plan.size
         receive_buffer = bytearray(size)
         # Linux reports a datagram's real length with MSG_TRUNC, so an oversized one is caught.
-        flags = getattr(socket, "MSG_TRUNC", 0) if hasattr(select, "epoll") else 0
-        wait = conns.poller.wait
+        flags = getattr(socket, "MSG_TRUNC", 0) if sys.platform.startswith("linux") else 0
         messages, started_at = conns.messages, conns.started_at
-        recv_into, send, by_fd, fail = conns.recv_into, conns.send, conns.by_fd, conns.fail
-        waiting = conns.waiting
+        recv_into, send, fail, waiting = conns.recv_into, conns.send, conns.fail, conns.waiting
         counters, slow = totals.counters, totals.slow
         now = time.perf_counter_ns
-        requests = mismatches = lost = 0
-        timeout_ns = int(plan.timeout * 1e9)
+        paced = plan.rate is not None
+        requests = mismatches = 0
 
         def start_request(fd: int, clock: int) -> None:
             started_at[fd] = clock
@@ -374,16 +371,11 @@ class LoadLoop:
             except OSError as error:
                 fail(fd, error.strerror or str(error))
 
-        begin = now()
-        end = begin + int(plan.duration * 1e9)
-        next_tick = begin + TICK_NS
-        pacer = None if plan.rate is None else _Pacer(plan.rate, begin)
-        conns.start(begin, pacer is not None, start_request)
-        while True:
-            if pacer is None:
-                events = wait(TICK_S)
-            else:
-                events = wait(pacer.release(now(), waiting, start_request))
+        def send_again(fd: int, clock: int) -> None:
+            totals.lost += 1  # no reply in time: send the datagram again
+            start_request(fd, clock)
+
+        for events in self._rounds(conns, on_tick, start_request, send_again):
             for fd, _happened in events:
                 try:
                     received = recv_into[fd](receive_buffer, size, flags)
@@ -401,7 +393,7 @@ class LoadLoop:
                 else:
                     slow.append(micros)
                 requests += 1
-                if pacer is not None:
+                if paced:
                     waiting.append(fd)
                     continue
                 started_at[fd] = clock
@@ -411,14 +403,4 @@ class LoadLoop:
                     pass
                 except OSError as error:
                     fail(fd, error.strerror or str(error))
-            clock = now()
-            if clock >= next_tick:
-                next_tick = min(clock + TICK_NS, end)
-                for fd in conns.overdue(clock, timeout_ns):
-                    lost += 1  # no reply in time: send the datagram again
-                    start_request(fd, clock)
-                on_tick(Progress(requests, totals.errors, mismatches, (clock - begin) / 1e9))
-                if clock >= end or not by_fd:
-                    break
-        totals.requests, totals.mismatches, totals.lost = requests, mismatches, lost
-        totals.elapsed_s = (now() - begin) / 1e9
+            totals.requests, totals.mismatches = requests, mismatches

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -22,20 +21,15 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 
 from netkit.bench.load import LoadPlan
-from netkit.bench.runner import BenchResult, ProgressSink, raise_open_file_limit, run_bench
+from netkit.bench.runner import BenchResult, ProgressSink, run_bench
 from netkit.connect import Target
 from netkit.errors import NetkitError
+from netkit.listen.mux.poller import READABLE
+from netkit.listen.transport import raise_open_files_limit
 
 READY = re.compile(r"listening on (?:tcp|udp) 127\.0\.0\.1:(\d+) \((\w+)\)")
 READY_TIMEOUT = 15.0
 DESCRIPTOR_MARGIN = 64  # stdio, the poller, the listening socket, worker pipes
-
-
-def available_designs() -> list[str]:
-    """The --mux values this platform has, in the order the reference presents them."""
-    designs = ["blocking", "thread", "select"]
-    designs += [name for name in ("poll", "epoll", "kqueue") if hasattr(select, name)]
-    return designs
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +155,13 @@ def idle_connections(port: int, count: int, timeout: float) -> Iterator[list[soc
 
 def count_still_open(socks: list[socket.socket], settle: float = 0.3) -> int:
     """How many of these idle connections the server has not closed (EOF or RST)."""
+    from netkit.listen.mux.poll import PollPoller  # poll(2): every ready descriptor in one call
+
     time.sleep(settle)
-    poller = select.poll()
+    poller = PollPoller()
     for sock in socks:
-        poller.register(sock.fileno(), select.POLLIN)
-    closed = {fd for fd, _ in poller.poll(0)}
+        poller.register(sock.fileno(), READABLE)
+    closed = {fd for fd, _ in poller.wait(0)}
     return len(socks) - len(closed)
 
 
@@ -213,7 +209,7 @@ def run_mux(
     on_progress: ProgressSink | None = None,
 ) -> list[MuxResult]:
     """Run every design at every idle level; a design that fails is a row with a note."""
-    limit = raise_open_file_limit()
+    limit = raise_open_files_limit()
     cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     server_cpu = min(cpus) if plan.pin and len(cpus) >= 2 else None
     load_cpus = cpus - {server_cpu} if server_cpu is not None else None

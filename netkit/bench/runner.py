@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 from netkit.bench.latency import Latencies, sparse
 from netkit.bench.load import LoadLoop, LoadPlan, Progress, WorkerTotals, open_connections
 from netkit.errors import NetkitError
+from netkit.listen.transport import raise_open_files_limit
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -44,21 +45,6 @@ class BenchResult:
     alive: int  # connections still open at the end
     load_cpu_percent: float  # the busiest load process's CPU use: near 100, the load is the limit
     error_samples: list[str]
-
-
-def raise_open_file_limit() -> int:
-    """Raise the soft RLIMIT_NOFILE to the hard limit (as servers do); return the new limit."""
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or hard > soft:
-        wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-            soft = wanted
-        except (ValueError, OSError):
-            pass  # macOS refuses more than OPEN_MAX: keep what we have
-    return soft
 
 
 def describe_target(plan: LoadPlan) -> str:
@@ -111,7 +97,7 @@ def run_bench(
 
     ``before_start`` runs once every connection is open, just before the load starts.
     """
-    raise_open_file_limit()
+    raise_open_files_limit()
     report = on_progress or (lambda progress: None)
     workers = max(1, min(plan.workers, plan.connections))
     if workers == 1:

@@ -175,7 +175,8 @@ def mux(*, designs: tuple[str, ...], idle_levels: list[int], pin: bool, **load: 
     The blocking design serves one client at a time, so it gets one connection and no idle.
     """
     from netkit.bench.load import LoadPlan
-    from netkit.bench.mux import MuxPlan, available_designs, run_mux
+    from netkit.bench.mux import MuxPlan, run_mux
+    from netkit.listen.mux import available as available_designs
     from netkit.render.bench import mux_progress, render_mux
 
     available = available_designs()

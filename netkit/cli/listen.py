@@ -10,12 +10,12 @@ import click
 from netkit.cli.completers import complete_local_address, complete_mux, complete_path
 from netkit.cli.options import json_option
 from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
+from netkit.listen.mux import MUX_CHOICES
 
 if TYPE_CHECKING:
     from netkit.listen.config import Network
     from netkit.listen.events import StatsSnapshot
 
-MUX_CHOICES = ("auto", "blocking", "thread", "select", "poll", "epoll", "kqueue")
 F = Callable[..., Any]
 
 

@@ -4,17 +4,27 @@ and after the peer's EOF flush everything before closing. A back end only decide
 
 import socket
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from netkit.listen.engine import close_reason
+from netkit.listen.mux.poller import READABLE, TROUBLE, WRITABLE
 
-if TYPE_CHECKING:
-    from netkit.listen.mux.loop import EventLoop
 
-# poll(2) bits; epoll(7) uses the same values on Linux and the kqueue back end translates.
-READABLE = 0x001  # POLLIN / EPOLLIN
-WRITABLE = 0x004  # POLLOUT / EPOLLOUT
-TROUBLE = 0x008 | 0x010  # POLLERR | POLLHUP: always reported, whatever was asked for
+@dataclass(frozen=True, slots=True)
+class Provisions:
+    """All a connection uses beyond its socket, handed over by the loop that opens it."""
+
+    buffer: bytearray  # the read buffer, one per loop: the data has left it before the next read
+    modify: Callable[[int, int], None]  # the poller's: change what the connection waits for
+    close_connection: "Callable[[Connection, str], None]"  # the loop's: close and report
+    output_limit: int  # echo: reading pauses while this many bytes are unsent
+    sink: Callable[[str, bytes], None] | None = None  # --print: where the data goes
+    # One view of the buffer for all the connections too: 10,000 views would cost ~2 MB.
+    view: memoryview = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "view", memoryview(self.buffer))  # frozen: set once, here
 
 
 class Connection:
@@ -24,13 +34,13 @@ class Connection:
         "buffer",
         "bytes_in",
         "bytes_out",
+        "close_connection",
         "eof",
         "fd",
         "idle_mark",
         "idle_since",
         "interest",
-        "limit",
-        "loop",
+        "modify",
         "opened",
         "peer",
         "pending",
@@ -40,18 +50,17 @@ class Connection:
         "view",
     )
 
-    def __init__(self, loop: "EventLoop", sock: socket.socket, peer: str) -> None:
-        self.loop = loop
+    def __init__(self, sock: socket.socket, peer: str, provisions: Provisions) -> None:
         self.sock = sock
         self.fd = sock.fileno()
         self.peer = peer
-        # One read buffer per loop, shared: the data has left it before the next read.
-        self.buffer = loop.buffer
-        self.view = loop.view
+        self.buffer = provisions.buffer
+        self.view = provisions.view
+        self.modify = provisions.modify
+        self.close_connection = provisions.close_connection
         self.recv_into = sock.recv_into
         self.send = sock.send
         self.pending = bytearray()  # echoed bytes the kernel did not take yet
-        self.limit = loop.engine.config.output_limit
         self.eof = False
         self.interest = READABLE
         self.bytes_in = 0
@@ -65,10 +74,10 @@ class Connection:
         except BlockingIOError:
             return
         except OSError as error:
-            self.loop.close_connection(self, close_reason(error))
+            self.close_connection(self, close_reason(error))
             return
         if not n:
-            self.loop.close_connection(self, "eof")
+            self.close_connection(self, "eof")
             return
         self.bytes_in += n
         self.received(n)
@@ -82,7 +91,7 @@ class Connection:
     def set_interest(self, mask: int) -> None:
         if mask != self.interest:
             self.interest = mask
-            self.loop.modify(self.fd, mask)
+            self.modify(self.fd, mask)
 
 
 class DiscardConnection(Connection):
@@ -96,20 +105,24 @@ class PrintConnection(Connection):
 
     __slots__ = ("sink",)
 
-    def __init__(self, loop: "EventLoop", sock: socket.socket, peer: str) -> None:
-        super().__init__(loop, sock, peer)
-        sink = loop.engine.observer.data
-        assert sink is not None, "--print needs a data callback"
-        self.sink = sink
+    def __init__(self, sock: socket.socket, peer: str, provisions: Provisions) -> None:
+        super().__init__(sock, peer, provisions)
+        assert provisions.sink is not None, "--print needs a data sink"
+        self.sink = provisions.sink
 
     def received(self, n: int) -> None:
         self.sink(self.peer, bytes(self.view[:n]))
 
 
 class EchoConnection(Connection):
-    """Echo, with partial writes kept and a bounded output buffer (backpressure)."""
+    """Echo, with partial writes kept and a bounded output buffer (backpressure): reading
+    pauses while ``limit`` bytes are unsent."""
 
-    __slots__ = ()
+    __slots__ = ("limit",)
+
+    def __init__(self, sock: socket.socket, peer: str, provisions: Provisions) -> None:
+        super().__init__(sock, peer, provisions)
+        self.limit = provisions.output_limit
 
     def on_event(self, mask: int) -> None:
         # The hot path: readable, nothing queued: one recv_into, one send, no allocation
@@ -122,7 +135,7 @@ class EchoConnection(Connection):
         except BlockingIOError:
             return
         except OSError as error:
-            self.loop.close_connection(self, close_reason(error))
+            self.close_connection(self, close_reason(error))
             return
         if not n:
             self.at_eof()
@@ -139,7 +152,7 @@ class EchoConnection(Connection):
         except BlockingIOError:
             sent = 0
         except OSError as error:
-            self.loop.close_connection(self, close_reason(error))
+            self.close_connection(self, close_reason(error))
             return
         if sent != n:  # bytes_out is not counted here: for echo it is bytes_in - len(pending)
             pending += self.view[sent:n]
@@ -164,7 +177,7 @@ class EchoConnection(Connection):
         except BlockingIOError:
             return True
         except OSError as error:
-            self.loop.close_connection(self, close_reason(error))
+            self.close_connection(self, close_reason(error))
             return False
         del pending[:sent]
         if pending:
@@ -172,7 +185,7 @@ class EchoConnection(Connection):
                 self.set_interest(READABLE | WRITABLE)  # drained enough: read again
             return True
         if self.eof:  # the peer half-closed and now has every byte: close (our FIN follows)
-            self.loop.close_connection(self, "eof")
+            self.close_connection(self, "eof")
             return False
         self.set_interest(READABLE)
         return True
@@ -182,4 +195,4 @@ class EchoConnection(Connection):
         if self.pending:
             self.set_interest(WRITABLE)
         else:
-            self.loop.close_connection(self, "eof")
+            self.close_connection(self, "eof")

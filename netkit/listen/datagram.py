@@ -4,7 +4,6 @@ import socket
 
 from netkit.listen.config import READ_BUFFER_SIZE, Behaviour
 from netkit.listen.engine import Engine
-from netkit.listen.events import ConnectionRefused
 from netkit.listen.transport import format_peer
 
 # Datagrams handled per readiness report before the loop waits again (fairness, and a bound).
@@ -99,15 +98,15 @@ class DatagramService:
     def _handle_other(self, n: int, address: tuple[str, int]) -> bool:
         """Refuse, echo, print or drop one datagram; False when the access list refused it."""
         if self.filtered:
-            reason = self.engine.policy.refusal(address[0])
+            reason = self.engine.refusal(address, 0)
             if reason is not None:
-                self.engine.stats.refused += 1
                 self.engine.stats.datagrams_dropped += 1
                 self.engine.stats.bytes_dropped += n
                 peer = format_peer(address)
-                if peer not in self._reported and len(self._reported) < _REPORTED_PEERS_MAX:
+                first = peer not in self._reported and len(self._reported) < _REPORTED_PEERS_MAX
+                if first:
                     self._reported.add(peer)
-                    self.engine.observer.refused(ConnectionRefused(peer, reason))
+                self.engine.count_refusal(peer, reason, report=first)
                 return False
         if self.echo:
             try:

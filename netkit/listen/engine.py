@@ -8,6 +8,7 @@ import socket
 import struct
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from types import FrameType
 from typing import Protocol
 
@@ -44,6 +45,26 @@ class Backend(Protocol):
     def live_totals(self) -> tuple[int, int, int]:
         """(open connections, their bytes in, their bytes out)."""
         ...
+
+
+class Admitting(Protocol):
+    """What a back end lends the one admission path (``Engine.admit``)."""
+
+    def open_now(self) -> int:
+        """How many connections it serves at this moment."""
+        ...
+
+    def open(self, sock: socket.socket, peer: str) -> str | None:
+        """Start serving an admitted connection, or say why it cannot (it is then refused)."""
+        ...
+
+    def pause_accepting(self) -> None:
+        """accept() ran out of descriptors or memory: hold off in this design's own way."""
+        ...
+
+
+# The admission path's default guard: a back end that runs in one thread needs no lock.
+_ONE_THREAD: AbstractContextManager[object] = contextlib.nullcontext()
 
 
 class Engine:
@@ -108,13 +129,48 @@ class Engine:
 
     # -- policy shared by every back end ----------------------------------------------------
 
+    def admit(
+        self,
+        listener: socket.socket,
+        backend: Admitting,
+        lock: AbstractContextManager[object] = _ONE_THREAD,
+    ) -> bool:
+        """Accept one connection, then admit or refuse it: the one admission path of every back
+        end (accept, peer name, refusal, then refuse or open), as socketserver keeps it in
+        ``_handle_request_noblock``. ``lock`` is held over the decision and the opening, so
+        that a connection thread cannot report its end before its start has been reported.
+
+        False when there was nothing to accept (would block, timed out) or accept() ran out
+        of resources (the back end was told to pause); True when a client was dealt with."""
+        try:
+            sock, address = listener.accept()
+        except (BlockingIOError, TimeoutError):
+            return False
+        except OSError as error:
+            if error.errno not in RESOURCE_ERRNOS:
+                return True  # ECONNABORTED and friends: that client gave up already
+            with lock:
+                self.accept_failed(error)
+            backend.pause_accepting()
+            return False
+        peer = self.peer_name(sock, address)
+        with lock:
+            reason = self.refusal(address, backend.open_now()) or backend.open(sock, peer)
+            if reason is None:
+                self.opened(peer, backend.open_now())
+            else:
+                self.refuse(sock, peer, reason)
+        return True
+
     def peer_name(self, sock: socket.socket, address: object) -> str:
         if self.config.transport != "unix":
             return format_peer(address)
         return _unix_peer_name(sock)
 
     def refusal(self, address: object, open_now: int) -> str | None:
-        """Why a new connection must be closed at once, or None to serve it."""
+        """Why a new connection must be closed at once (or a datagram dropped), or None to
+        serve it; a datagram service passes 0 for ``open_now``: --max-conns is about
+        connections."""
         limit = self.config.max_conns
         if limit is not None and open_now >= limit:
             return f"--max-conns {limit} reached"
@@ -124,8 +180,14 @@ class Engine:
 
     def refuse(self, sock: socket.socket, peer: str, reason: str) -> None:
         sock.close()
+        self.count_refusal(peer, reason)
+
+    def count_refusal(self, peer: str, reason: str, report: bool = True) -> None:
+        """A connection (or datagram) was refused; tell the observer unless ``report`` is off
+        (UDP reports each peer once, however many datagrams it sends)."""
         self.stats.refused += 1
-        self.observer.refused(ConnectionRefused(peer, reason))
+        if report:
+            self.observer.refused(ConnectionRefused(peer, reason))
 
     def opened(self, peer: str, open_now: int) -> None:
         stats = self.stats

@@ -9,6 +9,10 @@ import time
 from netkit.listen.config import READ_BUFFER_SIZE, Behaviour
 from netkit.listen.engine import Engine, close_reason
 
+# The blocking designs wait in accept() with this timeout (seconds), so that --once and signals
+# are noticed; it is also how long they hold off when accept() runs out of descriptors.
+ACCEPT_WAKEUP = 0.5
+
 
 class BlockingConnection:
     """Byte counters another thread (the live --stats view) may read while this one serves."""

@@ -1,6 +1,5 @@
 """Opening the listening socket for each transport, with one-line errors for every way it fails."""
 
-import contextlib
 import errno
 import os
 import socket
@@ -51,18 +50,30 @@ def format_peer(address: object) -> str:
     return str(address) or "unix-peer"
 
 
-def raise_open_files_limit() -> None:
-    """Soft RLIMIT_NOFILE up to the hard limit: an event loop's connection count depends on it."""
+def raise_open_files_limit(at_most: int | None = None) -> int:
+    """Raise the soft RLIMIT_NOFILE to the hard limit (or to ``at_most`` if that is lower), as
+    servers do: how many connections a listener can hold, or the load generator can open,
+    depends on it. The one place netkit (and its tests) change the limit.
+
+    It never lowers the limit and never fails (macOS, for one, refuses more than OPEN_MAX):
+    returns the soft limit in force afterwards, sys.maxsize where there is none."""
     try:
         import resource
-    except ImportError:
-        return
+    except ImportError:  # no resource limits on this system
+        return sys.maxsize
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return sys.maxsize
     target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
-    if soft == resource.RLIM_INFINITY or soft >= target:
-        return
-    with contextlib.suppress(ValueError, OSError):  # e.g. macOS caps it at OPEN_MAX
+    if at_most is not None:
+        target = min(target, at_most)
+    if soft >= target:
+        return soft
+    try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):
+        return soft
+    return target
 
 
 def open_socket(config: ListenConfig) -> BoundSocket:

@@ -1,5 +1,5 @@
-"""Load and fault checks every stream back end must pass; each test_mux_*.py runs the ones that
-apply to its design. A check takes the fixture's start function and the --mux name."""
+"""Load and fault checks every stream back end must pass; test_mux.py runs each over the designs
+it applies to. A check takes the fixture's start function and the --mux name."""
 
 import socket
 import struct

@@ -9,13 +9,11 @@ from tests.listen.clients import Listener, start_listener
 
 @pytest.fixture(scope="session", autouse=True)
 def _enough_descriptors_for_the_clients() -> None:
-    """Some tests hold over a thousand client sockets: raise this process's soft limit."""
-    import resource
+    """Some tests hold over a thousand client sockets: raise this process's soft limit (not
+    to the hard limit: the tools the tests start inherit it)."""
+    from netkit.listen.transport import raise_open_files_limit
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = 4096 if hard == resource.RLIM_INFINITY else min(hard, 4096)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    raise_open_files_limit(at_most=4096)
 
 
 @pytest.fixture

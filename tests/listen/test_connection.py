@@ -4,42 +4,33 @@ socketpair: partial writes, the bounded output buffer, pause and resume, EOF aft
 import socket
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 
-from netkit.listen.config import ListenConfig
-from netkit.listen.connection import READABLE, WRITABLE, EchoConnection
+from netkit.listen.connection import Connection, EchoConnection, Provisions
+from netkit.listen.mux.poller import READABLE, WRITABLE
 
 LIMIT = 64 * 1024
 
 
-@dataclass
-class _Config:
-    output_limit: int = LIMIT
-
-
-@dataclass
-class _Engine:
-    config: ListenConfig | _Config = field(default_factory=_Config)
-
-
 class _Loop:
-    """Just what a Connection uses of its loop, recording what it asks for."""
+    """Just what a Connection is handed by its loop, recording what it asks for."""
 
     def __init__(self) -> None:
-        self.engine = _Engine()
         self.buffer = bytearray(65536)
-        self.view = memoryview(self.buffer)
         self.interest: list[int] = []
         self.closed: list[str] = []
 
     def modify(self, fd: int, mask: int) -> None:
         self.interest.append(mask)
 
-    def close_connection(self, connection: EchoConnection, reason: str) -> None:
+    def close_connection(self, connection: Connection, reason: str) -> None:
         self.closed.append(reason)
         connection.sock.close()
+
+    def connection(self, sock: socket.socket, peer: str) -> EchoConnection:
+        provisions = Provisions(self.buffer, self.modify, self.close_connection, LIMIT)
+        return EchoConnection(sock, peer, provisions)
 
 
 @pytest.fixture
@@ -50,7 +41,7 @@ def pair() -> Iterator[tuple[EchoConnection, socket.socket, _Loop]]:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
     server.setblocking(False)
     loop = _Loop()
-    connection = EchoConnection(loop, server, "test peer")  # type: ignore[arg-type]  # a stand-in loop
+    connection = loop.connection(server, "test peer")
     yield connection, client, loop
     client.close()
     server.close()
@@ -140,7 +131,7 @@ def test_reset_is_reported() -> None:
     loop = _Loop()
     server, client = _tcp_pair()  # a socketpair cannot be reset: this needs TCP
     try:
-        connection = EchoConnection(loop, server, "tcp peer")  # type: ignore[arg-type]  # a stand-in loop
+        connection = loop.connection(server, "tcp peer")
         client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         client.close()  # abortive close: RST
         for _ in range(100):

@@ -1,37 +1,12 @@
-"""The select back end under load and faults, and its FD_SETSIZE limit
-(netkit/listen/mux/select.py)."""
+"""The select design's FD_SETSIZE limit (netkit/listen/mux/select.py); the load and fault checks
+every design passes are in test_mux.py."""
 
 import socket
 
-from tests.listen import checks
 from tests.listen.checks import Start
 from tests.listen.clients import abortive_close, echo_many
 
 MUX = "select"
-
-
-def test_every_size_in_order(listener_factory: Start) -> None:
-    checks.every_size_in_order(listener_factory, MUX)
-
-
-def test_many_clients_at_once(listener_factory: Start) -> None:
-    checks.many_clients_at_once(listener_factory, MUX)
-
-
-def test_half_close_gets_everything(listener_factory: Start) -> None:
-    checks.half_close_gets_everything(listener_factory, MUX)
-
-
-def test_backpressure_bounds_memory(listener_factory: Start) -> None:
-    checks.backpressure_bounds_memory(listener_factory, MUX)
-
-
-def test_resets_and_vanishing_clients_leak_nothing(listener_factory: Start) -> None:
-    checks.resets_and_vanishing_clients_leak_nothing(listener_factory, MUX)
-
-
-def test_out_of_descriptors_recovers(listener_factory: Start) -> None:
-    checks.out_of_descriptors_recovers(listener_factory, MUX)
 
 
 def test_descriptor_at_fd_setsize_is_refused_not_crashed_on(listener_factory: Start) -> None:

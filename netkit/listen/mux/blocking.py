@@ -1,13 +1,17 @@
 """The iterative server: accept one client, serve it to the end, then accept the next. The others
 wait in the listen backlog meanwhile; that is the design, and what `--mux blocking` shows."""
 
+import socket
 import time
 
 from netkit.listen.datagram import DatagramService
-from netkit.listen.engine import RESOURCE_ERRNOS, Engine
-from netkit.listen.stream import BlockingConnection, new_buffer, serve_connection
-
-ACCEPT_WAKEUP = 0.5  # seconds: accept() returns this often so --once and signals are noticed
+from netkit.listen.engine import Engine
+from netkit.listen.stream import (
+    ACCEPT_WAKEUP,
+    BlockingConnection,
+    new_buffer,
+    serve_connection,
+)
 
 
 class BlockingServer:
@@ -27,23 +31,21 @@ class BlockingServer:
             return
         self.listener.settimeout(ACCEPT_WAKEUP)
         while engine.running:
-            try:
-                sock, address = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError as error:
-                if error.errno in RESOURCE_ERRNOS:
-                    engine.accept_failed(error)
-                    time.sleep(ACCEPT_WAKEUP)
-                continue
-            peer = engine.peer_name(sock, address)
-            reason = engine.refusal(address, 0)
-            if reason is not None:
-                engine.refuse(sock, peer, reason)
-                continue
-            connection = self.current = BlockingConnection(sock, peer)
-            engine.opened(peer, 1)
-            self._close(connection, serve_connection(engine, connection, self.buffer))
+            if engine.admit(self.listener, self) and self.current is not None:
+                connection = self.current
+                self._close(connection, serve_connection(engine, connection, self.buffer))
+
+    # -- what the admission path (Engine.admit) asks of this back end ------------------------
+
+    def open_now(self) -> int:
+        return 0 if self.current is None else 1
+
+    def open(self, sock: socket.socket, peer: str) -> str | None:
+        self.current = BlockingConnection(sock, peer)  # served by serve() once admitted
+        return None
+
+    def pause_accepting(self) -> None:
+        time.sleep(ACCEPT_WAKEUP)
 
     def _close(self, connection: BlockingConnection, reason: str) -> None:
         self.current = None

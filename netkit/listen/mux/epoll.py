@@ -3,19 +3,15 @@
 import select
 from collections.abc import Iterable
 
-from netkit.listen.engine import Engine
-from netkit.listen.mux.loop import EventLoop
+from netkit.listen.mux.poller import Poller
 
 # EPOLLIN/EPOLLOUT/EPOLLERR/EPOLLHUP have poll(2)'s values, so masks pass through unchanged.
 MAX_EVENTS = 512  # per wait; the default (FD_SETSIZE - 1) allocates more than needed
 assert (select.EPOLLIN, select.EPOLLOUT, select.EPOLLERR, select.EPOLLHUP) == (1, 4, 8, 16)
 
 
-class EpollLoop(EventLoop):
-    name = "epoll"
-
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
+class EpollPoller(Poller):
+    def __init__(self) -> None:
         self.epoll = select.epoll()
         self._poll = self.epoll.poll
 
@@ -31,5 +27,5 @@ class EpollLoop(EventLoop):
     def wait(self, timeout: float | None) -> Iterable[tuple[int, int]]:
         return self._poll(-1 if timeout is None else timeout, MAX_EVENTS)
 
-    def close_poller(self) -> None:
+    def close(self) -> None:
         self.epoll.close()

@@ -5,20 +5,15 @@ import select as _select_module
 from collections.abc import Iterable
 from typing import Any
 
-from netkit.listen.connection import READABLE, TROUBLE, WRITABLE
-from netkit.listen.engine import Engine
-from netkit.listen.mux.loop import EventLoop
+from netkit.listen.mux.poller import READABLE, TROUBLE, WRITABLE, Poller
 
 MAX_EVENTS = 1024
 # typeshed declares kqueue only when type-checking for BSD/macOS; mypy here runs on Linux.
 select: Any = _select_module
 
 
-class KqueueLoop(EventLoop):
-    name = "kqueue"
-
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
+class KqueuePoller(Poller):
+    def __init__(self) -> None:
         self.kqueue = select.kqueue()
         self.masks: dict[int, int] = {}
         self.changes: list[Any] = []  # sent with the next wait: one syscall for both
@@ -61,5 +56,5 @@ class KqueueLoop(EventLoop):
             masks[event.ident] = masks.get(event.ident, 0) | bit
         return masks.items()
 
-    def close_poller(self) -> None:
+    def close(self) -> None:
         self.kqueue.close()

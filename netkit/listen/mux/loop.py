@@ -1,19 +1,21 @@
-"""The event loop every readiness-based back end shares; subclasses only say how to wait."""
+"""The event loop every readiness-based design shares; a design only supplies the poller, that
+is, how to wait (netkit.listen.mux.poller)."""
 
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from netkit.listen.config import READ_BUFFER_SIZE, Behaviour
 from netkit.listen.connection import (
-    READABLE,
     Connection,
     DiscardConnection,
     EchoConnection,
     PrintConnection,
+    Provisions,
 )
 from netkit.listen.datagram import DatagramService
-from netkit.listen.engine import RESOURCE_ERRNOS, Engine
+from netkit.listen.engine import Engine
+from netkit.listen.mux.poller import READABLE, Poller
 
 ACCEPT_BATCH = 64  # connections taken per readiness report of the listening socket
 RETRY_ACCEPT_AFTER = 0.5  # seconds, when out of descriptors and no connection closes meanwhile
@@ -26,46 +28,25 @@ _CONNECTION_CLASSES: dict[Behaviour, type[Connection]] = {
 
 
 class EventLoop:
-    """Level-triggered readiness loop: one thread, every socket non-blocking.
+    """Level-triggered readiness loop: one thread, every socket non-blocking, over any poller.
+    Masks use the poll(2) bits (READABLE, WRITABLE; POLLERR/POLLHUP may come back unasked)."""
 
-    Subclasses implement register/modify/unregister/wait over one system interface. Masks use
-    the poll(2) bits (READABLE, WRITABLE; POLLERR/POLLHUP may come back unasked)."""
-
-    name = "loop"
-
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, poller: Poller) -> None:
         self.engine = engine
         assert engine.bound is not None
         self.listener = engine.bound.sock
-        self.buffer = bytearray(READ_BUFFER_SIZE)
-        self.view = memoryview(self.buffer)
+        self.poller = poller
         self.handlers: dict[int, Callable[[int], None]] = {}
         self.connections: dict[int, Connection] = {}
         self.connection_class = _CONNECTION_CLASSES[engine.config.behaviour]
+        self.provisions = Provisions(
+            buffer=bytearray(READ_BUFFER_SIZE),
+            modify=poller.modify,
+            close_connection=self.close_connection,
+            output_limit=engine.config.output_limit,
+            sink=engine.observer.data,
+        )
         self.accept_paused_at: float | None = None
-
-    # -- what a back end provides -------------------------------------------------------------
-
-    def register(self, fd: int, mask: int) -> None:
-        raise NotImplementedError
-
-    def modify(self, fd: int, mask: int) -> None:
-        raise NotImplementedError
-
-    def unregister(self, fd: int) -> None:
-        raise NotImplementedError
-
-    def wait(self, timeout: float | None) -> Iterable[tuple[int, int]]:
-        """Block until something is ready (or ``timeout`` seconds); (fd, mask) pairs, at most one
-        per descriptor (the loop relies on it: a handler may close its own socket)."""
-        raise NotImplementedError
-
-    def refuse_descriptor(self, fd: int) -> str | None:
-        """Why this back end cannot watch ``fd`` at all (select: FD_SETSIZE), or None."""
-        return None
-
-    def close_poller(self) -> None:
-        """Release the kernel object behind the back end, if it has one."""
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -76,8 +57,8 @@ class EventLoop:
             self.handlers[listen_fd] = DatagramService(engine, self.listener).drain
         else:
             self.handlers[listen_fd] = self.on_acceptable
-        self.register(listen_fd, READABLE)
-        wait = self.wait
+        self.poller.register(listen_fd, READABLE)
+        wait = self.poller.wait
         handlers = self.handlers
         idle_timeout = engine.config.idle_timeout
         idle_tick = None if idle_timeout is None else min(1.0, max(idle_timeout / 4, 0.05))
@@ -99,45 +80,36 @@ class EventLoop:
                 next_idle_check = now + idle_tick
 
     def on_acceptable(self, mask: int) -> None:
-        accept = self.listener.accept
-        engine = self.engine
-        connections = self.connections
+        admit, listener, engine = self.engine.admit, self.listener, self.engine
         for _ in range(ACCEPT_BATCH):
-            try:
-                sock, address = accept()
-            except BlockingIOError:
+            if not admit(listener, self) or not engine.running:
                 return
-            except OSError as error:
-                if error.errno in RESOURCE_ERRNOS:
-                    engine.accept_failed(error)
-                    self.pause_accepting()
-                    return
-                continue  # ECONNABORTED and friends: that client gave up already
-            peer = engine.peer_name(sock, address)
-            reason = engine.refusal(address, len(connections)) or self.refuse_descriptor(
-                sock.fileno()
-            )
-            if reason is not None:
-                engine.refuse(sock, peer, reason)
-                continue
-            sock.setblocking(False)
-            if engine.tcp_nodelay:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            connection = self.connection_class(self, sock, peer)
-            fd = connection.fd
-            connections[fd] = connection
-            self.handlers[fd] = connection.on_event
-            self.register(fd, READABLE)
-            engine.opened(peer, len(connections))
-            if not engine.running:
-                return
+
+    # -- what the admission path (Engine.admit) asks of this back end ------------------------
+
+    def open_now(self) -> int:
+        return len(self.connections)
+
+    def open(self, sock: socket.socket, peer: str) -> str | None:
+        fd = sock.fileno()
+        reason = self.poller.refusal(fd)
+        if reason is not None:
+            return reason
+        sock.setblocking(False)
+        if self.engine.tcp_nodelay:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connection = self.connection_class(sock, peer, self.provisions)
+        self.connections[fd] = connection
+        self.handlers[fd] = connection.on_event
+        self.poller.register(fd, READABLE)
+        return None
 
     def close_connection(self, connection: Connection, reason: str) -> None:
         fd = connection.fd
         if self.connections.pop(fd, None) is None:
             return
         del self.handlers[fd]
-        self.unregister(fd)
+        self.poller.unregister(fd)
         connection.sock.close()
         self.engine.closed(
             connection.peer,
@@ -153,13 +125,13 @@ class EventLoop:
 
     def pause_accepting(self) -> None:
         if self.accept_paused_at is None:
-            self.unregister(self.listener.fileno())
+            self.poller.unregister(self.listener.fileno())
         self.accept_paused_at = time.monotonic()
 
     def resume_accepting(self) -> None:
         if self.accept_paused_at is not None:
             self.accept_paused_at = None
-            self.register(self.listener.fileno(), READABLE)
+            self.poller.register(self.listener.fileno(), READABLE)
 
     def close_idle(self, now: float, idle_timeout: float) -> None:
         # Activity is seen through the byte counters, so the hot path never reads the clock.
@@ -174,7 +146,7 @@ class EventLoop:
     def close_all(self) -> None:
         for connection in list(self.connections.values()):
             self.close_connection(connection, "shutdown")
-        self.close_poller()
+        self.poller.close()
 
     def live_totals(self) -> tuple[int, int, int]:
         connections = list(self.connections.values())

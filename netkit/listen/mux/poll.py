@@ -3,15 +3,11 @@
 import select
 from collections.abc import Iterable
 
-from netkit.listen.engine import Engine
-from netkit.listen.mux.loop import EventLoop
+from netkit.listen.mux.poller import Poller
 
 
-class PollLoop(EventLoop):
-    name = "poll"
-
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
+class PollPoller(Poller):
+    def __init__(self) -> None:
         self.poller = select.poll()
         self._poll = self.poller.poll
 

@@ -5,18 +5,13 @@ import select
 from collections.abc import Iterable
 from itertools import repeat
 
-from netkit.listen.connection import READABLE, WRITABLE
-from netkit.listen.engine import Engine
-from netkit.listen.mux.loop import EventLoop
+from netkit.listen.mux.poller import READABLE, WRITABLE, Poller
 
 FD_SETSIZE = 1024  # glibc's fixed fd_set size; CPython's select() raises ValueError beyond it
 
 
-class SelectLoop(EventLoop):
-    name = "select"
-
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
+class SelectPoller(Poller):
+    def __init__(self) -> None:
         self.readers: set[int] = set()
         self.writers: set[int] = set()
         # select() copies any set it is given into a list on every call; keep that list
@@ -55,7 +50,7 @@ class SelectLoop(EventLoop):
             masks[fd] = masks.get(fd, 0) | WRITABLE
         return masks.items()
 
-    def refuse_descriptor(self, fd: int) -> str | None:
+    def refusal(self, fd: int) -> str | None:
         if fd >= FD_SETSIZE:
             return (
                 f"descriptor {fd} is at or above FD_SETSIZE ({FD_SETSIZE}): select cannot watch it"

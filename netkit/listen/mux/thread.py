@@ -7,10 +7,14 @@ import socket
 import threading
 import time
 
-from netkit.listen.engine import RESOURCE_ERRNOS, Engine
-from netkit.listen.stream import BlockingConnection, new_buffer, serve_connection
+from netkit.listen.engine import Engine
+from netkit.listen.stream import (
+    ACCEPT_WAKEUP,
+    BlockingConnection,
+    new_buffer,
+    serve_connection,
+)
 
-ACCEPT_WAKEUP = 0.5  # seconds: accept() returns this often so --once and signals are noticed
 THREAD_STACK = 512 * 1024  # a connection thread needs little stack; 10,000 of them add up
 JOIN_AT_SHUTDOWN = 2.0  # seconds to let threads report their connection before exiting
 
@@ -28,42 +32,35 @@ class ThreadServer:
         self.slot_freed = threading.Event()
 
     def serve(self) -> None:
-        engine = self.engine
         threading.stack_size(THREAD_STACK)
         self.listener.settimeout(ACCEPT_WAKEUP)
-        while engine.running:
-            try:
-                sock, address = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError as error:
-                if error.errno in RESOURCE_ERRNOS:
-                    with self.lock:
-                        engine.accept_failed(error)
-                    self.slot_freed.wait(ACCEPT_WAKEUP)  # until a connection thread ends
-                    self.slot_freed.clear()
-                continue
-            peer = engine.peer_name(sock, address)
-            with self.lock:
-                reason = engine.refusal(address, len(self.connections))
-                if reason is not None:
-                    engine.refuse(sock, peer, reason)
-                    continue
-                connection = BlockingConnection(sock, peer)
-                self.connections[sock.fileno()] = connection
-                engine.opened(peer, len(self.connections))
-            thread = threading.Thread(
-                target=self._serve_one, args=(connection,), name=f"netkit {peer}", daemon=True
-            )
-            self.threads.add(thread)
-            try:
-                thread.start()
-            except RuntimeError:  # "can't start new thread": out of memory or of tasks
-                with self.lock:
-                    self.threads.discard(thread)
-                    self.connections.pop(sock.fileno(), None)
-                    engine.stats.connections_total -= 1  # counted as opened above: undo
-                    engine.refuse(sock, peer, "no thread could be started for it")
+        while self.engine.running:
+            self.engine.admit(self.listener, self, self.lock)
+
+    # -- what the admission path (Engine.admit) asks of this back end ------------------------
+    # It calls open_now and open with self.lock held.
+
+    def open_now(self) -> int:
+        return len(self.connections)
+
+    def open(self, sock: socket.socket, peer: str) -> str | None:
+        connection = BlockingConnection(sock, peer)
+        thread = threading.Thread(
+            target=self._serve_one, args=(connection,), name=f"netkit {peer}", daemon=True
+        )
+        self.connections[sock.fileno()] = connection
+        self.threads.add(thread)
+        try:
+            thread.start()
+        except RuntimeError:  # "can't start new thread": out of memory or of tasks
+            self.threads.discard(thread)
+            del self.connections[sock.fileno()]
+            return "no thread could be started for it"
+        return None
+
+    def pause_accepting(self) -> None:
+        self.slot_freed.wait(ACCEPT_WAKEUP)  # until a connection thread ends
+        self.slot_freed.clear()
 
     def _serve_one(self, connection: BlockingConnection) -> None:
         reason = "error"

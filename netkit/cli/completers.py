@@ -5,16 +5,12 @@ Use them as ``shell_complete=`` on a click option or argument, for example
 imported inside the callback, only when the user presses Tab on that option.
 """
 
-import select
 from collections.abc import Callable
 
 import click
 from click.shell_completion import CompletionItem
 
 Completer = Callable[[click.Context, click.Parameter, str], list[CompletionItem]]
-
-# Every I/O design netkit's listener knows, in the order --mux lists them.
-MUX_DESIGNS = ("auto", "blocking", "thread", "select", "poll", "epoll", "kqueue")
 
 _MUX_HELP = {
     "auto": "the best this platform has",
@@ -44,8 +40,10 @@ _SOCKTYPE_HELP = {
 
 
 def available_mux_designs() -> list[str]:
-    """The --mux designs this platform has: epoll and kqueue only where select offers them."""
-    return [d for d in MUX_DESIGNS if d not in ("epoll", "kqueue") or hasattr(select, d)]
+    """The --mux designs this platform has (the listener's own list): auto, then each design."""
+    from netkit.listen.mux import available
+
+    return ["auto", *available()]
 
 
 def _starting(values: list[tuple[str, str | None]], incomplete: str) -> list[CompletionItem]:

@@ -46,8 +46,15 @@ def serve_connection(engine: Engine, connection: BlockingConnection, buffer: byt
                 return "eof"
             connection.bytes_in += n
             if echo:
-                sendall(view[:n])
+                # Counted before the send: a stop signal raises in the main thread between any
+                # two bytecodes, and one landing after sendall() returned must not lose bytes the
+                # peer already has. A send that fails ends the connection and takes them back.
                 connection.bytes_out += n
+                try:
+                    sendall(view[:n])
+                except OSError:
+                    connection.bytes_out -= n
+                    raise
             elif sink is not None:
                 sink(connection.peer, bytes(view[:n]))
     except OSError as error:

@@ -161,3 +161,16 @@ def test_full_usage_lines(tmp_path: Path) -> None:
         (["-6"], "-4/-6 is for --modern (getaddrinfo)"),
     ]:
         assert invoke_netkit("resolve", *args, "x.test") == (2, "", _usage_line(message))
+
+
+def test_every_option_lands_in_a_group() -> None:
+    # resolve() hands click's values to typed groups by field name: an option no group
+    # declares would be dropped without a word.
+    from dataclasses import fields
+
+    from netkit.cli import resolve as command
+
+    groups = (command.Request, command.ModernModeOptions, command.DnsModeOptions)
+    declared = {option.name for group in groups for option in fields(group)}
+    parameters = {parameter.name for parameter in command.resolve.params}
+    assert parameters - declared == {"arguments", "name_file", "mode"}

@@ -8,8 +8,7 @@ function receives its own group alone, so it cannot read another mode's options.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
+from typing import IO, TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, TypeVar
 
 import click
 
@@ -18,17 +17,17 @@ from netkit.cli.options import json_option
 from netkit.errors import ExitStatus, NetkitError
 
 if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
     from netkit.resolve.query import Transport
     from netkit.resolve.system import ModernResult, SockType
 
 Mode = Literal["legacy", "modern", "dns"]
-Group = TypeVar("Group", bound="DataclassInstance")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Request:
+# The groups are NamedTuples rather than frozen dataclasses: every `netkit resolve` builds
+# these classes at start-up, and three dataclasses cost over a millisecond, these a fifth.
+
+
+class Request(NamedTuple):
     """What every mode takes: the names and how to show the results."""
 
     names: list[str]
@@ -38,55 +37,53 @@ class Request:
     concurrency: int  # lookups at once (--modern, --dns)
 
 
-def _named(flag: str) -> dict[str, str]:
-    """Field metadata for an option of one mode: the name its usage errors give it. Such an
-    option is given when its value is not the field's default."""
-    return {"flag": flag}
+# An option of one mode is declared Annotated with the name its usage errors give it, and it
+# counts as given when its value is not the field's default.
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ModernModeOptions:
+class ModernModeOptions(NamedTuple):
     """--modern: the getaddrinfo hints (and the getnameinfo service with -x)."""
 
-    family: Literal["4", "6"] | None = field(default=None, metadata=_named("-4/-6"))
-    service: str | None = field(default=None, metadata=_named("--service"))
-    addrconfig: bool = field(default=False, metadata=_named("--addrconfig"))
-    socktype: "SockType" = field(default="stream", metadata=_named("--socktype"))
+    family: Annotated[Literal["4", "6"] | None, "-4/-6"] = None
+    service: Annotated[str | None, "--service"] = None
+    addrconfig: Annotated[bool, "--addrconfig"] = False
+    socktype: Annotated["SockType", "--socktype"] = "stream"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DnsModeOptions:
+class DnsModeOptions(NamedTuple):
     """--dns: where and how to ask. Any of the named options given implies --dns."""
 
-    at_servers: tuple[str, ...] = field(default=(), metadata=_named("@SERVER"))
-    servers: tuple[str, ...] = field(default=(), metadata=_named("--server"))
-    types: tuple[str, ...] = field(default=(), metadata=_named("-t"))
-    port: int | None = field(default=None, metadata=_named("--port"))
-    # Named by its value: --tcp or --tls.
-    transport: Literal["tcp", "tls"] | None = field(default=None, metadata=_named("--{}"))
-    doh_url: str | None = field(default=None, metadata=_named("--https"))
-    tls_hostname: str | None = field(default=None, metadata=_named("--tls-hostname"))
-    tls_ca: str | None = field(default=None, metadata=_named("--tls-ca"))
-    no_recurse: bool = field(default=False, metadata=_named("--no-recurse"))
-    dnssec: bool = field(default=False, metadata=_named("--dnssec"))
     timeout: float
     retries: int
+    at_servers: Annotated[tuple[str, ...], "@SERVER"] = ()
+    servers: Annotated[tuple[str, ...], "--server"] = ()
+    types: Annotated[tuple[str, ...], "-t"] = ()
+    port: Annotated[int | None, "--port"] = None
+    transport: Annotated[Literal["tcp", "tls"] | None, "--{}"] = None  # --tcp or --tls
+    doh_url: Annotated[str | None, "--https"] = None
+    tls_hostname: Annotated[str | None, "--tls-hostname"] = None
+    tls_ca: Annotated[str | None, "--tls-ca"] = None
+    no_recurse: Annotated[bool, "--no-recurse"] = False
+    dnssec: Annotated[bool, "--dnssec"] = False
 
 
-def _given(group: "DataclassInstance") -> list[str]:
+Group = TypeVar("Group", Request, ModernModeOptions, DnsModeOptions)
+
+
+def _given(group: ModernModeOptions | DnsModeOptions) -> list[str]:
     """The options of a group set away from their defaults, in the order it declares them."""
     given = []
-    for option in fields(group):
-        value = getattr(group, option.name)
-        if "flag" in option.metadata and value != option.default:
-            given.append(option.metadata["flag"].format(value))
+    for name, declared in type(group).__annotations__.items():
+        value = getattr(group, name)
+        flag = getattr(declared, "__metadata__", None)
+        if flag is not None and value != group._field_defaults[name]:
+            given.append(flag[0].format(value))
     return given
 
 
-def _group(cls: type[Group], parsed: dict[str, Any], **known: object) -> Group:
+def _group(cls: type[Group], parsed: dict[str, Any], **known: Any) -> Group:
     """cls built from the values click parsed for its fields (and known ones)."""
-    names = {option.name for option in fields(cls)}
-    return cls(**{name: value for name, value in parsed.items() if name in names}, **known)
+    return cls(**{name: value for name, value in parsed.items() if name in cls._fields}, **known)
 
 
 def _read_names(

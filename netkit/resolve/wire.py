@@ -234,6 +234,9 @@ def read_name(wire: bytes, offset: int, seen: NamesSeen | None = None) -> tuple[
     Returns the name as absolute text and the offset just past it in the record. ``seen`` maps
     offsets of names already decoded in this message to (text, octets on the wire):
     compression points back at them, so each suffix is decoded once per message.
+
+    One loop whose branches are the cases of the format (end, pointer, label) and the ways each
+    can be malformed: it runs for every name of every reply, so it is not split into calls.
     """
     limit = len(wire)
     if seen and offset + 1 < limit and wire[offset] >= 0xC0:  # the usual owner: one pointer

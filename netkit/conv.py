@@ -27,20 +27,24 @@ class ConversionError(ValueError):
 # Integers and byte order
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ByteOrderResult:
-    """One htons/ntohs (16 bits) or htonl/ntohl (32 bits) conversion on this host."""
+    """One htons/ntohs (16 bits) or htonl/ntohl (32 bits) conversion on this host.
+
+    A failed conversion keeps what the command knows (input, bits, function, byteorder) and
+    leaves the converted values None.
+    """
 
     input: str
     bits: int
     function: str  # the C call this stands for: htons, ntohs, htonl or ntohl
-    host: int | None  # the value in host byte order
-    network: int | None  # what htons/htonl returns here: the network-order bytes read as an int
-    host_hex: str | None
-    network_hex: str | None
-    wire: str | None  # the bytes as they travel on the wire, in hex
-    byteorder: str  # this host's byte order: "little-endian" or "big-endian"
-    ipv4: str | None  # for 32 bits: the dotted quad the host value stands for
+    host: int | None = None  # the value in host byte order
+    network: int | None = None  # what htons/htonl returns: the network-order bytes as an int
+    host_hex: str | None = None
+    network_hex: str | None = None
+    wire: str | None = None  # the bytes as they travel on the wire, in hex
+    byteorder: str = HOST_BYTE_ORDER  # this host's byte order: "little-endian" or "big-endian"
+    ipv4: str | None = None  # for 32 bits: the dotted quad the host value stands for
     error: str | None = None
 
 
@@ -79,8 +83,7 @@ def convert_byte_order(
     try:
         value = parse_unsigned(text, bits)
     except ConversionError as error:
-        return ByteOrderResult(text, bits, name, None, None, None, None, None, HOST_BYTE_ORDER,
-                               None, str(error))  # fmt: skip
+        return ByteOrderResult(input=text, bits=bits, function=name, error=str(error))
     # The swap is its own inverse, so ntoh is the same call read the other way round.
     host, network = (swap(value), value) if to_host else (value, swap(value))
     return ByteOrderResult(
@@ -92,7 +95,6 @@ def convert_byte_order(
         host_hex=hex(host),
         network_hex=hex(network),
         wire=host.to_bytes(bits // 8, "big").hex(" "),
-        byteorder=HOST_BYTE_ORDER,
         ipv4=_socket.inet_ntop(_socket.AF_INET, host.to_bytes(4, "big")) if bits == 32 else None,
     )
 
@@ -116,31 +118,29 @@ class CidrInfo:
     address_count: int  # every address in the network
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AddressResult:
-    """Everything inet_pton/inet_ntop and friends say about one address."""
+    """Everything inet_pton/inet_ntop and friends say about one address.
+
+    An input that does not parse keeps only itself and the error; every fact is None.
+    """
 
     input: str
-    parsed_as: InputForm | None
-    family: Family | None
-    canonical: str | None  # as inet_ntop writes it (RFC 5952 for IPv6)
-    expanded: str | None  # IPv6 with every group in four digits; IPv4 as canonical
-    scope_id: str | None  # the %zone of a link-local IPv6 address
-    packed: str | None  # the address bytes in network order, hex
-    integer: int | None
-    integer_hex: str | None
-    binary: str | None
-    reverse_pointer: str | None  # the PTR name under in-addr.arpa or ip6.arpa
-    kind: str | None
-    kind_reference: str | None  # the RFC that sets the range aside
-    embedded_ipv4: str | None  # for IPv4-mapped, -compatible, NAT64 and 6to4 addresses
-    cidr: CidrInfo | None
+    parsed_as: InputForm | None = None
+    family: Family | None = None
+    canonical: str | None = None  # as inet_ntop writes it (RFC 5952 for IPv6)
+    expanded: str | None = None  # IPv6 with every group in four digits; IPv4 as canonical
+    scope_id: str | None = None  # the %zone of a link-local IPv6 address
+    packed: str | None = None  # the address bytes in network order, hex
+    integer: int | None = None
+    integer_hex: str | None = None
+    binary: str | None = None
+    reverse_pointer: str | None = None  # the PTR name under in-addr.arpa or ip6.arpa
+    kind: str | None = None
+    kind_reference: str | None = None  # the RFC that sets the range aside
+    embedded_ipv4: str | None = None  # for IPv4-mapped, -compatible, NAT64 and 6to4 addresses
+    cidr: CidrInfo | None = None
     error: str | None = None
-
-    @classmethod
-    def failed(cls, text: str, message: str) -> "AddressResult":
-        return cls(text, None, None, None, None, None, None, None, None, None, None, None, None,
-                   None, None, message)  # fmt: skip
 
 
 # (first address, prefix length, kind, reference): the most specific range first.
@@ -187,8 +187,9 @@ def _to_int(family: Family, text: str) -> int:
     return int.from_bytes(_socket.inet_pton(af, text), "big")
 
 
-def _compile(ranges: tuple[tuple[str, int, str, str], ...], family: Family, bits: int
-             ) -> tuple[tuple[int, int, str, str], ...]:  # fmt: skip
+def _compile(
+    ranges: tuple[tuple[str, int, str, str], ...], family: Family, bits: int
+) -> tuple[tuple[int, int, str, str], ...]:
     return tuple(
         (_to_int(family, start), bits - length, kind, reference)
         for start, length, kind, reference in ranges
@@ -366,7 +367,7 @@ def analyze_address(
         message = str(error)
         if slash and repr(text) not in message:  # the message names a part: say of what
             message = f"{text!r}: {message}"
-        return AddressResult.failed(text, message)
+        return AddressResult(input=text, error=message)
     kind, reference = classify(parsed_family, value)
     return AddressResult(
         input=text,

@@ -4,9 +4,11 @@ Starts NSD on a free loopback port with a generated zone of N names, then times 
 the same names file in alternating rounds (output to /dev/null, as a user would pipe it) and
 prints the median and best wall time of each and the ratio netkit/dig.
 
-    python scripts/bench_resolve.py [--names 5000] [--rounds 11] [--tcp]
+    python scripts/bench_resolve.py [--names 5000] [--rounds 11] [--tcp] [--against NETKIT]
 
-With --tcp both ask over TCP (`dig +tcp`, `netkit resolve --tcp`).
+With --tcp both ask over TCP (`dig +tcp`, `netkit resolve --tcp`). --against times another
+netkit as well (the one of another checkout, say, to measure a change before and after) in
+the same rounds, and prints the ratio of this netkit to it.
 """
 
 import argparse
@@ -62,6 +64,7 @@ def main() -> int:
     parser.add_argument("--names", type=int, default=5000, help="names in the batch")
     parser.add_argument("--rounds", type=int, default=11, help="timed runs of each tool")
     parser.add_argument("--tcp", action="store_true", help="both tools ask over TCP")
+    parser.add_argument("--against", metavar="NETKIT", help="another netkit to time alongside")
     args = parser.parse_args()
     nsd, dig = shutil.which("nsd"), shutil.which("dig")
     if nsd is None or dig is None:
@@ -77,6 +80,7 @@ def main() -> int:
             dig_argv = [dig, *at, "-f", str(names), *(["+tcp"] if args.tcp else [])]
             netkit_argv = [netkit, "resolve", "--dns", *at, "-f", str(names)]
             netkit_argv += ["--tcp"] if args.tcp else []
+            other_argv = [args.against, *netkit_argv[1:]] if args.against else None
             # Correctness first: every name answered, in input order.
             check = subprocess.run(
                 [*netkit_argv, "--json"], capture_output=True, check=False, env=CHILD_ENV
@@ -88,10 +92,12 @@ def main() -> int:
             print(f"{args.names} names over {over}, NSD on 127.0.0.1#{server.port}, "
                   f"cpus={os.cpu_count()}")  # fmt: skip
             print(f"netkit answered {answered}/{len(results)}, input order kept: {in_order}")
-            dig_times, netkit_times = [], []
+            dig_times, netkit_times, other_times = [], [], []
             for _ in range(args.rounds):
                 dig_times.append(timed(dig_argv))
                 netkit_times.append(timed(netkit_argv))
+                if other_argv is not None:
+                    other_times.append(timed(other_argv))
     dig_median, netkit_median = statistics.median(dig_times), statistics.median(netkit_times)
     dig_name = "dig +tcp -f" if args.tcp else "dig -f"
     netkit_name = "netkit resolve --dns --tcp -f" if args.tcp else "netkit resolve --dns -f"
@@ -106,7 +112,20 @@ def main() -> int:
         f"{netkit_median / dig_median:.2f} (of medians), "
         f"{min(netkit_times) / min(dig_times):.2f} (of bests)"
     )
+    if other_times:
+        print_against(args.against, netkit_times, other_times)
     return 0
+
+
+def print_against(other: str, netkit_times: list[float], other_times: list[float]) -> None:
+    other_median = statistics.median(other_times)
+    print(f"against {other}\n  median {other_median:.3f} s  best {min(other_times):.3f} s")
+    per_round = statistics.median(n / o for n, o in zip(netkit_times, other_times, strict=True))
+    print(
+        f"ratio netkit/against: {per_round:.2f} (median of per-round ratios), "
+        f"{statistics.median(netkit_times) / other_median:.2f} (of medians), "
+        f"{min(netkit_times) / min(other_times):.2f} (of bests)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """netkit.conv: byte order, inet_pton/inet_ntop agreement, classification and CIDR maths."""
 
+import dataclasses
 import ipaddress
 import socket
 import sys
@@ -349,3 +350,37 @@ def test_cidr_agrees_with_ipaddress_v6(value: int, prefix: int) -> None:
     assert cidr.netmask == ntop(network.netmask)
     assert cidr.address_count == network.num_addresses
     assert cidr.broadcast is None
+
+
+# --- failed conversions -----------------------------------------------------------------------
+
+
+def test_a_failed_byte_order_row_keeps_what_the_command_knows() -> None:
+    # netkit-conv(1): an invalid port/long row keeps input, bits, function and byteorder.
+    result = convert_byte_order("banana", 32, to_host=True)
+    assert dataclasses.asdict(result) == {
+        "input": "banana",
+        "bits": 32,
+        "function": "ntohl",
+        "host": None,
+        "network": None,
+        "host_hex": None,
+        "network_hex": None,
+        "wire": None,
+        "byteorder": f"{sys.byteorder}-endian",
+        "ipv4": None,
+        "error": "'banana' is not a number (use decimal, 0x hex, 0o octal or 0b binary)",
+    }
+
+
+def test_a_failed_address_row_keeps_only_its_input() -> None:
+    result = analyze_address("1.2.3")
+    fields = dataclasses.asdict(result)
+    assert list(fields) == [
+        "input", "parsed_as", "family", "canonical", "expanded", "scope_id", "packed", "integer",
+        "integer_hex", "binary", "reverse_pointer", "kind", "kind_reference", "embedded_ipv4",
+        "cidr", "error",
+    ]  # fmt: skip
+    assert fields["input"] == "1.2.3"
+    assert fields["error"] == "'1.2.3' is not a valid IPv4 or IPv6 address"
+    assert all(value is None for key, value in fields.items() if key not in ("input", "error"))

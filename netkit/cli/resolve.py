@@ -1,16 +1,90 @@
-"""`netkit resolve`: gethostbyname, getaddrinfo, or direct DNS queries like dig."""
+"""`netkit resolve`: gethostbyname, getaddrinfo, or direct DNS queries like dig.
 
-from typing import IO, Literal
+The three modes take different options. The command line is read into typed groups: what
+every mode takes (Request), the getaddrinfo hints only --modern takes (ModernModeOptions) and
+what only --dns takes (DnsModeOptions). Each option of a group is named where it is declared,
+one rule refuses a group's options in a mode that does not take the group, and each mode's
+function receives its own group alone, so it cannot read another mode's options.
+"""
+
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, TypeVar
 
 import click
 
-from netkit.cli.completers import complete_record_type
+from netkit.cli.completers import SOCKTYPES, complete_record_type
 from netkit.cli.options import json_option
 from netkit.errors import ExitStatus, NetkitError
 from netkit.render.output import emit_message
 
+if TYPE_CHECKING:
+    from netkit.resolve.query import Transport
+    from netkit.resolve.system import ModernResult, SockType
+
 Mode = Literal["legacy", "modern", "dns"]
-SOCKTYPE_CHOICES = ("stream", "dgram", "raw", "any")
+
+
+# The groups are NamedTuples rather than frozen dataclasses: every `netkit resolve` builds
+# these classes at start-up, and three dataclasses cost over a millisecond, these a fifth.
+
+
+class Request(NamedTuple):
+    """What every mode takes: the names and how to show the results."""
+
+    names: list[str]
+    reverse: bool
+    short: bool
+    as_json: bool
+    concurrency: int  # lookups at once (--modern, --dns)
+
+
+# An option of one mode is declared Annotated with the name its usage errors give it, and it
+# counts as given when its value is not the field's default.
+
+
+class ModernModeOptions(NamedTuple):
+    """--modern: the getaddrinfo hints (and the getnameinfo service with -x)."""
+
+    family: Annotated[Literal["4", "6"] | None, "-4/-6"] = None
+    service: Annotated[str | None, "--service"] = None
+    addrconfig: Annotated[bool, "--addrconfig"] = False
+    socktype: Annotated["SockType", "--socktype"] = "stream"
+
+
+class DnsModeOptions(NamedTuple):
+    """--dns: where and how to ask. Any of the named options given implies --dns."""
+
+    timeout: float
+    retries: int
+    at_servers: Annotated[tuple[str, ...], "@SERVER"] = ()
+    servers: Annotated[tuple[str, ...], "--server"] = ()
+    types: Annotated[tuple[str, ...], "-t"] = ()
+    port: Annotated[int | None, "--port"] = None
+    transport: Annotated[Literal["tcp", "tls"] | None, "--{}"] = None  # --tcp or --tls
+    doh_url: Annotated[str | None, "--https"] = None
+    tls_hostname: Annotated[str | None, "--tls-hostname"] = None
+    tls_ca: Annotated[str | None, "--tls-ca"] = None
+    no_recurse: Annotated[bool, "--no-recurse"] = False
+    dnssec: Annotated[bool, "--dnssec"] = False
+
+
+Group = TypeVar("Group", Request, ModernModeOptions, DnsModeOptions)
+
+
+def _given(group: ModernModeOptions | DnsModeOptions) -> list[str]:
+    """The options of a group set away from their defaults, in the order it declares them."""
+    given = []
+    for name, declared in type(group).__annotations__.items():
+        value = getattr(group, name)
+        flag = getattr(declared, "__metadata__", None)
+        if flag is not None and value != group._field_defaults[name]:
+            given.append(flag[0].format(value))
+    return given
+
+
+def _group(cls: type[Group], parsed: dict[str, Any], **known: Any) -> Group:
+    """cls built from the values click parsed for its fields (and known ones)."""
+    return cls(**{name: value for name, value in parsed.items() if name in cls._fields}, **known)
 
 
 def _read_names(
@@ -27,13 +101,17 @@ def _read_names(
     return servers, names
 
 
-def _pick_mode(mode: Mode | None, dns_options: list[str]) -> Mode:
-    """DNS-only options imply --dns; with --modern they are a usage error."""
-    if dns_options and mode in ("legacy", "modern"):
-        raise click.UsageError(f"{dns_options[0]} is for --dns queries, not --{mode}")
-    if dns_options:
-        return "dns"
-    return mode or "legacy"
+def _pick_mode(mode: Mode | None, dns: DnsModeOptions, modern: ModernModeOptions) -> Mode:
+    """DNS options imply --dns (and are a usage error with another mode); getaddrinfo hints
+    are only for --modern."""
+    dns_given = _given(dns)
+    if dns_given and mode in ("legacy", "modern"):
+        raise click.UsageError(f"{dns_given[0]} is for --dns queries, not --{mode}")
+    chosen: Mode = "dns" if dns_given else mode or "legacy"
+    modern_given = _given(modern)
+    if modern_given and chosen != "modern":
+        raise click.UsageError(f"{modern_given[0]} is for --modern (getaddrinfo)")
+    return chosen
 
 
 def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
@@ -70,7 +148,7 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
 @click.option("--service", metavar="NAME|PORT", help="--modern: a service name or port.")
 @click.option(
     "--socktype",
-    type=click.Choice(SOCKTYPE_CHOICES),
+    type=click.Choice(SOCKTYPES),
     default="stream",
     show_default=True,
     help="--modern: the ai_socktype hint ('any' lists each address once per type).",
@@ -144,31 +222,7 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     help="Queries in flight at once in a batch.",
 )
 @json_option
-def resolve(
-    *,
-    arguments: tuple[str, ...],
-    name_file: IO[str] | None,
-    mode: Mode | None,
-    reverse: bool,
-    family: str | None,
-    service: str | None,
-    socktype: Literal["stream", "dgram", "raw", "any"],
-    addrconfig: bool,
-    types: tuple[str, ...],
-    servers: tuple[str, ...],
-    port: int | None,
-    transport: Literal["tcp", "tls"] | None,
-    doh_url: str | None,
-    tls_hostname: str | None,
-    tls_ca: str | None,
-    timeout: float,
-    retries: int,
-    no_recurse: bool,
-    dnssec: bool,
-    short: bool,
-    concurrency: int,
-    as_json: bool,
-) -> int:
+def resolve(**parsed: Any) -> int:
     """Resolve names the way programs do, or ask DNS servers directly.
 
     \b
@@ -187,73 +241,18 @@ def resolve(
     Exit status: 0 when every query got an answer, 1 when any did not (NXDOMAIN, NODATA,
     SERVFAIL, timeout, invalid name, ...), 2 for usage errors.
     """
-    at_servers, names = _read_names(arguments, name_file)
+    at_servers, names = _read_names(parsed.pop("arguments"), parsed.pop("name_file"))
     if not names:
         raise click.UsageError("no names given")
-    dns_options = [
-        flag
-        for flag, given in (
-            ("@SERVER", bool(at_servers)),
-            ("--server", bool(servers)),
-            ("-t", bool(types)),
-            ("--port", port is not None),
-            (f"--{transport}", transport is not None),
-            ("--https", doh_url is not None),
-            ("--tls-hostname", tls_hostname is not None),
-            ("--tls-ca", tls_ca is not None),
-            ("--no-recurse", no_recurse),
-            ("--dnssec", dnssec),
-        )
-        if given
-    ]
-    chosen = _pick_mode(mode, dns_options)
-    if chosen != "modern":
-        for flag, given in (
-            ("-4/-6", family is not None),
-            ("--service", service is not None),
-            ("--addrconfig", addrconfig),
-            ("--socktype", socktype != "stream"),
-        ):
-            if given:
-                raise click.UsageError(f"{flag} is for --modern (getaddrinfo)")
-    if chosen == "legacy":
-        return _legacy(names, reverse=reverse, as_json=as_json, short=short)
-    if chosen == "modern":
-        return _modern(
-            names,
-            reverse=reverse,
-            family=family,
-            service=service,
-            socktype=socktype,
-            addrconfig=addrconfig,
-            as_json=as_json,
-            short=short,
-            concurrency=concurrency,
-        )
-    if doh_url is not None and (transport is not None or at_servers or servers):
-        raise click.UsageError("--https URL names its server: no @SERVER, --server, --tcp, --tls")
-    if tls_hostname and transport != "tls":
-        raise click.UsageError("--tls-hostname is for --tls")
-    if tls_ca and transport != "tls" and doh_url is None:
-        raise click.UsageError("--tls-ca is for --tls or --https")
-    return _dns(
-        names,
-        reverse=reverse,
-        types=_record_types(types, reverse),
-        servers=[*at_servers, *servers],
-        port=port,
-        transport=transport or ("https" if doh_url else "udp"),
-        doh_url=doh_url,
-        timeout=timeout,
-        retries=retries,
-        recurse=not no_recurse,
-        dnssec=dnssec,
-        concurrency=concurrency,
-        as_json=as_json,
-        short=short,
-        tls_hostname=tls_hostname,
-        tls_ca=tls_ca,
-    )
+    request = _group(Request, parsed, names=names)
+    dns = _group(DnsModeOptions, parsed, at_servers=tuple(at_servers))
+    modern = _group(ModernModeOptions, parsed)
+    mode = _pick_mode(parsed["mode"], dns, modern)
+    if mode == "legacy":
+        return _legacy(request)
+    if mode == "modern":
+        return _modern(request, modern)
+    return _dns(request, dns)
 
 
 def _finish(errors: list[str], total: int, *, short: bool) -> int:
@@ -266,53 +265,27 @@ def _finish(errors: list[str], total: int, *, short: bool) -> int:
     return ExitStatus.FAILURE if errors else ExitStatus.OK
 
 
-def _legacy(names: list[str], *, reverse: bool, as_json: bool, short: bool) -> int:
+def _legacy(request: Request) -> int:
     from netkit.render.resolve import render_legacy
     from netkit.resolve.system import legacy_lookup
 
-    results = [legacy_lookup(name, reverse=reverse) for name in names]
+    results = [legacy_lookup(name, reverse=request.reverse) for name in request.names]
+    as_json, short = request.as_json, request.short
     if as_json or short or len(results) > 1 or results[0].error is None:
         render_legacy(results, as_json=as_json, short=short)
     return _finish([r.error for r in results if r.error], len(results), short=short)
 
 
-def _modern(
-    names: list[str],
-    *,
-    reverse: bool,
-    family: str | None,
-    service: str | None,
-    socktype: Literal["stream", "dgram", "raw", "any"],
-    addrconfig: bool,
-    as_json: bool,
-    short: bool,
-    concurrency: int,
-) -> int:
-    import socket
-    from functools import partial
-
+def _modern(request: Request, options: ModernModeOptions) -> int:
     from netkit.render.resolve import render_modern
-    from netkit.resolve.system import check_service, modern_lookup
 
-    if service is not None:
-        try:
-            check_service(service, socktype)
-        except LookupError as error:
-            raise click.BadParameter(str(error), param_hint="'--service'") from None
-    families = {"4": socket.AF_INET, "6": socket.AF_INET6}
-    lookup = partial(
-        modern_lookup,
-        family=families.get(family or "", socket.AF_UNSPEC),
-        service=service,
-        socktype=socktype,
-        addrconfig=addrconfig,
-        reverse=reverse,
-    )
-    if len(names) > 1 and concurrency > 1:
+    lookup = _modern_lookup(options, reverse=request.reverse)
+    names, as_json, short = request.names, request.as_json, request.short
+    if len(names) > 1 and request.concurrency > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         # getaddrinfo is thread-safe (POSIX), and a batch spends its time waiting on it.
-        with ThreadPoolExecutor(max_workers=min(concurrency, 32)) as pool:
+        with ThreadPoolExecutor(max_workers=min(request.concurrency, 32)) as pool:
             results = list(pool.map(lookup, names))
     else:
         results = [lookup(name) for name in names]
@@ -321,63 +294,81 @@ def _modern(
     return _finish([r.error for r in results if r.error], len(results), short=short)
 
 
-def _dns(
-    names: list[str],
-    *,
-    reverse: bool,
-    types: list[str],
-    servers: list[str],
-    port: int | None,
-    transport: Literal["udp", "tcp", "tls", "https"],
-    doh_url: str | None,
-    timeout: float,
-    retries: int,
-    recurse: bool,
-    dnssec: bool,
-    concurrency: int,
-    as_json: bool,
-    short: bool,
-    tls_hostname: str | None,
-    tls_ca: str | None,
-) -> int:
-    from netkit.render.resolve import batch_progress, render_dns
-    from netkit.resolve.query import (
-        DEFAULT_PORTS,
-        DnsOptions,
-        DnsQuestion,
-        DoHUnavailableError,
-        parse_server,
-        run_queries,
-        system_servers,
+def _modern_lookup(options: ModernModeOptions, *, reverse: bool) -> "Callable[[str], ModernResult]":
+    """getaddrinfo with the hints of options, or getnameinfo with -x."""
+    import socket
+    from functools import partial
+
+    from netkit.resolve.system import check_service, modern_lookup, modern_reverse_lookup
+
+    if options.service is not None:
+        try:
+            check_service(options.service, options.socktype)
+        except LookupError as error:
+            raise click.BadParameter(str(error), param_hint="'--service'") from None
+    if reverse:
+        return partial(modern_reverse_lookup, service=options.service, socktype=options.socktype)
+    families = {"4": socket.AF_INET, "6": socket.AF_INET6}
+    return partial(
+        modern_lookup,
+        family=families.get(options.family or "", socket.AF_UNSPEC),
+        service=options.service,
+        socktype=options.socktype,
+        addrconfig=options.addrconfig,
     )
 
-    if doh_url is not None:
-        server_list = [(doh_url, port or DEFAULT_PORTS["https"])]
+
+def _transport(options: DnsModeOptions) -> "Transport":
+    """UDP, TCP, TLS or HTTPS, refusing options that belong to another of them."""
+    if options.doh_url is not None and (
+        options.transport is not None or options.at_servers or options.servers
+    ):
+        raise click.UsageError("--https URL names its server: no @SERVER, --server, --tcp, --tls")
+    if options.tls_hostname and options.transport != "tls":
+        raise click.UsageError("--tls-hostname is for --tls")
+    if options.tls_ca and options.transport != "tls" and options.doh_url is None:
+        raise click.UsageError("--tls-ca is for --tls or --https")
+    return options.transport or ("https" if options.doh_url else "udp")
+
+
+def _dns(request: Request, options: DnsModeOptions) -> int:
+    from netkit.render.resolve import batch_progress, render_dns
+    from netkit.resolve import query
+
+    transport = _transport(options)
+    types = _record_types(options.types, request.reverse)
+    if options.doh_url is not None:
+        servers = [(options.doh_url, options.port or query.DEFAULT_PORTS["https"])]
     else:
-        default_port = port or DEFAULT_PORTS[transport]
+        default_port = options.port or query.DEFAULT_PORTS[transport]
+        named = [*options.at_servers, *options.servers] or query.system_servers()
         try:
-            server_list = [parse_server(s, default_port) for s in servers or system_servers()]
+            servers = [query.parse_server(server, default_port) for server in named]
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="'@SERVER'") from None
-    questions = [DnsQuestion(name, rdtype, reverse) for name in names for rdtype in types]
-    options = DnsOptions(
-        servers=server_list,
+    questions = [
+        query.DnsQuestion(name, rdtype, request.reverse)
+        for name in request.names
+        for rdtype in types
+    ]
+    settings = query.DnsOptions(
+        servers=servers,
         transport=transport,
-        timeout=timeout,
-        tries=retries + 1,
-        recurse=recurse,
-        dnssec=dnssec,
-        concurrency=concurrency,
+        timeout=options.timeout,
+        tries=options.retries + 1,
+        recurse=not options.no_recurse,
+        dnssec=options.dnssec,
+        concurrency=request.concurrency,
         # A table or +short shows answers only; JSON and the dig-style view show every section.
-        answers_only=short or (not as_json and len(questions) > 1),
-        tls_hostname=tls_hostname,
-        tls_ca=tls_ca,
+        answers_only=request.short or (not request.as_json and len(questions) > 1),
+        tls_hostname=options.tls_hostname,
+        tls_ca=options.tls_ca,
     )
     try:
         with batch_progress(len(questions), "querying") as progress:
-            results = run_queries(questions, options, progress)
-    except DoHUnavailableError as error:
+            results = query.run_queries(questions, settings, progress)
+    except query.DoHUnavailableError as error:
         raise NetkitError(str(error)) from None
-    if as_json or len(results) > 1 or results[0].rcode is not None:
-        render_dns(results, as_json=as_json, short=short)
-    return _finish([r.error for r in results if r.error], len(results), short=short)
+    if request.as_json or len(results) > 1 or results[0].rcode is not None:
+        render_dns(results, as_json=request.as_json, short=request.short)
+    return _finish([r.error for r in results if r.error], len(results), short=request.short)

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
-from netkit.resolve.engine import Exchange, QueryEngine, Server
+from netkit.resolve.engine import QueryEngine
+from netkit.resolve.inflight import Exchange, RetryPolicy, Server
 from netkit.resolve.names import InvalidNameError, host_name, reverse_name, unicode_form
 from netkit.resolve.wire import (
     Edns,
@@ -186,9 +187,16 @@ def _result(question: DnsQuestion, qname: str, exchange: Exchange) -> DnsResult:
 def _invalid(question: DnsQuestion, error: str, options: DnsOptions) -> DnsResult:
     server, port = options.servers[0]
     return DnsResult(
-        question.name, question.name, None, question.type, server, port, options.transport,
-        None, error=error,
-    )  # fmt: skip
+        name=question.name,
+        qname=question.name,
+        unicode_name=None,
+        type=question.type,
+        server=server,
+        port=port,
+        transport=options.transport,
+        rcode=None,
+        error=error,
+    )
 
 
 def run_queries(
@@ -254,9 +262,7 @@ def _exchange(
         return []
     if options.transport in ("udp", "tcp"):
         engine = QueryEngine(
-            options.servers,
-            timeout=options.timeout,
-            tries=options.tries,
+            RetryPolicy(tuple(options.servers), options.timeout, options.tries),
             window=options.concurrency,
             tcp=options.transport == "tcp",
             answers_only=options.answers_only,

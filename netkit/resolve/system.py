@@ -122,11 +122,8 @@ def modern_lookup(
     service: str | None = None,
     socktype: SockType = "stream",
     addrconfig: bool = False,
-    reverse: bool = False,
 ) -> ModernResult:
-    """getaddrinfo(name, service, hints), or getnameinfo((address, port)) with reverse."""
-    if reverse:
-        return _name_info(text, service, socktype)
+    """getaddrinfo(name, service, hints): the forward lookup of --modern."""
     try:
         name = host_name(text)
     except InvalidNameError as error:
@@ -143,7 +140,10 @@ def modern_lookup(
     return ModernResult(text, name.ascii, canonical, results)
 
 
-def _name_info(text: str, service: str | None, socktype: SockType) -> ModernResult:
+def modern_reverse_lookup(
+    text: str, *, service: str | None = None, socktype: SockType = "stream"
+) -> ModernResult:
+    """getnameinfo((address, port)): the reverse lookup of --modern (-x)."""
     try:
         address = parse_address(text)
     except InvalidNameError as error:

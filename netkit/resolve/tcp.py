@@ -7,31 +7,20 @@ replies come back in any order: the engine matches them by id. The channel only 
 import errno
 import os
 import socket
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from netkit.resolve.engine import IgnoredReplies, InFlight
+from netkit.resolve.inflight import Channel, Server
 
 _READ_SIZE = 65536  # one reply at most 65,535 octets plus its length; well under 128 KiB
 
 
-class TcpChannel:
+class TcpChannel(Channel):
     """A connection, its unsent bytes, its partial reply, and the queries waiting on it."""
 
-    __slots__ = (
-        "answered",
-        "connected",
-        "ignored",
-        "incoming",
-        "outgoing",
-        "retired",
-        "server",
-        "sock",
-        "waiting",
-    )
+    __slots__ = ("answered", "connected", "incoming", "outgoing", "retired", "sock")
 
-    def __init__(self, server: tuple[str, int], ignored: "IgnoredReplies") -> None:
+    def __init__(self, server: Server) -> None:
         """Start connecting; OSError when the kernel refuses at once."""
+        super().__init__(server)
         family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.setblocking(False)
@@ -40,13 +29,10 @@ class TcpChannel:
         if status not in (0, errno.EINPROGRESS):
             self.sock.close()
             raise OSError(status, os.strerror(status))
-        self.server = server
         self.connected = False
         self.outgoing = bytearray()
         self.incoming = bytearray()
-        self.waiting: dict[int, InFlight] = {}  # id -> query
         self.answered = 0
-        self.ignored = ignored
         self.retired = False  # takes no new queries (one timed out on it); closes when idle
 
     def queue(self, message: bytes) -> None:

@@ -244,6 +244,9 @@ def read_name(wire: bytes, offset: int, seen: NamesSeen | None = None) -> tuple[
     Returns the name as absolute text and the offset just past it in the record. ``seen`` maps
     offsets of names already decoded in this message to (text, octets on the wire):
     compression points back at them, so each suffix is decoded once per message.
+
+    One loop whose branches are the cases of the format (end, pointer, label) and the ways each
+    can be malformed: it runs for every name of every reply, so it is not split into calls.
     """
     limit = len(wire)
     if seen and offset + 1 < limit and wire[offset] >= 0xC0:  # the usual owner: one pointer
@@ -298,9 +301,10 @@ def read_name(wire: bytes, offset: int, seen: NamesSeen | None = None) -> tuple[
     return suffix, end
 
 
-def _rdata_text(
-    wire: bytes, offset: int, rdlength: int, rdtype: int, rdclass: int, *, seen: NamesSeen
-) -> str:
+def _rdata_text(wire: bytes, offset: int, fixed: tuple[int, int, int, int], seen: NamesSeen) -> str:
+    """The rdata at offset in presentation form; fixed is the record's (type, class, ttl,
+    rdlength) as _RR_FIXED unpacks them."""
+    rdtype, rdclass, _ttl, rdlength = fixed
     if rdtype == 1 and rdlength == 4:  # A
         return socket.inet_ntop(socket.AF_INET, wire[offset : offset + 4])
     if rdtype == 28 and rdlength == 16:  # AAAA: RFC 5952 text, as dnspython writes it too
@@ -324,20 +328,20 @@ def _rdata_text(
         return str(rdata.to_text())
 
 
+# An OPT pseudo-record (RFC 6891 section 6.1.3): its Edns and the upper 8 bits of the rcode.
+OptRecord = tuple[Edns, int]
+
+
 def _read_records(
-    wire: bytes,
-    offset: int,
-    count: int,
-    out: list[Record],
-    *,
-    opt: list[tuple[Edns, int]],
-    seen: NamesSeen,
-    decode: bool = True,
-) -> int:
-    """Append count records from offset to out (an OPT record goes to opt instead).
+    wire: bytes, offset: int, count: int, seen: NamesSeen, *, decode: bool = True
+) -> tuple[int, list[Record], OptRecord | None]:
+    """The count records from offset: the offset past them, the records, and the first OPT
+    record among them (which belongs to no section).
 
     Without decode the records are only stepped over (an OPT record is still read).
     """
+    records: list[Record] = []
+    opt: OptRecord | None = None
     for _ in range(count):
         if decode:
             name, offset = read_name(wire, offset, seen)
@@ -345,19 +349,20 @@ def _read_records(
             name, offset = ".", _skip_name(wire, offset)
         if offset + 10 > len(wire):
             raise MalformedReplyError("record header cut short")
-        rdtype, rdclass, ttl, rdlength = _RR_FIXED.unpack_from(wire, offset)
+        fixed = _RR_FIXED.unpack_from(wire, offset)
+        rdtype, rdclass, ttl, rdlength = fixed
         offset += 10
         if offset + rdlength > len(wire):
             raise MalformedReplyError("record data runs past the end of the message")
         if rdtype == TYPE_OPT:
-            edns = _edns((ttl >> 16) & 0xFF, rdclass, bool(ttl & EDNS_DO))
-            opt.append((edns, ttl >> 24))  # the upper 8 bits of the extended rcode
+            if opt is None:
+                opt = (_edns((ttl >> 16) & 0xFF, rdclass, bool(ttl & EDNS_DO)), ttl >> 24)
         elif decode:
-            data = _rdata_text(wire, offset, rdlength, rdtype, rdclass, seen=seen)
+            data = _rdata_text(wire, offset, fixed, seen)
             klass = "IN" if rdclass == CLASS_IN else class_text(rdclass)
-            out.append(Record(name, type_text(rdtype), ttl, data, klass))
+            records.append(Record(name, type_text(rdtype), ttl, data, klass))
         offset += rdlength
-    return offset
+    return offset, records, opt
 
 
 def _skip_name(wire: bytes, offset: int) -> int:
@@ -404,12 +409,14 @@ def parse_reply(
         qtype, _qclass = _TYPE_CLASS.unpack_from(wire, offset)
         offset += 4
         question.append((name, type_text(qtype)))
-    sections: tuple[list[Record], list[Record], list[Record]] = ([], [], [])
-    opt: list[tuple[Edns, int]] = []
     decode = (True, not answers_only or ancount == 0, not answers_only)
-    for section, count, wanted in zip(sections, (ancount, nscount, arcount), decode, strict=True):
-        offset = _read_records(wire, offset, count, section, opt=opt, seen=seen, decode=wanted)
-    rcode = (flags & 0x000F) | (opt[0][1] << 4 if opt else 0)
+    sections: list[list[Record]] = []
+    opt: OptRecord | None = None
+    for count, wanted in zip((ancount, nscount, arcount), decode, strict=True):
+        offset, records, section_opt = _read_records(wire, offset, count, seen, decode=wanted)
+        sections.append(records)
+        opt = opt or section_opt
+    rcode = (flags & 0x000F) | (opt[1] << 4 if opt else 0)
     return Reply(
         id=qid,
         flags=flags_text(flags),
@@ -419,7 +426,7 @@ def parse_reply(
         answer=sections[0],
         authority=sections[1],
         additional=sections[2],
-        edns=opt[0][0] if opt else None,
+        edns=opt[0] if opt else None,
         size=len(wire),
         complete=not answers_only,
     )

@@ -2,11 +2,12 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from netkit.cli import run
-from tests.support import run_netkit
+from tests.support import invoke_netkit, run_netkit
 
 FAST_RESOLVER = {"RES_OPTIONS": "timeout:1 attempts:1"}
 LONG_LABEL = "a" * 64 + ".example"
@@ -100,3 +101,74 @@ def test_start_up_does_not_import_dnspython(argv: list[str]) -> None:
         [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=30, check=True
     )
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def _usage_line(message: str) -> str:
+    return f"netkit: error: {message} (see 'netkit resolve --help')\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # A DNS option with another mode names the first one given (in this order).
+        (["--legacy", "-t", "MX"], "-t is for --dns queries, not --legacy"),
+        (["--modern", "@127.0.0.1"], "@SERVER is for --dns queries, not --modern"),
+        (
+            ["--modern", "-t", "MX", "-s", "127.0.0.1"],
+            "--server is for --dns queries, not --modern",
+        ),
+        (["--modern", "--dnssec", "-p", "53"], "--port is for --dns queries, not --modern"),
+        (["--modern", "--tcp"], "--tcp is for --dns queries, not --modern"),
+        (["--legacy", "--tls"], "--tls is for --dns queries, not --legacy"),
+        (
+            ["--modern", "--https", "https://127.0.0.1/"],
+            "--https is for --dns queries, not --modern",
+        ),
+        (["--legacy", "--tls-hostname", "ns"], "--tls-hostname is for --dns queries, not --legacy"),
+        (["--modern", "--no-recurse"], "--no-recurse is for --dns queries, not --modern"),
+        (["--legacy", "--dnssec"], "--dnssec is for --dns queries, not --legacy"),
+        # getaddrinfo options outside --modern, DNS options implying --dns.
+        (["--socktype", "dgram"], "--socktype is for --modern (getaddrinfo)"),
+        (["--dns", "--addrconfig"], "--addrconfig is for --modern (getaddrinfo)"),
+        (["--legacy", "--socktype", "raw", "-4", "--service", "80"], "-4/-6 is for --modern"),
+        (["-t", "A", "--addrconfig", "--service", "80"], "--service is for --modern (getaddrinfo)"),
+        (["--modern", "-t", "A", "--addrconfig"], "-t is for --dns queries, not --modern"),
+        # Transports that do not go together.
+        (["--https", "https://127.0.0.1/", "--tcp"], "--https URL names its server"),
+        (["--https", "https://127.0.0.1/", "-s", "127.0.0.1"], "--https URL names its server"),
+        (["--https", "https://127.0.0.1/", "--tls-hostname", "ns"], "--tls-hostname is for --tls"),
+        (["--tls-hostname", "ns"], "--tls-hostname is for --tls"),
+        (["--tcp", "--tls-hostname", "ns"], "--tls-hostname is for --tls"),
+    ],
+)
+def test_options_of_another_mode_are_usage_errors(args: list[str], message: str) -> None:
+    status, out, err = invoke_netkit("resolve", *args, "x.test")
+    assert (status, out) == (2, "")
+    assert err.startswith(f"netkit: error: {message}")
+    assert err.count("\n") == 1
+
+
+def test_full_usage_lines(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("")
+    for args, message in [
+        (["--tcp", "--tls-ca", str(ca)], "--tls-ca is for --tls or --https"),
+        (["--modern", "--tls-ca", str(ca)], "--tls-ca is for --dns queries, not --modern"),
+        (
+            ["--https", "u", "--tls"],
+            "--https URL names its server: no @SERVER, --server, --tcp, --tls",
+        ),
+        (["-6"], "-4/-6 is for --modern (getaddrinfo)"),
+    ]:
+        assert invoke_netkit("resolve", *args, "x.test") == (2, "", _usage_line(message))
+
+
+def test_every_option_lands_in_a_group() -> None:
+    # resolve() hands click's values to typed groups by field name: an option no group
+    # declares would be dropped without a word.
+    from netkit.cli import resolve as command
+
+    groups = (command.Request, command.ModernModeOptions, command.DnsModeOptions)
+    declared = {name for group in groups for name in group._fields}
+    parameters = {parameter.name for parameter in command.resolve.params}
+    assert parameters - declared == {"arguments", "name_file", "mode"}

@@ -1,0 +1,242 @@
+"""One query on its way through the batch engine, and the protocol rules it follows.
+
+This is the engine's business logic apart from its sockets, as dnspython's _Resolution is apart
+from the I/O schemes that share it: which server a try goes to and how many tries a query gets,
+whether a reply answers the question that was asked (RFC 5452 section 9.1), and the count of
+replies thrown away, so that a timeout can say what did arrive. engine.py moves the bytes;
+udp.py and tcp.py hold the sockets and connections that queries wait on. Both import this
+module and it imports neither.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from netkit.resolve.wire import MalformedReplyError, Reply, question_length, read_name, without_edns
+
+Server = tuple[str, int]  # (address, port)
+
+
+class Exchange(NamedTuple):
+    """How one query went: the decoded reply, or why there is none.
+
+    A NamedTuple rather than a dataclass: one per query on the hot path, and it never leaves
+    netkit.resolve (DnsResult is the public result).
+    """
+
+    reply: Reply | None
+    server: Server
+    transport: str  # "udp" or "tcp"
+    elapsed: float  # seconds from the last try's send to its reply (or to giving up)
+    tries: int
+    error: str | None = None
+
+
+class IgnoredReplies:
+    """Replies thrown away, by why, so a timeout can say what did arrive."""
+
+    __slots__ = ("malformed", "wrong_id", "wrong_question")
+
+    def __init__(self) -> None:
+        self.wrong_id = 0
+        self.wrong_question = 0
+        self.malformed = 0
+
+    def snapshot(self) -> tuple[int, int, int]:
+        return (self.wrong_id, self.wrong_question, self.malformed)
+
+    def since(self, earlier: tuple[int, int, int]) -> tuple[int, int, int]:
+        """The counts added after snapshot() returned earlier."""
+        return (
+            self.wrong_id - earlier[0],
+            self.wrong_question - earlier[1],
+            self.malformed - earlier[2],
+        )
+
+    def add(self, counts: tuple[int, int, int]) -> None:
+        self.wrong_id += counts[0]
+        self.wrong_question += counts[1]
+        self.malformed += counts[2]
+
+    def stray(self, wire: bytes) -> None:
+        """Count a reply that no query waits for: a wrong id if it looks like DNS, else junk."""
+        if reply_shaped(wire):
+            self.wrong_id += 1
+        else:
+            self.malformed += 1
+
+    def described(self) -> str:
+        """' (ignored replies: 2 malformed, 1 with the wrong id)', or nothing when none were."""
+        counts = [
+            f"{count} {what}"
+            for count, what in (
+                (self.malformed, "malformed"),
+                (self.wrong_id, "with the wrong id"),
+                (self.wrong_question, "for another question"),
+            )
+            if count
+        ]
+        return f" (ignored replies: {', '.join(counts)})" if counts else ""
+
+
+def reply_shaped(wire: bytes) -> bool:
+    """Whether a reply we cannot use at least looks like DNS (wrong id or question), or is junk."""
+    if len(wire) < 12 or not wire[2] & 0x80 or wire[4:6] != b"\x00\x01":
+        return False
+    try:
+        _name, end = read_name(wire, 12)
+    except MalformedReplyError:
+        return False
+    return end + 4 <= len(wire)
+
+
+class Channel:
+    """A UDP socket or TCP connection to one server: the queries waiting on it, by id."""
+
+    __slots__ = ("ignored", "server", "waiting")
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.waiting: dict[int, InFlight] = {}  # id -> query; changed by InFlight alone
+        self.ignored = IgnoredReplies()  # replies on this channel that no query could take
+
+
+class InFlight:
+    """The state of one query while it is in flight, changed by its own methods alone.
+
+    A plain class with slots: the engine makes one per query.
+    """
+
+    __slots__ = (
+        "attempt",
+        "channel",
+        "ignored",
+        "ignored_at_send",
+        "index",
+        "message",
+        "qid",
+        "qname",
+        "question_end",
+        "sent_at",
+        "server",
+        "transport",
+        "tries",
+        "truncated",
+    )
+
+    def __init__(self, index: int, message: bytes, qname: str | None, transport: str) -> None:
+        self.index = index  # its place among the results
+        self.message = message  # with id 0; each send puts its own id in front of message[2:]
+        self.question_end = 12 + question_length(message)
+        self.qname = qname  # the question name as text, when the caller knows it
+        self.transport = transport  # "udp", or "tcp" (asked for, or after a truncated reply)
+        self.truncated = False
+        self.tries = 0
+        self.server: Server = ("", 0)
+        self.attempt = 0  # bumped by every send and by the end, so stale timers are recognised
+        self.sent_at = 0.0
+        self.channel: Channel | None = None  # where it waits for its reply, under id qid
+        self.qid = 0
+        # Replies thrown away: counted here when they were surely for this query, and taken
+        # from its channel's counts (since the send) when a try times out.
+        self.ignored = IgnoredReplies()
+        self.ignored_at_send = (0, 0, 0)
+
+    # -- tries and the clock ----------------------------------------------------------------
+
+    def next_try(self, servers: Sequence[Server]) -> None:
+        """Tries rotate through the servers: the first to the first, the second to the next."""
+        self.server = servers[self.tries % len(servers)]
+        self.tries += 1
+
+    def start_clock(self, now: float) -> int:
+        """A send starts now: returns the attempt number its timer must carry to be current."""
+        self.attempt += 1
+        self.sent_at = now
+        return self.attempt
+
+    def outcome(self, reply: Reply | None, error: str | None, received: float) -> Exchange:
+        """How the query went, once it is over; its timer is stale from now on."""
+        self.attempt += 1
+        elapsed = received - self.sent_at
+        return Exchange(reply, self.server, self.transport, elapsed, self.tries, error)
+
+    # -- where it waits -----------------------------------------------------------------------
+
+    def outgoing(self) -> bytes:
+        """The message as this send puts it on the wire, under its id."""
+        return self.qid.to_bytes(2, "big") + self.message[2:]
+
+    def wait_on(self, channel: Channel, qid: int) -> None:
+        self.channel, self.qid = channel, qid
+        channel.waiting[qid] = self
+        self.ignored_at_send = channel.ignored.snapshot()
+
+    def stop_waiting(self) -> None:
+        """Leave the channel (a late reply is then ignored there); nothing when not waiting."""
+        if self.channel is not None:
+            self.channel.waiting.pop(self.qid, None)
+            self.channel = None
+
+    def time_out(self) -> Channel | None:
+        """This try's time is up: stop waiting, and keep the count of the replies its channel
+        threw away meanwhile. Returns the channel it waited on."""
+        channel = self.channel
+        if channel is not None:
+            self.ignored.add(channel.ignored.since(self.ignored_at_send))
+            self.stop_waiting()
+        return channel
+
+    # -- asking again within the same try -------------------------------------------------------
+
+    def move_to_tcp(self) -> None:
+        """The reply was truncated: ask the same server over TCP (RFC 7766 section 5)."""
+        self.truncated = True
+        self.transport = "tcp"
+
+    def drop_edns(self) -> bool:
+        """Ask without EDNS from now on, as dig does; False when the query has none to drop."""
+        plain = without_edns(self.message)
+        if plain is None:
+            return False
+        self.message = plain
+        return True
+
+    # -- matching replies (RFC 5452 section 9.1) -----------------------------------------------
+
+    def same_question(self, wire: bytes) -> bool:
+        """One question, the same name ignoring ASCII case (RFC 4343), type and class."""
+        end = self.question_end
+        sent = self.message
+        return (
+            wire[4:6] == b"\x00\x01"
+            and wire[12 : end - 4].lower() == sent[12 : end - 4].lower()
+            and wire[end - 4 : end] == sent[end - 4 : end]
+        )
+
+    def asked(self, wire: bytes) -> tuple[str, int] | None:
+        """(name, end of question) when the reply repeats the question exactly (case included),
+        so the decoder need not read the name again."""
+        end = self.question_end
+        if self.qname is None or wire[12:end] != self.message[12:end]:
+            return None
+        return self.qname, end
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Where and how long to ask: every try waits timeout seconds, tries go round the servers."""
+
+    servers: tuple[Server, ...]
+    timeout: float
+    tries: int  # in all, the first included
+
+    def another_try(self, query: InFlight) -> bool:
+        return query.tries < self.tries
+
+    def timeout_message(self, query: InFlight) -> str:
+        where = ", ".join(sorted({f"{address}#{port}" for address, port in self.servers}))
+        over = " over TCP" if query.transport == "tcp" else ""
+        tries = f"{query.tries} tries" if query.tries > 1 else "1 try"
+        message = f"no reply{over} from {where} after {tries} of {self.timeout:g} s each"
+        return message + query.ignored.described()

@@ -144,7 +144,7 @@ def main(args: list[str] | None = None) -> NoReturn:
     if "_NETKIT_COMPLETE" in os.environ:  # the shell pressed Tab (netkit completion)
         from netkit.cli.completion import answer_completion_request
 
-        sys.exit(answer_completion_request() or 0)
+        sys.exit(answer_completion_request(cli) or 0)
     if sys.stdout is None:  # started with descriptor 1 closed (`netkit ... >&-`)
         click.echo("netkit: error: standard output is closed", err=True)
         sys.exit(ExitStatus.FAILURE)

@@ -23,29 +23,27 @@ SHIPPED_FILES: dict[Shell, str] = {
 }
 
 
-def completion_script(shell: Shell) -> str:
-    """The completion script for ``shell``, exactly as completions/ ships it."""
+def completion_script(shell: Shell, root: click.Command) -> str:
+    """The completion script for ``shell`` and the ``root`` command (netkit's group), exactly
+    as completions/ ships it. The root is handed in: this module sits below netkit.cli."""
     from click.shell_completion import get_completion_class
-
-    from netkit.cli import cli
 
     completer = get_completion_class(shell)
     if completer is None:  # click registers all three itself; this is a broken install
         raise click.UsageError(f"click has no completion support for {shell}")
-    return completer(cli, {}, PROG_NAME, COMPLETE_VAR).source()
+    return completer(root, {}, PROG_NAME, COMPLETE_VAR).source()
 
 
-def answer_completion_request() -> int | None:
-    """If the shell asked for completions (_NETKIT_COMPLETE is set), answer; else None."""
+def answer_completion_request(root: click.Command) -> int | None:
+    """If the shell asked for completions (_NETKIT_COMPLETE is set), answer for ``root``;
+    else None."""
     instruction = os.environ.get(COMPLETE_VAR)
     if not instruction:
         return None
     from click.shell_completion import shell_complete
 
-    from netkit.cli import cli
-
     try:
-        return shell_complete(cli, {}, PROG_NAME, COMPLETE_VAR, instruction)
+        return shell_complete(root, {}, PROG_NAME, COMPLETE_VAR, instruction)
     except Exception:  # a failing value completer must never print a traceback at a prompt
         return 1
 
@@ -63,5 +61,6 @@ def completion(shell: Shell) -> int:
     Or for this shell only: eval "$(netkit completion bash)" (or zsh);
     netkit completion fish | source.
     """
-    click.echo(completion_script(shell), nl=False)
+    root = click.get_current_context().find_root().command
+    click.echo(completion_script(shell, root), nl=False)
     return 0

@@ -38,7 +38,7 @@ def manual_pages() -> dict[str, str]:
 
 def expected_files() -> dict[str, str]:
     """Repository-relative path -> the content the generators produce now."""
-    files = {SHIPPED_FILES[shell]: completion_script(shell) for shell in SHELLS}
+    files = {SHIPPED_FILES[shell]: completion_script(shell, cli) for shell in SHELLS}
     files.update({f"{MAN_DIR}/{name}": text for name, text in man_pages().items()})
     files.update({f"{MANUAL_DIR}/{name}": text for name, text in manual_pages().items()})
     return files

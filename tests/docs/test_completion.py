@@ -11,7 +11,7 @@ import click
 import pytest
 from click.shell_completion import CompletionItem, ShellComplete
 
-from netkit.cli import completers
+from netkit.cli import cli, completers
 from netkit.cli.completion import SHELLS, SHIPPED_FILES, answer_completion_request
 from tests.support import IN_CI, netkit_executable, require_tool, run_netkit
 
@@ -297,10 +297,10 @@ def test_a_failing_completer_gives_no_traceback(
     monkeypatch.setenv("_NETKIT_COMPLETE", "bash_complete")
     monkeypatch.setenv("COMP_WORDS", "netkit ifaces ")
     monkeypatch.setenv("COMP_CWORD", "2")
-    assert answer_completion_request() == 1
+    assert answer_completion_request(cli) == 1
     assert capsys.readouterr().err == ""
     monkeypatch.delenv("_NETKIT_COMPLETE")
-    assert answer_completion_request() is None
+    assert answer_completion_request(cli) is None
 
 
 def test_command_modules_leave_psutil_for_later() -> None:

@@ -13,7 +13,7 @@ import click
 from netkit import __version__
 from netkit.docs import roff
 from netkit.docs.pages import MANUAL_DATE, ROOT_SUMMARY, Page, Section, body_sections
-from netkit.docs.tree import option_records, root_context, subcommand_contexts
+from netkit.docs.tree import command_context, option_records, root_context, subcommand_contexts
 
 _PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9_]+")
 
@@ -82,11 +82,8 @@ def _name_line(name: str, summary: str) -> list[str]:
 
 def command_page(root: click.Group, name: str, page: Page) -> str:
     """netkit-NAME(1) for one registered command (a plain command or a group)."""
-    root_ctx = root_context(root)
-    command = root.get_command(root_ctx, name)
-    if command is None:
-        raise LookupError(f"netkit has no command {name!r}")
-    ctx = click.Context(command, info_name=name, parent=root_ctx)
+    ctx = command_context(root, name)
+    command = ctx.command
     lines = _title(f"netkit-{name}")
     lines += [".SH NAME", *_name_line(f"netkit-{name}", command.get_short_help_str(limit=300))]
     lines.append(".SH SYNOPSIS")

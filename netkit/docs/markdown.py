@@ -20,7 +20,7 @@ from netkit.docs.pages import (
     Section,
     body_sections,
 )
-from netkit.docs.tree import option_records, root_context, subcommand_contexts
+from netkit.docs.tree import command_context, option_records, root_context, subcommand_contexts
 
 # Characters that would start markup inside text that comes from click (help and docstrings).
 _SPECIAL = re.compile(r"([\\`*_\[\]<])")
@@ -128,11 +128,8 @@ def _tail(page: Page, see_also: tuple[str, ...]) -> list[str]:
 
 def command_page(root: click.Group, name: str, page: Page) -> str:
     """docs/netkit-NAME.md for one registered command."""
-    root_ctx = root_context(root)
-    command = root.get_command(root_ctx, name)
-    if command is None:
-        raise LookupError(f"netkit has no command {name!r}")
-    ctx = click.Context(command, info_name=name, parent=root_ctx)
+    ctx = command_context(root, name)
+    command = ctx.command
     lines = _header(f"netkit-{name}(1)", name, command.get_short_help_str(limit=300))
     subcontexts = subcommand_contexts(ctx) if isinstance(command, click.Group) else []
     lines += ["## SYNOPSIS", "", *_code([_synopsis(c) for c in subcontexts or [ctx]])]

@@ -10,6 +10,15 @@ def root_context(root: click.Group) -> click.Context:
     return click.Context(root, info_name="netkit", **root.context_settings)
 
 
+def command_context(root: click.Group, name: str) -> click.Context:
+    """The context of the registered command ``name``, below the root's."""
+    root_ctx = root_context(root)
+    command = root.get_command(root_ctx, name)
+    if command is None:
+        raise LookupError(f"netkit has no command {name!r}")
+    return click.Context(command, info_name=name, parent=root_ctx)
+
+
 def subcommand_contexts(ctx: click.Context) -> list[click.Context]:
     """A context per visible subcommand of a group, in the order --help lists them."""
     group = ctx.command

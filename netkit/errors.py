@@ -10,6 +10,7 @@ class ExitStatus(IntEnum):
     FAILURE = 1  # a runtime failure: a name did not resolve, a port was in use, ...
     USAGE = 2  # the command line itself was wrong
     INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+    OUTPUT_CLOSED = 141  # 128 + SIGPIPE: the reader of stdout went away (`netkit ... | head`)
 
 
 class NetkitError(Exception):

@@ -113,10 +113,11 @@ def run(args: list[str]) -> int:
         emit_message("error", error.message)
         return error.exit_status
     except BrokenPipeError:
-        # The reader went away (`netkit ... | head`): stop quietly, and keep Python from
-        # complaining again when it flushes stdout at exit.
+        # The reader went away (`netkit ... | head`): stop quietly with the status of a process
+        # that SIGPIPE ended, as C tools do, and keep Python from complaining again when it
+        # flushes stdout at exit.
         _silence_stdout()
-        return ExitStatus.FAILURE
+        return ExitStatus.OUTPUT_CLOSED
     except Exception as error:
         _print_traceback_if_debugging()
         detail = error.strerror if isinstance(error, OSError) and error.strerror else str(error)

@@ -333,7 +333,9 @@ def bench_channel(kind: str, size: int, settings: BenchSettings = BenchSettings(
     )
 
 
-def _child_failed(child: Child, kind: str, size: int, error: BaseException | None) -> NetkitError:
+def _child_failed(
+    child: Child, kind: str, size: int, error: BaseException | None
+) -> NetkitError | BrokenPipeError:
     what = f"{kind} at {size} B messages"
     if isinstance(error, EOFError):
         what += f": the channel closed early ({error})"

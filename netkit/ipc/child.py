@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
-from netkit.errors import NetkitError
+from netkit.errors import ExitStatus, NetkitError
 
 _LENGTH = struct.Struct("=I")
 # waitpid(WNOHANG) polling starts fine-grained (a demo's child exits within microseconds).
@@ -119,9 +119,12 @@ class Child:
         self.exit = _exit_from_status(self.pid, status)
         return self.exit
 
-    def failure(self, what: str) -> NetkitError:
-        """A one-line error for a child that did not exit 0, with the reason it left, if any."""
+    def failure(self, what: str) -> NetkitError | BrokenPipeError:
+        """A one-line error for a child that did not exit 0, with the reason it left, if any;
+        a child whose stdout's reader went away makes the parent stop as quietly as it did."""
         ended = self.wait(timeout=5)
+        if ended.exit_code == ExitStatus.OUTPUT_CLOSED:
+            return BrokenPipeError()
         reason = self.mailbox.get().get("error")
         detail = f": {reason}" if isinstance(reason, str) and reason else ""
         return NetkitError(f"{what}: the child (pid {self.pid}) {ended.describe()}{detail}")
@@ -138,7 +141,9 @@ def _run_child(main: Callable[[Mailbox], int], mailbox: Mailbox, mask: Iterable[
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         status = main(mailbox)
     except KeyboardInterrupt:
-        status = 130
+        status = ExitStatus.INTERRUPTED
+    except BrokenPipeError:  # its stdout's reader went away: the parent stops quietly too
+        status = ExitStatus.OUTPUT_CLOSED
     except BaseException as error:  # report every failure to the parent, never a traceback
         detail = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         try:

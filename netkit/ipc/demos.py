@@ -69,7 +69,9 @@ def print_line(fd: int | None, line: str) -> str:
     try:
         while fd is not None and data:
             data = data[os.write(fd, data) :]
-    except OSError as error:  # EPIPE when the reader of stdout went away
+    except BrokenPipeError:  # the reader of stdout went away: the closed-output exit, quietly
+        raise
+    except OSError as error:
         raise NetkitError(f"could not print its line: {error.strerror}") from None
     return line
 

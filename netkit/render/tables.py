@@ -25,10 +25,17 @@ from netkit.render.output import colour_enabled
 _PIPE_WIDTH = 160
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """The reader went away: leave it to the one place that maps failures to exits (rich
+        would exit 1 from inside the print)."""
+        raise BrokenPipeError
+
+
 def _console(stream: TextIO) -> Console:
     is_terminal = stream.isatty()
     width = None if is_terminal or "COLUMNS" in os.environ else _PIPE_WIDTH
-    return Console(
+    return _Console(
         file=stream,
         width=width,
         no_color=not colour_enabled(stream),

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from click.testing import CliRunner
 
 from netkit import __version__
@@ -132,3 +133,38 @@ def test_ctrl_c_exits_130_quietly() -> None:
             process.wait(5)
     assert process.returncode == 130
     assert (out, err) == (b"", b"")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "conv ip 1.2.3.4",
+        "conv ip 1.2.3.4 ::1",
+        "conv ip --json 1.2.3.4",
+        "conns",
+        "ifaces",
+        "ipc pipe",
+        "ipc socketpair",
+        "resolve localhost",
+        "completion bash",
+    ],
+)
+def test_a_reader_that_went_away_is_exit_141_and_quiet(args: str) -> None:
+    """One rule for every command: the status of a process SIGPIPE ended, and no message."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before netkit writes anything
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "netkit", *args.split()],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141
+    assert "error" not in done.stderr and "Traceback" not in done.stderr  # notes may stand

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from netkit.errors import NetkitError
 from netkit.ipc.child import Mailbox, forked
 from netkit.ipc.steps import merge_steps
 
@@ -51,8 +52,20 @@ def test_a_failing_block_kills_and_reaps_the_child() -> None:
 
 def test_the_childs_exception_becomes_its_error_report() -> None:
     def main(mailbox: Mailbox) -> int:
-        raise OSError(32, "Broken pipe")
+        raise OSError(104, "Connection reset by peer")
 
     with forked(main) as child:
         error = child.failure("the demo failed")
-    assert error.message == f"the demo failed: the child (pid {child.pid}) exited 1: Broken pipe"
+    assert isinstance(error, NetkitError)
+    assert error.message == (
+        f"the demo failed: the child (pid {child.pid}) exited 1: Connection reset by peer"
+    )
+
+
+def test_a_child_whose_reader_went_away_makes_the_parent_stop_quietly() -> None:
+    def main(mailbox: Mailbox) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with forked(main) as child:
+        error = child.failure("the demo failed")
+    assert isinstance(error, BrokenPipeError)

@@ -83,7 +83,7 @@ def _counter_lines(bytes_: int, packets: int, errors: int, drops: int) -> Text:
 def _keep_whole(table: Table, *names: str) -> Table:
     """Columns whose values must not be folded mid-word (a MAC, an address, a rate)."""
     for column in table.columns:
-        if column.header in names:
+        if str(column.header) in names:
             column.no_wrap = True
     return table
 

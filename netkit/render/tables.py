@@ -23,6 +23,7 @@ from netkit.render.output import colour_enabled
 
 # Piped output is read by scripts and grep: don't wrap it at rich's 80-column fallback.
 _PIPE_WIDTH = 160
+_UNLIMITED = 100_000  # the width a renderable is measured at to find its natural width
 
 
 class _Console(Console):
@@ -66,8 +67,24 @@ def stacked(values: Iterable[object], style: str = "") -> Text:
 
 
 def show(*renderables: RenderableType) -> None:
-    """Print rich renderables (tables, text) on stdout; a plain string is data like any other."""
-    stdout_console().print(*(data(r) if isinstance(r, str) else r for r in renderables))
+    """Print rich renderables (tables, text) on stdout; a plain string is data like any other.
+
+    Each is laid out at its natural width, however narrow the terminal: an address, a port or
+    a number is never folded onto two lines. A line wider than the terminal is left for the
+    terminal to wrap, as ss and ip leave theirs, and stays whole when copied or piped.
+    """
+    from rich.measure import Measurement
+
+    console = stdout_console()
+    for renderable in renderables:
+        item = data(renderable) if isinstance(renderable, str) else renderable
+        natural = Measurement.get(console, console.options.update_width(_UNLIMITED), item)
+        width = console.width
+        console.width = max(width, natural.maximum)  # print() itself never goes beyond it
+        try:
+            console.print(item, crop=False)
+        finally:
+            console.width = width
 
 
 def print_line(console: Console, line: str) -> None:

@@ -88,7 +88,7 @@ def _usage_message(error: click.UsageError) -> str:
     return f"{error.format_message()} (see '{command} --help')"
 
 
-def run(args: list[str]) -> int:
+def run(args: list[str]) -> int:  # noqa: PLR0911  # one return per kind of failure, on purpose
     """Run one command line and return its exit status; every failure is mapped here."""
     try:
         with cli.make_context("netkit", args) as ctx:

@@ -94,7 +94,7 @@ def _receive_fd(sock: socket.socket) -> tuple[bytes, int | None]:
     return data, None
 
 
-def run_fdpass(
+def run_fdpass(  # noqa: PLR0915  # the demo reads top to bottom in the order the calls happen
     path: Path | None = None, *, child_stdout: int | None = 1, fault: str | None = None
 ) -> FdPassResult:
     """A listening Unix socket, fork(); the child connects, the parent opens the file only then

@@ -130,7 +130,7 @@ def _bind_message(error: OSError, config: ListenConfig, where: str) -> str:
     return f"cannot bind {config.transport} {where}: {error.strerror}"
 
 
-def _open_unix(config: ListenConfig) -> BoundSocket:
+def _open_unix(config: ListenConfig) -> BoundSocket:  # noqa: PLR0912  # each case of an existing path
     if not hasattr(socket, "AF_UNIX"):
         raise NetkitError("Unix domain sockets are not available on this system")
     path = config.path

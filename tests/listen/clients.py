@@ -100,7 +100,7 @@ class Connectable(Protocol):
     def connect(self, timeout: float = 10) -> socket.socket: ...
 
 
-def echo_many(
+def echo_many(  # noqa: PLR0912  # one loop drives every connection both ways
     listener: Connectable, payloads: list[bytes], timeout: float = 60, half_close: bool = True
 ) -> list[bytes]:
     """Open one connection per payload, send each while reading (so nothing deadlocks), half-close,

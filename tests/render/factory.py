@@ -22,7 +22,7 @@ def hostile(cls: type[T], text: str, **fixed: Any) -> T:
     return cls(**values)
 
 
-def _value(hint: Any, text: str) -> Any:
+def _value(hint: Any, text: str) -> Any:  # noqa: PLR0911  # a return per kind of type
     origin = typing.get_origin(hint)
     arguments = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):

@@ -46,7 +46,28 @@ class LazyGroup(click.Group):
         command = getattr(import_module(module_name), attribute)
         if not isinstance(command, click.Command):
             raise TypeError(f"{target} is not a click command")
+        _accept_debug_everywhere(command)
         return command
+
+
+def _accept_debug_everywhere(command: click.Command) -> None:
+    """--debug after the command too (`netkit conv ip x --debug`), as people type it; hidden
+    there, since the root's --debug is the one documented."""
+    if any("--debug" in param.opts for param in command.params):
+        return
+    command.params.append(
+        click.Option(
+            ["--debug"],
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            hidden=True,
+            callback=_enable_debug,
+        )
+    )
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _accept_debug_everywhere(subcommand)
 
 
 class _DebugFlag:

@@ -64,6 +64,8 @@ def test_unexpected_failure_is_one_line_and_debug_shows_the_traceback() -> None:
     for args, traceback_expected in (
         (["conv", "ip", "1.2.3.4"], False),
         (["--debug", "conv", "ip", "1.2.3.4"], True),
+        (["conv", "ip", "1.2.3.4", "--debug"], True),
+        (["conv", "--debug", "ip", "1.2.3.4"], True),
     ):
         done = subprocess.run(
             [sys.executable, "-c", probe.replace("ARGS", repr(args))],

@@ -23,11 +23,36 @@ SHIPPED_FILES: dict[Shell, str] = {
 }
 
 
+def _register_quoting_bash() -> None:
+    """bash inserts what a completion function returns as it is, so the function must quote it
+    (bash-completion's own helpers do, with printf %q): a value such as the process name
+    'nsd: main' is returned as 'nsd:\\ main' and arrives as one argument. click's bash class
+    leaves values raw; this one backslash-escapes every character the shell would treat
+    specially. zsh and fish quote what they insert themselves."""
+    import re
+
+    from click.shell_completion import BashComplete, CompletionItem, add_completion_class
+
+    special = re.compile(r"([^\w@%+=:,./-])")
+
+    class QuotingBashComplete(BashComplete):
+        def format_completion(self, item: CompletionItem) -> str:
+            if item.type != "plain":
+                return super().format_completion(item)
+            quoted = special.sub(r"\\\1", item.value)
+            # click's script reads the line with `read` (no -r), which eats one level of
+            # backslashes: double them so the escapes reach COMPREPLY.
+            return "plain," + quoted.replace("\\", "\\\\")
+
+    add_completion_class(QuotingBashComplete)
+
+
 def completion_script(shell: Shell, root: click.Command) -> str:
     """The completion script for ``shell`` and the ``root`` command (netkit's group), exactly
     as completions/ ships it. The root is handed in: this module sits below netkit.cli."""
     from click.shell_completion import get_completion_class
 
+    _register_quoting_bash()
     completer = get_completion_class(shell)
     if completer is None:  # click registers all three itself; this is a broken install
         raise click.UsageError(f"click has no completion support for {shell}")
@@ -42,6 +67,7 @@ def answer_completion_request(root: click.Command) -> int | None:
         return None
     from click.shell_completion import shell_complete
 
+    _register_quoting_bash()
     try:
         return shell_complete(root, {}, PROG_NAME, COMPLETE_VAR, instruction)
     except Exception:  # a failing value completer must never print a traceback at a prompt

@@ -312,3 +312,27 @@ def test_command_modules_leave_psutil_for_later() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=30, check=True, cwd=REPO)  # fmt: skip
     assert result.stdout.strip() == "False"
+
+
+def test_bash_quotes_a_value_with_spaces_so_it_stays_one_argument() -> None:
+    """A process named 'nk tab me' completes as 'nk\\ tab\\ me' (bash inserts COMPREPLY as it
+    is), which the shell then reads back as the one argument it is."""
+    script = (
+        "import ctypes, sys; ctypes.CDLL(None).prctl(15, b'nk tab me', 0, 0, 0); "
+        "print('ready', flush=True); sys.stdin.read()"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
+        replies = bash_complete("conns", "--process", "nk")
+    finally:
+        child.communicate(timeout=10)
+    assert replies == ["nk\\ tab\\ me"]
+    bash = require_tool("bash")
+    words = subprocess.run(
+        [bash, "--norc", "--noprofile", "-c", f"printf '<%s>' {replies[0]}"],
+        capture_output=True, text=True, timeout=10, check=True,
+    ).stdout  # fmt: skip
+    assert words == "<nk tab me>"

@@ -71,3 +71,25 @@ def test_consoles_are_made_without_markup() -> None:
         for setting in ("markup", "emoji", "highlight"):
             value = keywords.get(setting)
             assert isinstance(value, ast.Constant) and value.value is False, setting
+
+
+WRITERS = {"print", "echo", "secho"}
+CORES = [
+    path
+    for path in SOURCES
+    if path.relative_to(PACKAGE).parts[0] not in ("render", "cli", "docs", "__main__.py")
+]
+
+
+@pytest.mark.parametrize("path", CORES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_cores_leave_writing_to_the_rendering_layer(path: Path) -> None:
+    """A core that printed would put outside text on the terminal without the render layer's
+    escaping; cores return data (the ipc child's printf goes through visible() by design)."""
+    tree = ast.parse(path.read_text(), str(path))
+    for call in _calls(tree):
+        where = f"{path.name}:{call.lineno}"
+        assert _name(call) not in WRITERS, f"{where}: a core does not print"
+        function = call.func
+        if isinstance(function, ast.Attribute) and function.attr == "write":
+            target = ast.unparse(function.value)
+            assert target not in ("sys.stdout", "sys.stderr"), f"{where}: writes to {target}"

@@ -1,13 +1,24 @@
 """`netkit conv`: byte order (htons/htonl), address conversion (inet_pton/inet_ntop), CIDR."""
 
-from typing import Literal
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from itertools import chain, islice
+from typing import Generic, Literal, Protocol, TypeVar
 
 import click
 
-from netkit.cli.options import expand_stdin, json_option
-from netkit.conv import AddressResult, ByteOrderResult, analyze_address, convert_byte_order
+from netkit.cli.options import json_option, stream_stdin
+from netkit.conv import analyze_address, convert_byte_order
 from netkit.errors import ExitStatus, NetkitError
 from netkit.render.conv import render_addresses, render_byte_order
+
+
+class _Result(Protocol):
+    @property
+    def error(self) -> str | None: ...
+
+
+R = TypeVar("R", bound=_Result)
 
 
 @click.group()
@@ -26,23 +37,56 @@ def conv() -> None:
     """
 
 
-def _finish(results: list[ByteOrderResult] | list[AddressResult]) -> int:
-    """A lone bad input is an error message; in a batch it is a row. Either way: exit 1."""
-    failed = [r for r in results if r.error is not None]
-    if len(results) == 1 and failed:
-        raise NetkitError(str(failed[0].error))
-    return ExitStatus.FAILURE if failed else ExitStatus.OK
+class _Tally(Generic[R]):
+    """Passes results through while counting the failed ones, so a stream that is never held
+    in memory can still decide the exit status at its end."""
+
+    def __init__(self, results: Iterable[R]) -> None:
+        self._results = iter(results)
+        self.failed = 0
+
+    def __iter__(self) -> Iterator[R]:
+        for result in self._results:
+            if result.error is not None:
+                self.failed += 1
+            yield result
+
+
+def _show_batch(
+    results: Iterable[R],
+    render: Callable[[Iterable[R]], None],
+    *,
+    as_json: bool,
+    empty: str,
+) -> int:
+    """Render the results as they come and return the exit status.
+
+    Only the first two results are looked at before rendering starts, so stdin is read as the
+    rows are written. A lone bad input is an error message (after its JSON, with --json); in
+    a batch it is a row. Either way the exit status is 1.
+    """
+    tally = _Tally(results)
+    stream = iter(tally)
+    head = list(islice(stream, 2))
+    if not head:
+        raise click.UsageError(empty)
+    lone_failure = head[0].error if len(head) == 1 else None
+    if lone_failure is None or as_json:
+        render(chain(head, stream))
+    if lone_failure is not None:
+        raise NetkitError(lone_failure)
+    return ExitStatus.FAILURE if tally.failed else ExitStatus.OK
 
 
 def _byte_order_command(
     bits: Literal[16, 32], to_host: bool, values: tuple[str, ...], as_json: bool
 ) -> int:
-    results = [convert_byte_order(v, bits, to_host=to_host) for v in expand_stdin(values)]
-    if not results:
-        raise click.UsageError("no values given (stdin was empty)")
-    if as_json or any(r.error is None for r in results) or len(results) > 1:
-        render_byte_order(results, as_json=as_json)
-    return _finish(results)
+    return _show_batch(
+        (convert_byte_order(v, bits, to_host=to_host) for v in stream_stdin(values)),
+        partial(render_byte_order, as_json=as_json),
+        as_json=as_json,
+        empty="no values given (stdin was empty)",
+    )
 
 
 _NTOH_HELP = "The value is in network byte order: convert it to host order ({}) instead."
@@ -105,11 +149,12 @@ def ip(
     Text input is accepted exactly as inet_pton accepts it (no "1.2.3", no "01.2.3.4");
     an IPv6 scope id (fe80::1%eth0) is shown separately. '-' reads addresses from stdin.
     """
-    results = [
-        analyze_address(text, parse_as=parse_as, family=family) for text in expand_stdin(addresses)
-    ]
-    if not results:
-        raise click.UsageError("no addresses given (stdin was empty)")
-    if as_json or any(r.error is None for r in results) or len(results) > 1:
-        render_addresses(results, as_json=as_json)
-    return _finish(results)
+    return _show_batch(
+        (
+            analyze_address(text, parse_as=parse_as, family=family)
+            for text in stream_stdin(addresses)
+        ),
+        partial(render_addresses, as_json=as_json),
+        as_json=as_json,
+        empty="no addresses given (stdin was empty)",
+    )

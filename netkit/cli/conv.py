@@ -1,6 +1,8 @@
 """`netkit conv`: byte order (htons/htonl), address conversion (inet_pton/inet_ntop), CIDR."""
 
+import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from itertools import chain, islice
 from typing import Generic, Literal, Protocol, TypeVar
@@ -37,17 +39,22 @@ def conv() -> None:
     """
 
 
+def _has_error(result: _Result) -> bool:
+    return result.error is not None
+
+
 class _Tally(Generic[R]):
     """Passes results through while counting the failed ones, so a stream that is never held
     in memory can still decide the exit status at its end."""
 
-    def __init__(self, results: Iterable[R]) -> None:
+    def __init__(self, results: Iterable[R], failed: Callable[[R], bool]) -> None:
         self._results = iter(results)
+        self._is_failure = failed
         self.failed = 0
 
     def __iter__(self) -> Iterator[R]:
         for result in self._results:
-            if result.error is not None:
+            if self._is_failure(result):
                 self.failed += 1
             yield result
 
@@ -58,6 +65,7 @@ def _show_batch(
     *,
     as_json: bool,
     empty: str,
+    failed: Callable[[R], bool] = _has_error,
 ) -> int:
     """Render the results as they come and return the exit status.
 
@@ -65,7 +73,7 @@ def _show_batch(
     rows are written. A lone bad input is an error message (after its JSON, with --json); in
     a batch it is a row. Either way the exit status is 1.
     """
-    tally = _Tally(results)
+    tally = _Tally(results, failed)
     stream = iter(tally)
     head = list(islice(stream, 2))
     if not head:
@@ -157,4 +165,166 @@ def ip(
         partial(render_addresses, as_json=as_json),
         as_json=as_json,
         empty="no addresses given (stdin was empty)",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Subnet planning. netkit.conv.subnets is imported inside each command: `conv ip` never pays
+# for it.
+
+# More rows than this on a terminal is a mistake more often than a wish: ask for --force. A
+# pipe gets them all, streamed.
+TERMINAL_ROW_LIMIT = 65_536
+
+
+@contextmanager
+def _conversion_errors() -> Iterator[None]:
+    """An input the core refuses is the command's error: one line, exit status 1."""
+    from netkit.conv import ConversionError
+
+    try:
+        yield
+    except ConversionError as error:
+        raise NetkitError(str(error)) from None
+
+
+@conv.command()
+@click.argument("network", metavar="NET")
+@click.argument("new_prefix", required=False, metavar="[/LEN]")
+@click.option("--count", type=click.IntRange(min=1), help="Split into at least N equal subnets.")
+@click.option(
+    "--hosts",
+    metavar="N[,N...]",
+    help="One N: the smallest equal subnets that hold N hosts each. Several: a variable-length "
+    "plan, a subnet for each, the largest first, and what is left free.",
+)
+@click.option(
+    "--force", is_flag=True, help=f"Print more than {TERMINAL_ROW_LIMIT:,} subnets on a terminal."
+)
+@json_option
+def split(
+    network: str,
+    new_prefix: str | None,
+    *,
+    count: int | None,
+    hosts: str | None,
+    force: bool,
+    as_json: bool,
+) -> int:
+    """Split a network into subnets: /LEN, --count N or --hosts N[,N...].
+
+    \b
+      netkit conv split 10.0.0.0/22 /24            four /24s
+      netkit conv split 10.0.0.0/22 --count 3      the fewest equal subnets, at least 3
+      netkit conv split 10.0.0.0/22 --hosts 50     subnets of 50 hosts or more each
+      netkit conv split 10.0.0.0/24 --hosts 100,50,20,2    a variable-length plan
+
+    Each subnet shows its first and last host, broadcast and host count (a /31 or /127 holds
+    two hosts, RFC 3021 and RFC 6164). Output streams; on a terminal more than 65,536 subnets
+    need --force.
+    """
+    from netkit.conv.subnets import (
+        parse_host_counts,
+        parse_network,
+        parse_prefix_length,
+        plan,
+        prefix_for_count,
+        prefix_for_hosts,
+        subnet_count,
+    )
+    from netkit.conv.subnets import (
+        split as split_network,
+    )
+    from netkit.render.conv import render_plan, render_subnets
+
+    if sum(choice is not None for choice in (new_prefix, count, hosts)) != 1:
+        raise click.UsageError("give one of /LEN, --count N or --hosts N[,N...]")
+    with _conversion_errors():
+        parent = parse_network(network)
+        counts = parse_host_counts(hosts) if hosts is not None else []
+        if len(counts) > 1:
+            render_plan(plan(parent, counts), as_json=as_json)
+            return ExitStatus.OK
+        if counts:
+            length = prefix_for_hosts(parent, counts[0])
+        elif count is not None:
+            length = prefix_for_count(parent, count)
+        else:
+            length = parse_prefix_length(parent, str(new_prefix))
+    total = subnet_count(parent, length)
+    if total > TERMINAL_ROW_LIMIT and not force and sys.stdout.isatty():
+        raise click.UsageError(
+            f"{parent} has {total:,} subnets of /{length}: add --force to print them all "
+            "here, or send them to a pipe or a file"
+        )
+    render_subnets(split_network(parent, length), as_json=as_json, title=f"{parent} in /{length}")
+    return ExitStatus.OK
+
+
+@conv.command(name="range")
+@click.argument("first", metavar="FIRST")
+@click.argument("last", metavar="LAST")
+@json_option
+def range_(first: str, last: str, as_json: bool) -> int:
+    """The fewest CIDR blocks that cover exactly the addresses FIRST to LAST."""
+    from netkit.conv.subnets import address_range
+    from netkit.render.conv import render_blocks
+
+    with _conversion_errors():
+        blocks = address_range(first, last)
+    render_blocks(blocks, as_json=as_json)
+    return ExitStatus.OK
+
+
+@conv.command()
+@click.argument("networks", nargs=-1, metavar="[NET...]")
+@click.option(
+    "--exclude",
+    "excluded",
+    multiple=True,
+    metavar="NET",
+    help="Take this network out of the result (repeatable).",
+)
+@json_option
+def merge(networks: tuple[str, ...], excluded: tuple[str, ...], as_json: bool) -> int:
+    """Aggregate networks and addresses into the fewest CIDR blocks.
+
+    NET is an address or address/prefix; without NET (or with '-') they are read from stdin,
+    one a line. IPv4 and IPv6 are kept apart, IPv4 first. Host bits of a network are cleared
+    (10.1.2.3/8 is 10.0.0.0/8).
+    """
+    from netkit.conv.subnets import merge as merge_networks
+    from netkit.render.conv import render_blocks
+
+    with _conversion_errors():
+        blocks = merge_networks(stream_stdin(networks or ("-",)), excluded)
+    render_blocks(blocks, as_json=as_json)
+    return ExitStatus.OK
+
+
+@conv.command()
+@click.argument("network", metavar="NET")
+@click.argument("addresses", nargs=-1, required=True, metavar="ADDRESS...")
+@json_option
+def contains(network: str, addresses: tuple[str, ...], as_json: bool) -> int:
+    """Whether each ADDRESS (or network) lies inside NET: exit status 0 when all do.
+
+    \b
+      netkit conv contains 10.0.0.0/8 10.1.2.3 192.168.0.1     exit status 1
+      netkit conv contains 2001:db8::/32 - < addresses.txt
+
+    '-' reads addresses from stdin; an address of the other family is not inside.
+    """
+    from netkit.conv.subnets import contains as contains_address
+    from netkit.conv.subnets import parse_network
+    from netkit.render.conv import render_contains
+
+    with _conversion_errors():
+        parent = parse_network(network)
+    return _show_batch(
+        (contains_address(parent, text) for text in stream_stdin(addresses)),
+        partial(render_contains, as_json=as_json),
+        as_json=as_json,
+        empty="no addresses given (stdin was empty)",
+        failed=lambda result: result.contained is not True,
     )

@@ -1,13 +1,19 @@
 """Output for `netkit conv` results: a detail block for one value; for a batch, a table or a
 JSON array written row by row as the results come."""
 
-import sys
-from collections.abc import Callable, Iterable
-from itertools import chain, islice
-from typing import TypeVar
+from __future__ import annotations
 
-from netkit.conv import AddressResult, ByteOrderResult
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain, islice
+from typing import TYPE_CHECKING, TypeVar
+
+from netkit.conv import AddressResult, ByteOrderResult, CidrInfo
 from netkit.render.output import emit_details, json_text, to_jsonable
+
+if TYPE_CHECKING:  # the subnet commands import these; `conv ip` should not
+    from netkit.conv.subnets import CidrBlock, ContainsResult, PlanEntry
+    from netkit.render.rows import Column
 
 R = TypeVar("R")
 
@@ -167,3 +173,90 @@ def emit_json_array(items: Iterable[object]) -> None:
         out.write(separator + "  " + text.replace("\n", "\n  "))
         separator = ",\n"
     out.write("[]\n" if separator == "[\n" else "\n]\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# Subnet planning
+
+
+def _subnet_cells(subnet: CidrInfo, *, with_broadcast: bool) -> list[object]:
+    cells: list[object] = [subnet.network, subnet.first_host, subnet.last_host]
+    if with_broadcast:
+        cells.append(subnet.broadcast)
+    cells.append(subnet.host_count)
+    return cells
+
+
+def _subnet_columns(with_broadcast: bool) -> list[Column | str]:
+    from netkit.render.rows import Column
+
+    columns: list[Column | str] = ["subnet", "first host", "last host"]
+    if with_broadcast:
+        columns.append("broadcast")
+    columns.append(Column("hosts", justify="right"))
+    return columns
+
+
+def render_subnets(subnets: Iterable[CidrInfo], *, as_json: bool, title: str) -> None:
+    """The subnets of a split, streamed (there can be millions)."""
+    if as_json:
+        emit_json_array(subnets)
+        return
+    from netkit.render.rows import row_stream
+
+    stream = iter(subnets)
+    first = next(stream, None)
+    if first is None:
+        return
+    with_broadcast = ":" not in first.network  # IPv6 has no broadcast address
+    with row_stream(_subnet_columns(with_broadcast), title=title) as add:
+        for subnet in chain([first], stream):
+            add(_subnet_cells(subnet, with_broadcast=with_broadcast))
+
+
+def render_plan(entries: Sequence[PlanEntry], *, as_json: bool) -> None:
+    """A variable-length plan: each allocated subnet with the hosts it was for, then free."""
+    if as_json:
+        emit_json_array(entries)
+        return
+    from netkit.render.rows import Column, Styled, row_stream
+
+    with_broadcast = all(e.subnet is None or ":" not in e.subnet.network for e in entries)
+    columns = [Column("for hosts", justify="right"), *_subnet_columns(with_broadcast)]
+    with row_stream(columns, title="the plan, largest first, and what is left free") as add:
+        for entry in entries:
+            if entry.subnet is None:
+                continue
+            wanted = (
+                Styled("free", "dim") if entry.requested_hosts is None else entry.requested_hosts
+            )
+            add([wanted, *_subnet_cells(entry.subnet, with_broadcast=with_broadcast)])
+
+
+def render_blocks(blocks: Sequence[CidrBlock], *, as_json: bool) -> None:
+    """CIDR blocks of a range or an aggregate, with the addresses each spans."""
+    if as_json:
+        emit_json_array(blocks)
+        return
+    from netkit.render.rows import Column, row_stream
+
+    columns: list[Column | str] = ["network", "first address", "last address"]
+    columns.append(Column("addresses", justify="right"))
+    with row_stream(columns) as add:
+        for block in blocks:
+            add([block.network, block.first_address, block.last_address, block.address_count])
+
+
+def render_contains(results: Iterable[ContainsResult], *, as_json: bool) -> None:
+    """A row per address: inside the network or not (or why it could not be read)."""
+    if as_json:
+        emit_json_array(results)
+        return
+    from netkit.render.rows import Styled, row_stream
+
+    with row_stream(["address", "network", "inside", "error"]) as add:
+        for result in results:
+            inside = None
+            if result.contained is not None:
+                inside = Styled("yes", "green") if result.contained else Styled("no", "red")
+            add([result.input, result.network, inside, _error(result.error)])

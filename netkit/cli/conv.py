@@ -328,3 +328,56 @@ def contains(network: str, addresses: tuple[str, ...], as_json: bool) -> int:
         empty="no addresses given (stdin was empty)",
         failed=lambda result: result.contained is not True,
     )
+
+
+@conv.command()
+@click.argument("address", metavar="ADDRESS|PATH|@NAME")
+@click.argument("port", required=False, metavar="[PORT]")
+@click.option("--flowinfo", metavar="N", help="sin6_flowinfo (IPv6): traffic class and flow label.")
+@click.option(
+    "--scope-id",
+    metavar="N|IFNAME",
+    help="sin6_scope_id (IPv6): an interface index or name; fe80::1%eth0 says it too.",
+)
+@click.option(
+    "--from-hex",
+    "from_hex",
+    is_flag=True,
+    help="ADDRESS is a structure in hex (02001f90..., with spaces, colons or \\x): decode it.",
+)
+@json_option
+def sockaddr(
+    address: str,
+    port: str | None,
+    *,
+    flowinfo: str | None,
+    scope_id: str | None,
+    from_hex: bool,
+    as_json: bool,
+) -> int:
+    """The struct sockaddr that bind(2) and connect(2) get, byte by byte.
+
+    \b
+      netkit conv sockaddr 192.168.1.1 8080        struct sockaddr_in
+      netkit conv sockaddr ::1 443 --scope-id 1    struct sockaddr_in6
+      netkit conv sockaddr /tmp/echo.sock          struct sockaddr_un (a path has a '/')
+      netkit conv sockaddr @echo                   Linux's abstract namespace
+      netkit conv sockaddr --from-hex 02001f90c0a801010000000000000000
+
+    Each field with its offset, size, C type, byte order (sin_family is in host order,
+    sin_port and the address in network order) and bytes; the padding; the hex of the whole
+    structure; and the socklen_t the calls take. The layout is this kernel's: Linux, or the
+    BSDs' with a leading sin_len byte; the output says which.
+    """
+    from netkit.conv.sockaddr import decode, encode
+    from netkit.render.conv import render_sockaddr
+
+    with _conversion_errors():
+        if from_hex:
+            if port is not None or flowinfo is not None or scope_id is not None:
+                raise click.UsageError("--from-hex takes the structure alone")
+            result = decode(address)
+        else:
+            result = encode(address, port, flowinfo=flowinfo, scope_id=scope_id)
+    render_sockaddr(result, as_json=as_json)
+    return ExitStatus.OK

@@ -9,9 +9,10 @@ from itertools import chain, islice
 from typing import TYPE_CHECKING, TypeVar
 
 from netkit.conv import AddressResult, ByteOrderResult, CidrInfo
-from netkit.render.output import emit_details, json_text, to_jsonable
+from netkit.render.output import emit_details, emit_json, json_text, to_jsonable
 
 if TYPE_CHECKING:  # the subnet commands import these; `conv ip` should not
+    from netkit.conv.sockaddr import SockaddrField, SockaddrResult
     from netkit.conv.subnets import CidrBlock, ContainsResult, PlanEntry
     from netkit.render.rows import Column
 
@@ -260,3 +261,42 @@ def render_contains(results: Iterable[ContainsResult], *, as_json: bool) -> None
             if result.contained is not None:
                 inside = Styled("yes", "green") if result.contained else Styled("no", "red")
             add([result.input, result.network, inside, _error(result.error)])
+
+
+# ---------------------------------------------------------------------------------------------
+# sockaddr
+
+
+def _shown_bytes(field: SockaddrField) -> str | None:
+    """A run of zero padding as a count (the exact bytes are in --json); other bytes in full."""
+    if field.padding and field.size and field.size > 8:
+        return f"00 ... ({field.size} zero bytes)"
+    return field.bytes
+
+
+def render_sockaddr(result: SockaddrResult, *, as_json: bool) -> None:
+    """The structure field by field, then its hex for copying and the socklen_t to pass."""
+    if as_json:
+        emit_json(result)
+        return
+    from netkit.render.output import emit_lines
+    from netkit.render.rows import Column, row_stream
+
+    emit_lines([f"struct {result.struct} ({result.family}), {result.layout} layout: "
+                f"sizeof {result.size} bytes"])  # fmt: skip
+    columns: list[Column | str] = [
+        Column("offset", justify="right"),
+        Column("size", justify="right"),
+        "field",
+        "C type",
+        "byte order",
+        "value",
+        "bytes",
+    ]
+    with row_stream(columns) as add:
+        for field in result.fields or ():
+            order = field.byte_order or ("-" if field.padding else "bytes")
+            add([field.offset, field.size, field.name, field.c_type, order, field.value,
+                 _shown_bytes(field)])  # fmt: skip
+    socklen = f"socklen_t: {result.socklen} (the length bind(2) and connect(2) take)"
+    emit_lines([f"hex:       {result.hex}", socklen])

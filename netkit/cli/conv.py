@@ -243,7 +243,7 @@ def split(
         parent = parse_network(network)
         counts = parse_host_counts(hosts) if hosts is not None else []
         if len(counts) > 1:
-            render_plan(plan(parent, counts), as_json=as_json)
+            render_plan(plan(parent, counts), as_json=as_json, family=parent.family)
             return ExitStatus.OK
         if counts:
             length = prefix_for_hosts(parent, counts[0])
@@ -257,7 +257,12 @@ def split(
             f"{parent} has {total:,} subnets of /{length}: add --force to print them all "
             "here, or send them to a pipe or a file"
         )
-    render_subnets(split_network(parent, length), as_json=as_json, title=f"{parent} in /{length}")
+    render_subnets(
+        split_network(parent, length),
+        as_json=as_json,
+        family=parent.family,
+        title=f"{parent} in /{length}",
+    )
     return ExitStatus.OK
 
 

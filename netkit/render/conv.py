@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, islice
 from typing import TYPE_CHECKING, TypeVar
 
-from netkit.conv import AddressResult, ByteOrderResult, CidrInfo
+from netkit.conv import AddressResult, ByteOrderResult, CidrInfo, Family
 from netkit.render.output import emit_details, emit_json, json_text, to_jsonable
 
 if TYPE_CHECKING:  # the subnet commands import these; `conv ip` should not
@@ -198,31 +198,29 @@ def _subnet_columns(with_broadcast: bool) -> list[Column | str]:
     return columns
 
 
-def render_subnets(subnets: Iterable[CidrInfo], *, as_json: bool, title: str) -> None:
+def render_subnets(
+    subnets: Iterable[CidrInfo], *, as_json: bool, family: Family, title: str
+) -> None:
     """The subnets of a split, streamed (there can be millions)."""
     if as_json:
         emit_json_array(subnets)
         return
     from netkit.render.rows import row_stream
 
-    stream = iter(subnets)
-    first = next(stream, None)
-    if first is None:
-        return
-    with_broadcast = ":" not in first.network  # IPv6 has no broadcast address
+    with_broadcast = family == "IPv4"  # IPv6 has no broadcast address
     with row_stream(_subnet_columns(with_broadcast), title=title) as add:
-        for subnet in chain([first], stream):
+        for subnet in subnets:
             add(_subnet_cells(subnet, with_broadcast=with_broadcast))
 
 
-def render_plan(entries: Sequence[PlanEntry], *, as_json: bool) -> None:
+def render_plan(entries: Sequence[PlanEntry], *, as_json: bool, family: Family) -> None:
     """A variable-length plan: each allocated subnet with the hosts it was for, then free."""
     if as_json:
         emit_json_array(entries)
         return
     from netkit.render.rows import Column, Styled, row_stream
 
-    with_broadcast = all(e.subnet is None or ":" not in e.subnet.network for e in entries)
+    with_broadcast = family == "IPv4"
     columns = [Column("for hosts", justify="right"), *_subnet_columns(with_broadcast)]
     with row_stream(columns, title="the plan, largest first, and what is left free") as add:
         for entry in entries:

@@ -4,7 +4,7 @@ import ipaddress
 from collections.abc import Iterable
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netkit.conv import ConversionError
@@ -44,6 +44,7 @@ def _texts(blocks: Iterable[object]) -> list[str]:
 # --- split ------------------------------------------------------------------------------------
 
 
+@settings(deadline=None)  # two shared cores: a slow moment is not a failure
 @given(any_network, st.integers(0, 8))
 def test_split_is_ipaddress_subnets(network: IPNetwork, extra: int) -> None:
     extra = min(extra, network.max_prefixlen - network.prefixlen)
@@ -97,6 +98,7 @@ def test_split_edge_cases() -> None:
 # --- a variable-length plan ---------------------------------------------------------------------
 
 
+@settings(deadline=None)  # two shared cores: a slow moment is not a failure
 @given(
     st.sampled_from(["10.0.0.0/24", "192.168.0.0/20", "2001:db8::/116"]),
     st.lists(st.integers(1, 300), min_size=2, max_size=8),
@@ -155,6 +157,7 @@ def test_a_plan_that_does_not_fit_says_so() -> None:
 # --- range ------------------------------------------------------------------------------------
 
 
+@settings(deadline=None)  # two shared cores: a slow moment is not a failure
 @given(st.data(), st.sampled_from([4, 6]))
 def test_range_is_summarize_address_range(data: st.DataObject, version: int) -> None:
     bits = 32 if version == 4 else 128
@@ -229,6 +232,7 @@ def _collapsed(networks: Iterable[IPNetwork]) -> list[str]:
     ]
 
 
+@settings(deadline=None)  # two shared cores: a slow moment is not a failure
 @given(st.one_of(mixed_lists, near_lists))
 def test_merge_is_collapse_addresses(networks: list[IPNetwork]) -> None:
     assert _texts(merge(str(n) for n in networks)) == _collapsed(networks)
@@ -254,6 +258,7 @@ def _excluded(networks: list[IPNetwork], holes: list[IPNetwork]) -> list[IPNetwo
     return kept
 
 
+@settings(deadline=None)  # two shared cores: a slow moment is not a failure
 @given(near_lists, st.lists(st.one_of(_near_networks(4), _near_networks(6)), max_size=6))
 def test_exclude_is_address_exclude(networks: list[IPNetwork], holes: list[IPNetwork]) -> None:
     expected = _collapsed(_excluded(networks, holes))

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from itertools import chain, islice
-from typing import Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
 
 import click
 
@@ -13,6 +13,10 @@ from netkit.cli.options import json_option, stream_stdin
 from netkit.conv import analyze_address, convert_byte_order
 from netkit.errors import ExitStatus, NetkitError
 from netkit.render.conv import render_addresses, render_byte_order
+
+if TYPE_CHECKING:  # the subnet commands import netkit.conv.subnets; `conv ip` does not
+    from netkit.conv import CidrInfo
+    from netkit.conv.subnets import Network
 
 
 class _Result(Protocol):
@@ -213,6 +217,8 @@ def split(
 ) -> int:
     """Split a network into subnets: /LEN, --count N or --hosts N[,N...].
 
+    NET '-' reads networks from stdin, one a line, and splits each in turn (not for a plan).
+
     \b
       netkit conv split 10.0.0.0/22 /24            four /24s
       netkit conv split 10.0.0.0/22 --count 3      the fewest equal subnets, at least 3
@@ -223,61 +229,74 @@ def split(
     two hosts, RFC 3021 and RFC 6164). Output streams; on a terminal more than 65,536 subnets
     need --force.
     """
-    from netkit.conv.subnets import (
-        parse_host_counts,
-        parse_network,
-        parse_prefix_length,
-        plan,
-        prefix_for_count,
-        prefix_for_hosts,
-        subnet_count,
-    )
-    from netkit.conv.subnets import (
-        split as split_network,
-    )
+    from netkit.conv.subnets import equal_prefix, parse_host_counts, parse_network, plan
     from netkit.render.conv import render_plan, render_subnets
 
     if sum(choice is not None for choice in (new_prefix, count, hosts)) != 1:
         raise click.UsageError("give one of /LEN, --count N or --hosts N[,N...]")
     with _conversion_errors():
-        parent = parse_network(network)
         counts = parse_host_counts(hosts) if hosts is not None else []
         if len(counts) > 1:
+            if network == "-":
+                raise click.UsageError("a plan (--hosts N,N,...) is for one network, not '-'")
+            parent = parse_network(network)
             render_plan(plan(parent, counts), as_json=as_json, family=parent.family)
             return ExitStatus.OK
-        if counts:
-            length = prefix_for_hosts(parent, counts[0])
-        elif count is not None:
-            length = prefix_for_count(parent, count)
-        else:
-            length = parse_prefix_length(parent, str(new_prefix))
+        each_holds = counts[0] if counts else None
+        rule = partial(equal_prefix, prefix=new_prefix, count=count, hosts=each_holds)
+        limit = None if force or not sys.stdout.isatty() else TERMINAL_ROW_LIMIT
+        if network == "-":  # each line's network in turn, checked as it comes
+            subnets = (
+                subnet
+                for text in stream_stdin(("-",))
+                for subnet in _split_within(parse_network(text), rule, limit)
+            )
+            render_subnets(subnets, as_json=as_json, family=None, title="split")
+        else:  # checked before the first row: a refusal prints nothing else
+            parent = parse_network(network)
+            rows = _split_within(parent, rule, limit)
+            render_subnets(rows, as_json=as_json, family=parent.family, title=f"split {parent}")
+    return ExitStatus.OK
+
+
+def _split_within(
+    parent: "Network", rule: Callable[["Network"], int], limit: int | None
+) -> Iterator["CidrInfo"]:
+    """The subnets of ``parent`` (a generator), refused when there are more than ``limit``."""
+    from netkit.conv.subnets import split as split_network
+    from netkit.conv.subnets import subnet_count
+
+    length = rule(parent)
     total = subnet_count(parent, length)
-    if total > TERMINAL_ROW_LIMIT and not force and sys.stdout.isatty():
+    if limit is not None and total > limit:
         raise click.UsageError(
             f"{parent} has {total:,} subnets of /{length}: add --force to print them all "
             "here, or send them to a pipe or a file"
         )
-    render_subnets(
-        split_network(parent, length),
-        as_json=as_json,
-        family=parent.family,
-        title=f"{parent} in /{length}",
-    )
-    return ExitStatus.OK
+    return split_network(parent, length)
 
 
 @conv.command(name="range")
 @click.argument("first", metavar="FIRST")
-@click.argument("last", metavar="LAST")
+@click.argument("last", required=False, metavar="LAST")
 @json_option
-def range_(first: str, last: str, as_json: bool) -> int:
-    """The fewest CIDR blocks that cover exactly the addresses FIRST to LAST."""
-    from netkit.conv.subnets import address_range
+def range_(first: str, last: str | None, as_json: bool) -> int:
+    """The fewest CIDR blocks that cover exactly the addresses FIRST to LAST.
+
+    'range -' reads ranges from stdin, one a line: FIRST LAST, or FIRST-LAST.
+    """
+    from netkit.conv.subnets import address_range, parse_range_line
     from netkit.render.conv import render_blocks
 
+    if (first == "-") != (last is None):
+        raise click.UsageError("give FIRST and LAST, or '-' alone to read ranges from stdin")
     with _conversion_errors():
-        blocks = address_range(first, last)
-    render_blocks(blocks, as_json=as_json)
+        if last is not None:
+            render_blocks(address_range(first, last), as_json=as_json)
+        else:
+            ranges = (parse_range_line(line) for line in stream_stdin(("-",)))
+            blocks = (block for a, b in ranges for block in address_range(a, b))
+            render_blocks(blocks, as_json=as_json)
     return ExitStatus.OK
 
 

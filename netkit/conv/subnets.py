@@ -124,6 +124,22 @@ def prefix_for_hosts(network: Network, hosts: int) -> int:
     raise ConversionError(f"{network} holds at most {biggest} hosts, not {hosts}")
 
 
+def equal_prefix(
+    network: Network,
+    *,
+    prefix: str | None = None,
+    count: int | None = None,
+    hosts: int | None = None,
+) -> int:
+    """The prefix length of an equal split, asked for in one of three ways: the prefix itself
+    (/24), the fewest subnets (``count``), or the hosts each must hold."""
+    if hosts is not None:
+        return prefix_for_hosts(network, hosts)
+    if count is not None:
+        return prefix_for_count(network, count)
+    return parse_prefix_length(network, str(prefix))
+
+
 def subnet_count(network: Network, prefix_length: int) -> int:
     return 1 << (prefix_length - network.prefix_length)
 
@@ -225,6 +241,14 @@ def address_range(first_text: str, last_text: str) -> list[CidrBlock]:
         _block(first.family, start, length)
         for start, length in cidr_blocks(first.family, first.value, last.value)
     ]
+
+
+def parse_range_line(line: str) -> tuple[str, str]:
+    """A range from a line of input: ``FIRST LAST`` or ``FIRST-LAST``."""
+    parts = line.replace("-", " ").split()
+    if len(parts) != 2:
+        raise ConversionError(f"{line!r} is not a range (FIRST LAST, or FIRST-LAST)")
+    return parts[0], parts[1]
 
 
 def merge_intervals(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

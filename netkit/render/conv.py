@@ -199,15 +199,15 @@ def _subnet_columns(with_broadcast: bool) -> list[Column | str]:
 
 
 def render_subnets(
-    subnets: Iterable[CidrInfo], *, as_json: bool, family: Family, title: str
+    subnets: Iterable[CidrInfo], *, as_json: bool, family: Family | None, title: str
 ) -> None:
-    """The subnets of a split, streamed (there can be millions)."""
+    """The subnets of a split, streamed (there can be millions). ``family`` None: both."""
     if as_json:
         emit_json_array(subnets)
         return
     from netkit.render.rows import row_stream
 
-    with_broadcast = family == "IPv4"  # IPv6 has no broadcast address
+    with_broadcast = family != "IPv6"  # IPv6 has no broadcast address
     with row_stream(_subnet_columns(with_broadcast), title=title) as add:
         for subnet in subnets:
             add(_subnet_cells(subnet, with_broadcast=with_broadcast))
@@ -232,7 +232,7 @@ def render_plan(entries: Sequence[PlanEntry], *, as_json: bool, family: Family) 
             add([wanted, *_subnet_cells(entry.subnet, with_broadcast=with_broadcast)])
 
 
-def render_blocks(blocks: Sequence[CidrBlock], *, as_json: bool) -> None:
+def render_blocks(blocks: Iterable[CidrBlock], *, as_json: bool) -> None:
     """CIDR blocks of a range or an aggregate, with the addresses each spans."""
     if as_json:
         emit_json_array(blocks)

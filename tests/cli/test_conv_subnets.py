@@ -147,3 +147,20 @@ def test_contains_exit_status() -> None:
     assert (status, out) == (1, "") and "not a valid" in err
     status, out, err = invoke("conv", "contains", "10.0.0/8", "10.0.0.1")
     assert (status, out) == (1, "") and "not a valid" in err
+
+
+def test_split_and_range_read_stdin() -> None:
+    status, out, _ = invoke(
+        "conv", "split", "-", "/24", "--json", input="10.0.0.0/23\n# c\n2001:db8::/24\n"
+    )
+    assert status == 0
+    assert [row["network"] for row in json.loads(out)] == [
+        "10.0.0.0/24", "10.0.1.0/24", "2001:d00::/24"
+    ]  # fmt: skip
+    status, out, _ = invoke("conv", "range", "-", "--json", input="10.0.0.1 10.0.0.2\n::1-::1\n")
+    assert status == 0
+    assert [row["network"] for row in json.loads(out)] == ["10.0.0.1/32", "10.0.0.2/32", "::1/128"]
+    status, _, err = invoke("conv", "range", "-", input="10.0.0.1\n")
+    assert status == 1 and "not a range" in err
+    assert invoke("conv", "range", "10.0.0.1")[0] == 2
+    assert invoke("conv", "split", "-", "--hosts", "5,6", input="10.0.0.0/24\n")[0] == 2

@@ -1,7 +1,7 @@
 """Options and argument helpers shared by every command."""
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 import click
@@ -28,3 +28,16 @@ def expand_stdin(values: Iterable[str]) -> list[str]:
             if text and not text.startswith("#"):
                 expanded.append(text)
     return expanded
+
+
+def stream_stdin(values: Iterable[str]) -> Iterator[str]:
+    """``expand_stdin`` read lazily: each line of stdin is handed on as soon as it is read, so
+    `yes 1.2.3.4 | netkit conv ip - | head` prints at once and memory stays flat."""
+    for value in values:
+        if value != "-":
+            yield value
+            continue
+        for line in sys.stdin:
+            text = line.strip()
+            if text and not text.startswith("#"):
+                yield text

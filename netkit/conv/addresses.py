@@ -1,106 +1,22 @@
-"""Byte-order (htons/htonl) and address (inet_pton/inet_ntop) conversion, and CIDR maths.
+"""Address conversion (inet_pton/inet_ntop), what kind an address is, and CIDR maths.
 
 Pure functions: each takes one user input and returns a frozen result with ``error`` set instead
 of raising, so a batch can report every input in order.
 """
 
-# The C extension behind socket.py: the C library's own inet_pton/inet_ntop/htons, without
-# socket.py's enum set-up, which would add milliseconds to every `netkit conv` start.
+# The C extension behind socket.py: the C library's own inet_pton/inet_ntop, without socket.py's
+# enum set-up, which would add milliseconds to every `netkit conv` start.
 import _socket
-import sys
 from dataclasses import dataclass
 from typing import Literal
 
+from netkit.conv.byteorder import ConversionError, parse_unsigned
+
 IPV4_BITS = 32
 IPV6_BITS = 128
-HOST_BYTE_ORDER = f"{sys.byteorder}-endian"
 
 Family = Literal["IPv4", "IPv6"]
 InputForm = Literal["text", "int", "packed"]
-
-
-class ConversionError(ValueError):
-    """An input that cannot be converted; the message names what was wrong."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Integers and byte order
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ByteOrderResult:
-    """One htons/ntohs (16 bits) or htonl/ntohl (32 bits) conversion on this host.
-
-    A failed conversion keeps what the command knows (input, bits, function, byteorder) and
-    leaves the converted values None.
-    """
-
-    input: str
-    bits: int
-    function: str  # the C call this stands for: htons, ntohs, htonl or ntohl
-    host: int | None = None  # the value in host byte order
-    network: int | None = None  # what htons/htonl returns: the network-order bytes as an int
-    host_hex: str | None = None
-    network_hex: str | None = None
-    wire: str | None = None  # the bytes as they travel on the wire, in hex
-    byteorder: str = HOST_BYTE_ORDER  # this host's byte order: "little-endian" or "big-endian"
-    ipv4: str | None = None  # for 32 bits: the dotted quad the host value stands for
-    error: str | None = None
-
-
-def parse_unsigned(text: str, bits: int) -> int:
-    """Parse a C-style unsigned literal (decimal, 0x, 0o or 0b) that must fit in ``bits``."""
-    literal = text.strip().lower()
-    if not literal or not literal.isascii():
-        raise ConversionError(f"{text!r} is not a number")
-    if literal[0] in "+-":
-        raise ConversionError(f"{text!r} is not an unsigned number")
-    if "_" in literal:  # int() takes 1_000; C and the usage text do not
-        raise ConversionError(f"{text!r} is not a number (no '_' separators)")
-    if literal[0] == "0" and literal[1:2].isdecimal() and literal.strip("0"):
-        # C would read 010 as octal 8, Python refuses it: say which one to write.
-        raise ConversionError(
-            f"{text!r} has a leading zero: write {literal.lstrip('0')} for decimal, or use 0o "
-            "for octal"
-        )
-    try:
-        value = int(literal, 0)
-    except ValueError:
-        raise ConversionError(
-            f"{text!r} is not a number (use decimal, 0x hex, 0o octal or 0b binary)"
-        ) from None
-    if value >= 1 << bits:
-        raise ConversionError(f"{text!r} is out of range for {bits} bits (0..{(1 << bits) - 1})")
-    return value
-
-
-def convert_byte_order(
-    text: str, bits: Literal[16, 32], *, to_host: bool = False
-) -> ByteOrderResult:
-    """htons/htonl of ``text``, or ntohs/ntohl when ``to_host`` (the input is in network order)."""
-    swap = _socket.htons if bits == 16 else _socket.htonl
-    name = ("ntoh" if to_host else "hton") + ("s" if bits == 16 else "l")
-    try:
-        value = parse_unsigned(text, bits)
-    except ConversionError as error:
-        return ByteOrderResult(input=text, bits=bits, function=name, error=str(error))
-    # The swap is its own inverse, so ntoh is the same call read the other way round.
-    host, network = (swap(value), value) if to_host else (value, swap(value))
-    return ByteOrderResult(
-        input=text,
-        bits=bits,
-        function=name,
-        host=host,
-        network=network,
-        host_hex=hex(host),
-        network_hex=hex(network),
-        wire=host.to_bytes(bits // 8, "big").hex(" "),
-        ipv4=_socket.inet_ntop(_socket.AF_INET, host.to_bytes(4, "big")) if bits == 32 else None,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Addresses
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +128,24 @@ def classify(family: Family, value: int) -> tuple[str, str]:
     return "reserved", "RFC 4291 unassigned"
 
 
-def _bits(family: Family) -> int:
+def address_bits(family: Family) -> int:
     return IPV4_BITS if family == "IPv4" else IPV6_BITS
+
+
+_bits = address_bits
+
+
+def usable_hosts(family: Family, host_bits: int) -> int:
+    """The host addresses of a network with ``host_bits`` host bits.
+
+    A /32 (/128) is one host and a /31 (/127) a point-to-point pair whose two ends are both
+    hosts (RFC 3021, RFC 6164). Otherwise IPv4 loses the network and broadcast addresses and
+    IPv6 the all-zeros subnet-router anycast address (RFC 4291 section 2.6.1).
+    """
+    addresses = 1 << host_bits
+    if host_bits <= 1:
+        return addresses
+    return addresses - 2 if family == "IPv4" else addresses - 1
 
 
 def int_to_text(family: Family, value: int) -> str:
@@ -261,12 +193,12 @@ def cidr_info(family: Family, value: int, prefix_length: int) -> CidrInfo:
     address_count = 1 << host_bits
     broadcast: int | None = None
     if host_bits <= 1:  # a single host, or a point-to-point pair where both ends are hosts
-        first_host, last_host, host_count = network, last, address_count
+        first_host, last_host = network, last
     elif family == "IPv4":
-        first_host, last_host, host_count = network + 1, last - 1, address_count - 2
+        first_host, last_host = network + 1, last - 1
         broadcast = last
     else:  # IPv6 has no broadcast; the all-zeros address is the subnet-router anycast (RFC 4291)
-        first_host, last_host, host_count = network + 1, last, address_count - 1
+        first_host, last_host = network + 1, last
     return CidrInfo(
         prefix_length=prefix_length,
         network=f"{int_to_text(family, network)}/{prefix_length}",
@@ -275,7 +207,7 @@ def cidr_info(family: Family, value: int, prefix_length: int) -> CidrInfo:
         broadcast=None if broadcast is None else int_to_text(family, broadcast),
         first_host=int_to_text(family, first_host),
         last_host=int_to_text(family, last_host),
-        host_count=host_count,
+        host_count=usable_hosts(family, host_bits),
         address_count=address_count,
     )
 
@@ -315,6 +247,21 @@ def _parse_text(text: str) -> tuple[Family, int, str | None]:
     except (OSError, ValueError):
         hint = " (for an integer use --from int)" if text.strip().isdecimal() else ""
         raise ConversionError(f"{text!r} is not a valid IPv4 or IPv6 address{hint}") from None
+
+
+def parse_network_text(text: str) -> tuple[Family, int, int | None]:
+    """An address as inet_pton reads it, with an optional /prefix (or IPv4 /netmask): the
+    family, the address as an integer and the prefix length (None without one). A scope id
+    (fe80::1%eth0) names an interface, not part of a network, so it is refused."""
+    address_text, slash, prefix_text = text.partition("/")
+    family, value, scope = _parse_text(address_text)
+    if scope is not None:
+        raise ConversionError(f"{text!r}: a scope id has no place in a network")
+    try:
+        prefix = _parse_prefix(family, prefix_text) if slash else None
+    except ConversionError as error:
+        raise ConversionError(f"{text!r}: {error}") from None
+    return family, value, prefix
 
 
 def _parse_packed(text: str) -> tuple[Family, int]:

@@ -5,7 +5,27 @@ import click
 from netkit.cli.completers import complete_pid, complete_process_name
 from netkit.cli.options import json_option
 from netkit.errors import ExitStatus
-from netkit.sysinfo.conns import TCP_STATES, ConnectionFilter, Proto
+from netkit.sysinfo.connection import TCP_STATES, ConnectionFilter, Network, PortRange, Proto
+
+
+def _port_ranges(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[PortRange, ...]:
+    try:
+        return tuple(PortRange.parse(value) for value in values)
+    except ValueError as error:
+        raise click.BadParameter(f"{error} (a port like 443 or a range like 8000-8080)") from None
+
+
+def _networks(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[Network, ...]:
+    import ipaddress
+
+    try:
+        return tuple(ipaddress.ip_network(value, strict=False) for value in values)
+    except ValueError as error:
+        raise click.BadParameter(f"{error} (an address or a network like 10.0.0.0/8)") from None
 
 
 @click.command()
@@ -47,6 +67,54 @@ from netkit.sysinfo.conns import TCP_STATES, ConnectionFilter, Proto
     shell_complete=complete_process_name,
     help="Only sockets of processes whose name contains NAME.",
 )
+@click.option(
+    "--sport",
+    "sports",
+    callback=_port_ranges,
+    multiple=True,
+    metavar="PORT[-PORT]",
+    help="Only sockets whose local port is PORT or in the range (repeatable).",
+)
+@click.option(
+    "--dport",
+    "dports",
+    callback=_port_ranges,
+    multiple=True,
+    metavar="PORT[-PORT]",
+    help="Only sockets whose remote port is PORT or in the range (repeatable).",
+)
+@click.option(
+    "--src",
+    callback=_networks,
+    multiple=True,
+    metavar="CIDR",
+    help="Only sockets whose local address is in CIDR (repeatable).",
+)
+@click.option(
+    "--dst",
+    callback=_networks,
+    multiple=True,
+    metavar="CIDR",
+    help="Only sockets whose remote address is in CIDR (repeatable).",
+)
+@click.option(
+    "--user",
+    "users",
+    multiple=True,
+    metavar="USER",
+    help="Only sockets owned by USER, a name or a uid (repeatable).",
+)
+@click.option(
+    "-e", "--extended", is_flag=True, help="Show each socket's uid, inode and cookie, as ss -e."
+)
+@click.option("-o", "--timers", is_flag=True, help="Show the active timer, as ss -o.")
+@click.option("-m", "--memory", is_flag=True, help="Show socket memory (skmem), as ss -m.")
+@click.option(
+    "-i",
+    "--info",
+    is_flag=True,
+    help="Show TCP internals (tcp_info: rtt, cwnd, retransmits, rates...), as ss -i.",
+)
 @json_option
 def conns(  # click passes every option by keyword
     *,
@@ -60,6 +128,15 @@ def conns(  # click passes every option by keyword
     pids: tuple[int, ...],
     states: tuple[str, ...],
     process: str | None,
+    sports: tuple[PortRange, ...],
+    dports: tuple[PortRange, ...],
+    src: tuple[Network, ...],
+    dst: tuple[Network, ...],
+    users: tuple[str, ...],
+    extended: bool,
+    timers: bool,
+    memory: bool,
+    info: bool,
     as_json: bool,
 ) -> int:
     """Sockets on this host and their processes, like ss -tunap.
@@ -69,7 +146,7 @@ def conns(  # click passes every option by keyword
     sockets. Filters combine: netkit conns -lt --port 5566 shows who listens on TCP 5566.
     Without root, other users' sockets show no process (a note says so).
     """
-    from netkit.render.sysinfo import render_connections
+    from netkit.render.sysinfo import ConnectionColumns, render_connections
     from netkit.sysinfo.conns import list_connections
 
     flags: tuple[tuple[Proto, bool], ...] = (("tcp", tcp), ("udp", udp), ("unix", unix))
@@ -85,6 +162,13 @@ def conns(  # click passes every option by keyword
         pids=frozenset(pids),
         states=frozenset(s.upper() for s in states),
         process=process,
+        sports=sports,
+        dports=dports,
+        src=src,
+        dst=dst,
+        users=frozenset(users),
     )
-    render_connections(list_connections(wanted), as_json=as_json)
+    listing = list_connections(wanted, info=info, memory=memory)
+    shown = ConnectionColumns(extended=extended, timers=timers, memory=memory, info=info)
+    render_connections(listing, as_json=as_json, shown=shown)
     return ExitStatus.OK

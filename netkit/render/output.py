@@ -59,6 +59,21 @@ def emit_json(value: object) -> None:
     sys.stdout.write(json_text(to_jsonable(value), 2) + "\n")
 
 
+def emit_json_array(records: Iterable[object], stream: TextIO | None = None) -> None:
+    """Print one JSON array, an element a line, as the elements come: a listing of 10,000
+    records is written in the time and memory of its parts, not of one indented document."""
+    import json
+
+    out = stream or sys.stdout
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    out.write("[")
+    separator = "\n"
+    for record in records:
+        out.write(separator + json_safe(encode(to_jsonable(record))))
+        separator = ",\n"
+    out.write("\n]\n" if separator != "\n" else "]\n")
+
+
 def emit_json_line(value: object, stream: TextIO | None = None) -> None:
     """Print one compact JSON object on its own line (JSON Lines, for logs and streams)."""
     out = stream or sys.stdout

@@ -180,6 +180,7 @@ def test_without_root_a_note_says_why_processes_are_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     hidden = _raw(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", 1), (), "LISTEN")
+    monkeypatch.setattr(core, "_kernel_rows", lambda wanted, **details: None)  # psutil's view
     monkeypatch.setattr(core, "_raw_connections", lambda kind: ([hidden], False))
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     listing = list_connections(ConnectionFilter())
@@ -204,11 +205,24 @@ def test_a_refused_system_table_falls_back_to_own_processes(
         raise psutil.AccessDenied()
 
     monkeypatch.setattr(psutil, "net_connections", refuse)
+    monkeypatch.setattr(core, "_kernel_rows", lambda wanted, **details: None)  # psutil's view
     port = tcp_listener.getsockname()[1]
     listing = list_connections(ConnectionFilter(ports=frozenset({port})))
     assert [(c.pid, c.state) for c in listing.connections] == [(MY_PID, "LISTEN")]
     assert listing.note is not None
     assert "own processes" in listing.note
+
+
+def test_sock_diag_rows_without_an_owner_are_noted_unless_the_kernel_owns_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unowned = _conn(pid=None, process=None, inode=1234)
+    time_wait = _conn(pid=None, process=None, state="TIME_WAIT", inode=0)
+    monkeypatch.setattr(core, "_kernel_rows", lambda wanted, **details: [unowned, time_wait])
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    listing = list_connections(ConnectionFilter())
+    assert listing.hidden_owners == 1
+    assert str(listing.note).startswith("1 socket shows no process")
 
 
 @pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0, reason="needs root to drop it")

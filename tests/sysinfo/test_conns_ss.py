@@ -1,0 +1,228 @@
+"""`netkit conns` against ss on the same sockets: queues, inode, uid, cookie, timers, memory and
+tcp_info, each read by both tools (Linux: sock_diag is what ss reads too)."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import require_tool, run_netkit
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="sock_diag is Linux's")
+
+MY_PID = os.getpid()
+
+
+def ss(*args: str) -> list[str]:
+    """ss's lines for one socket each (its -i/-m continuation lines joined to the first)."""
+    done = subprocess.run(
+        [require_tool("ss"), "-nH", *args], capture_output=True, text=True, timeout=30, check=True
+    )
+    lines: list[str] = []
+    for line in done.stdout.splitlines():
+        if line[:1] in (" ", "\t") and lines:
+            lines[-1] += " " + line.strip()
+        elif line.strip():
+            lines.append(line)
+    return lines
+
+
+def ss_one(*args: str) -> str:
+    lines = ss(*args)
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def ss_queues(line: str) -> tuple[int, int]:
+    _, recv_q, send_q = line.split()[:3]
+    return int(recv_q), int(send_q)
+
+
+def conns(*args: str) -> list[dict[str, object]]:
+    done = run_netkit("conns", "--json", *args)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert isinstance(rows, list)
+    return rows
+
+
+def conn_one(*args: str) -> dict[str, object]:
+    rows = conns(*args)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def _number(pattern: str, text: str) -> int:
+    found = re.search(pattern, text)
+    assert found is not None, f"{pattern!r} not in {text!r}"
+    return int(found.group(1))
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[socket.socket, socket.socket, socket.socket]]:
+    """(listener, client, accepted) on 127.0.0.1."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        client = socket.create_connection(server.getsockname(), timeout=5)
+        accepted, _ = server.accept()
+        with client, accepted:
+            yield server, client, accepted
+
+
+def test_recv_q_is_the_unread_bytes(pair: tuple[socket.socket, ...]) -> None:
+    _, client, accepted = pair
+    client.sendall(b"x" * 1234)
+    port = accepted.getsockname()[1]
+    peer = client.getsockname()[1]
+    where = f"sport = :{port} and dport = :{peer}"
+    deadline = time.monotonic() + 5
+    while ss_queues(ss_one("-t", where))[0] != 1234 and time.monotonic() < deadline:
+        time.sleep(0.01)  # loopback delivers at once; bounded anyway
+    row = conn_one("-t", "--sport", str(port), "--dport", str(peer))
+    assert (row["recv_q"], row["send_q"]) == (1234, 0) == ss_queues(ss_one("-t", where))
+    assert row["pid"] == MY_PID
+    assert row["fd"] == accepted.fileno()
+
+
+def test_send_q_grows_when_the_peer_stops_reading(pair: tuple[socket.socket, ...]) -> None:
+    _, client, _ = pair
+    client.setblocking(False)
+    sent = 0
+    for _ in range(10_000):  # until the peer's window and our buffer are full
+        try:
+            sent += client.send(b"y" * 65536)
+        except BlockingIOError:
+            break
+    time.sleep(0.3)  # let the last segments settle; nothing moves once the window is zero
+    port = client.getsockname()[1]
+    row = conn_one("-t", "--sport", str(port))
+    assert row["send_q"] > 0
+    assert (row["recv_q"], row["send_q"]) == ss_queues(ss_one("-t", f"sport = :{port}"))
+
+
+def test_a_listener_shows_its_accept_queue_and_backlog() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(7)
+        port = server.getsockname()[1]
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3)]
+        try:
+            time.sleep(0.1)
+            row = conn_one("-lt", "--sport", str(port))
+            assert (row["recv_q"], row["send_q"]) == (3, 7)
+            assert ss_queues(ss_one("-tl", f"sport = :{port}")) == (3, 7)
+        finally:
+            for client in clients:
+                client.close()
+
+
+def test_inode_uid_and_cookie_match_ss_e(pair: tuple[socket.socket, ...]) -> None:
+    _, client, _ = pair
+    port = client.getsockname()[1]
+    line = ss_one("-te", f"sport = :{port}")
+    row = conn_one("-t", "--sport", str(port))
+    assert row["inode"] == _number(r"ino:(\d+)", line) == os.fstat(client.fileno()).st_ino
+    assert row["uid"] == os.geteuid()
+    assert f"uid:{os.geteuid()}" in line or os.geteuid() == 0  # ss -e omits uid 0
+    cookie = re.search(r"sk:([0-9a-f]+)", line)
+    assert cookie is not None
+    assert row["cookie"] == int(cookie.group(1), 16)
+
+
+def test_tcp_info_matches_ss_i(pair: tuple[socket.socket, ...]) -> None:
+    _, client, accepted = pair
+    client.sendall(b"z" * 100_000)
+    received = 0
+    while received < 100_000:
+        received += len(accepted.recv(65536))
+    time.sleep(0.05)
+    port = client.getsockname()[1]
+    line = ss_one("-ti", f"sport = :{port}")
+    row = conn_one("-t", "-i", "--sport", str(port))
+    info = row["info"]
+    assert isinstance(info, dict)
+    assert info["mss"] == _number(r"\bmss:(\d+)", line)
+    assert info["cwnd"] == _number(r"\bcwnd:(\d+)", line)
+    assert info["congestion"] in line.split()
+    assert info["bytes_acked"] == 100_001  # the SYN counts one (ss's bytes_acked)
+    assert info["bytes_acked"] == _number(r"bytes_acked:(\d+)", line)
+    assert info["bytes_sent"] == 100_000
+    assert 0 < info["rtt_ms"] < 1000
+    assert 0 < info["min_rtt_ms"] <= info["rtt_ms"] + info["rttvar_ms"]
+    assert info["rto_ms"] >= 200  # Linux's TCP_RTO_MIN
+    wscale = re.search(r"wscale:(\d+),(\d+)", line)
+    assert wscale is not None
+    assert (info["snd_wscale"], info["rcv_wscale"]) == tuple(map(int, wscale.groups()))
+    table = run_netkit("conns", "-ti", "--sport", str(port), env={"COLUMNS": "400"})
+    assert f"mss:{info['mss']}" in table.stdout and "rtt:" in table.stdout
+
+
+def test_skmem_matches_ss_m(pair: tuple[socket.socket, ...]) -> None:
+    _, client, _ = pair
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+    port = client.getsockname()[1]
+    line = ss_one("-tm", f"sport = :{port}")
+    memory = conn_one("-t", "-m", "--sport", str(port))["memory"]
+    assert isinstance(memory, dict)
+    assert memory["sndbuf"] == _number(r"tb(\d+)", line) == 131072  # the kernel doubles it
+    assert memory["rcvbuf"] == _number(r"rb(\d+)", line)
+
+
+def test_keepalive_and_time_wait_timers_match_ss_o(pair: tuple[socket.socket, ...]) -> None:
+    _, client, accepted = pair
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)
+    port = client.getsockname()[1]
+    timer = conn_one("-t", "-o", "--sport", str(port))["timer"]
+    assert "timer:(keepalive," in ss_one("-to", f"sport = :{port}")
+    assert isinstance(timer, dict)
+    assert timer["name"] == "keepalive"
+    assert 50_000 < timer["expires_ms"] <= 60_000
+    client.close()  # the side that closes first waits in TIME_WAIT
+    accepted.close()
+    deadline = time.monotonic() + 5
+    while "TIME-WAIT" not in " ".join(ss("-ta", f"sport = :{port}")):
+        assert time.monotonic() < deadline, "no TIME-WAIT socket appeared"
+        time.sleep(0.02)
+    row = conn_one("-t", "-o", "--state", "time_wait", "--sport", str(port))
+    assert row["state"] == "TIME_WAIT"
+    assert row["timer"]["name"] == "timewait"  # type: ignore[index]  # JSON
+    assert row["inode"] == 0 and row["pid"] is None
+    assert "timer:(timewait," in ss_one("-to", "state", "time-wait", f"sport = :{port}")
+
+
+def test_unix_queues_match_ss_x(tmp_path: Path) -> None:
+    path = str(tmp_path / "q.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(path)
+        server.listen(4)
+        pending = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        pending.connect(path)
+        with pending:
+            rows = [r for r in conns("-x") if r["local"] == path and r["pid"] == MY_PID]
+            listener = next(r for r in rows if r["peer_inode"] is None)
+            assert (listener["recv_q"], listener["send_q"]) == (1, 4)
+            line = next(line for line in ss("-xl") if path in line)
+            assert tuple(map(int, line.split()[2:4])) == (1, 4)  # after the netid and state
+
+
+def test_ipv6_queues_and_addresses() -> None:
+    try:
+        server = socket.create_server(("::1", 0), family=socket.AF_INET6)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with server, socket.create_connection(("::1", server.getsockname()[1]), timeout=5) as client:
+        client.sendall(b"q" * 10)
+        accepted, _ = server.accept()
+        with accepted:
+            time.sleep(0.05)
+            port = server.getsockname()[1]
+            row = conn_one("-t", "-6", "--sport", str(port), "--state", "established")
+            assert row["local"] == f"[::1]:{port}"
+            assert row["recv_q"] == 10

@@ -146,7 +146,7 @@ def conns(  # click passes every option by keyword
     sockets. Filters combine: netkit conns -lt --port 5566 shows who listens on TCP 5566.
     Without root, other users' sockets show no process (a note says so).
     """
-    from netkit.render.sysinfo import ConnectionColumns, render_connections
+    from netkit.render.conns import ConnectionColumns, render_connections
     from netkit.sysinfo.conns import list_connections
 
     flags: tuple[tuple[Proto, bool], ...] = (("tcp", tcp), ("udp", udp), ("unix", unix))

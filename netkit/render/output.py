@@ -60,18 +60,25 @@ def emit_json(value: object) -> None:
 
 
 def emit_json_array(records: Iterable[object], stream: TextIO | None = None) -> None:
-    """Print one JSON array, an element a line, as the elements come: a listing of 10,000
-    records is written in the time and memory of its parts, not of one indented document."""
+    """Print one JSON array, an element a line: a listing of 10,000 records costs the time
+    and memory of its parts, not of one indented document (json.dumps with indent is several
+    times slower). Lines are written a thousand at a time: faster than a write per record."""
     import json
 
     out = stream or sys.stdout
     encode = json.JSONEncoder(ensure_ascii=False).encode
-    out.write("[")
-    separator = "\n"
+    lines: list[str] = []
+    opening = "[\n"
     for record in records:
-        out.write(separator + json_safe(encode(to_jsonable(record))))
-        separator = ",\n"
-    out.write("\n]\n" if separator != "\n" else "]\n")
+        lines.append(json_safe(encode(to_jsonable(record))))
+        if len(lines) == 1000:
+            out.write(opening + ",\n".join(lines))
+            opening = ",\n"
+            lines.clear()
+    if lines:
+        out.write(opening + ",\n".join(lines))
+        opening = ",\n"
+    out.write("[]\n" if opening == "[\n" else "\n]\n")
 
 
 def emit_json_line(value: object, stream: TextIO | None = None) -> None:

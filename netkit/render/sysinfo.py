@@ -1,23 +1,17 @@
-"""Output for `netkit conns` and `netkit ifaces`: ss/ip-style tables, JSON, the live rates view."""
+"""Output for `netkit ifaces`: ip-style tables, JSON, the live rates view."""
 
-import dataclasses
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Protocol
 
 from rich.table import Table
 from rich.text import Text
 
-from netkit.render.output import emit_json, emit_json_array, emit_json_line, emit_message
-from netkit.render.rows import Column, Styled, row_stream
+from netkit.render.output import emit_json, emit_json_line, emit_message
 from netkit.render.tables import data, records_table, show, stacked, stdout_console
-from netkit.sysinfo.connection import Connection
-from netkit.sysinfo.conns import ConnectionListing
 from netkit.sysinfo.ifaces import Interface, InterfaceRates
-from netkit.sysinfo.socket_facts import SocketMemory, TcpInfo, Timer
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
@@ -35,188 +29,6 @@ def human_bytes(count: float) -> str:
 def note(message: str) -> None:
     """A one-line remark on stderr that does not change the exit status."""
     emit_message("note", message)
-
-
-# ---------------------------------------------------------------------------------------------
-# conns
-
-
-_STATE_STYLES = {"LISTEN": "green", "ESTABLISHED": "cyan"}
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionColumns:
-    """Which of ss's optional columns a table shows (JSON always carries every field)."""
-
-    extended: bool = False  # -e: uid, inode, cookie
-    timers: bool = False  # -o
-    memory: bool = False  # -m
-    info: bool = False  # -i
-
-
-def _connection_columns(shown: ConnectionColumns) -> list[Column]:
-    columns = [Column("proto"), Column("state"), Column("recv-q", "right"),
-               Column("send-q", "right"), Column("local"), Column("remote"),
-               Column("pid/process"), Column("user")]  # fmt: skip
-    if shown.extended:
-        columns += [Column("uid", "right"), Column("inode", "right"), Column("cookie", "right")]
-    if shown.timers:
-        columns.append(Column("timer"))
-    if shown.memory:
-        columns.append(Column("skmem"))
-    if shown.info:
-        columns.append(Column("tcp info"))
-    return columns
-
-
-def _connection_row(c: Connection, shown: ConnectionColumns) -> list[object]:
-    style = _STATE_STYLES.get(c.state or "")
-    row: list[object] = [
-        c.proto if c.family != "IPv6" else f"{c.proto}6",
-        Styled(c.state, style) if style else c.state,
-        c.recv_q,
-        c.send_q,
-        c.local or ("*" if c.proto == "unix" else None),
-        c.remote if c.peer_inode is None else f"* {c.peer_inode}",
-        None if c.pid is None else f"{c.pid}/{c.process or '?'}",
-        c.user,
-    ]
-    if shown.extended:
-        row += [c.uid, c.inode, c.cookie]
-    if shown.timers:
-        row.append(None if c.timer is None else timer_text(c.timer))
-    if shown.memory:
-        row.append(None if c.memory is None else skmem_text(c.memory))
-    if shown.info:
-        row.append(None if c.info is None else tcp_info_text(c.info))
-    return row
-
-
-def render_connections(
-    listing: ConnectionListing, *, as_json: bool, shown: ConnectionColumns = ConnectionColumns()
-) -> None:
-    """ss's columns, a row per socket, streamed: a busy host's 10,000 sockets print as they
-    are turned into rows instead of after one layout of them all. JSON streams too: one object
-    a line inside the array."""
-    if as_json:
-        emit_json_array(connection_json(c) for c in listing.connections)
-    else:
-        with row_stream(_connection_columns(shown)) as add:
-            for c in listing.connections:
-                add(_connection_row(c, shown))
-    if listing.note is not None:
-        note(listing.note)
-
-
-_SCALAR_FIELDS = tuple(
-    f.name for f in dataclasses.fields(Connection) if f.name not in ("timer", "info", "memory")
-)
-
-
-def connection_json(c: Connection) -> dict[str, object]:
-    """One socket as JSON: the same as dataclasses.asdict, several times faster."""
-    record: dict[str, object] = {name: getattr(c, name) for name in _SCALAR_FIELDS}
-    for name in ("timer", "info", "memory"):
-        value = getattr(c, name)
-        record[name] = None if value is None else _flat_json(value)
-    return record
-
-
-def _flat_json(value: object) -> dict[str, object]:
-    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}  # type: ignore[arg-type]  # a dataclass
-
-
-# ss's notation for -o, -m and -i (misc/ss.c: print_ms_timer, print_skmeminfo, tcp_show_info).
-
-
-def ms_text(ms: int) -> str:
-    """ss's print_ms_timer: 1min59sec, 9.500ms style."""
-    seconds, millis = divmod(ms, 1000)
-    minutes, seconds = divmod(seconds, 60)
-    text = ""
-    if minutes:
-        millis = 0
-        text = f"{minutes}min"
-        if minutes > 9:
-            seconds = 0
-    if seconds:
-        if seconds > 9:
-            millis = 0
-        text += f"{seconds}{'.' if millis else 'sec'}"
-    if millis:
-        text += f"{millis:03d}ms"
-    return text
-
-
-def timer_text(timer: Timer) -> str:
-    return f"timer:({timer.name},{ms_text(timer.expires_ms)},{timer.retransmits})"
-
-
-def skmem_text(m: SocketMemory) -> str:
-    drops = "" if m.drops is None else f",d{m.drops}"
-    return (f"skmem:(r{m.rmem_alloc},rb{m.rcvbuf},t{m.wmem_alloc},tb{m.sndbuf},f{m.fwd_alloc},"
-            f"w{m.wmem_queued},o{m.optmem},bl{m.backlog}{drops})")  # fmt: skip
-
-
-def rate_text(bps: float) -> str:
-    """ss's sprint_bw: 1.2Gbps, 840Mbps, 12Kbps."""
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "K")):
-        if bps > limit:
-            return f"{bps / limit:.1f}{suffix}bps"
-    return f"{bps:g}bps"
-
-
-def tcp_info_text(i: TcpInfo) -> str:
-    """The line ss -i prints under a connection, with the same names, order and units."""
-    parts = [i.congestion or "", f"wscale:{i.snd_wscale},{i.rcv_wscale}", f"rto:{i.rto_ms:g}"]
-    if i.backoff:
-        parts.append(f"backoff:{i.backoff}")
-    if i.rtt_ms:
-        parts.append(f"rtt:{i.rtt_ms:g}/{i.rttvar_ms:g}")
-    if i.ato_ms:
-        parts.append(f"ato:{i.ato_ms:g}")
-    parts += [f"{name}:{value}" for name, value in (
-        ("mss", i.mss), ("pmtu", i.pmtu), ("rcvmss", i.rcvmss), ("advmss", i.advmss),
-        ("cwnd", i.cwnd), ("ssthresh", i.ssthresh), ("bytes_sent", i.bytes_sent),
-        ("bytes_retrans", i.bytes_retrans), ("bytes_acked", i.bytes_acked),
-        ("bytes_received", i.bytes_received), ("segs_out", i.segs_out), ("segs_in", i.segs_in),
-        ("data_segs_out", i.data_segs_out), ("data_segs_in", i.data_segs_in),
-    ) if value]  # fmt: skip
-    if i.send_bps:
-        parts.append(f"send {rate_text(i.send_bps)}")
-    parts += [f"{name}:{value}" for name, value in (
-        ("lastsnd", i.last_send_ms), ("lastrcv", i.last_recv_ms), ("lastack", i.last_ack_ms),
-    ) if value]  # fmt: skip
-    if i.pacing_rate_bps:
-        parts.append(f"pacing_rate {rate_text(i.pacing_rate_bps)}")
-    if i.delivery_rate_bps:
-        parts.append(f"delivery_rate {rate_text(i.delivery_rate_bps)}")
-    if i.delivered:
-        parts.append(f"delivered:{i.delivered}")
-    if i.app_limited:
-        parts.append("app_limited")
-    if i.busy_ms:
-        parts.append(f"busy:{i.busy_ms}ms")
-    if i.unacked:
-        parts.append(f"unacked:{i.unacked}")
-    if i.retrans or i.retrans_total:
-        parts.append(f"retrans:{i.retrans}/{i.retrans_total}")
-    parts += [f"{name}:{value}" for name, value in (
-        ("lost", i.lost), ("sacked", i.sacked), ("reordering", i.reordering if i.reordering != 3
-                                                   else 0),
-    ) if value]  # fmt: skip
-    if i.rcv_rtt_ms:
-        parts.append(f"rcv_rtt:{i.rcv_rtt_ms:g}")
-    parts += [f"{name}:{value}" for name, value in (
-        ("rcv_space", i.rcv_space), ("rcv_ssthresh", i.rcv_ssthresh), ("notsent", i.notsent),
-    ) if value]  # fmt: skip
-    if i.min_rtt_ms:
-        parts.append(f"minrtt:{i.min_rtt_ms:g}")
-    if i.snd_wnd:
-        parts.append(f"snd_wnd:{i.snd_wnd}")
-    if i.rcv_wnd:
-        parts.append(f"rcv_wnd:{i.rcv_wnd}")
-    return " ".join(p for p in parts if p)
 
 
 # ---------------------------------------------------------------------------------------------

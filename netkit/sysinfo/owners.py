@@ -26,21 +26,25 @@ def socket_owners(proc: str = "/proc") -> dict[int, SocketOwner]:
     for name in sorted(os.listdir(proc), key=lambda n: (len(n), n)):
         if not name.isdigit():
             continue
-        directory = f"{proc}/{name}/fd/"
-        try:
-            fds = os.listdir(directory)
+        try:  # links are read relative to the directory: half the cost of full paths
+            directory = os.open(f"{proc}/{name}/fd", os.O_RDONLY | os.O_DIRECTORY)
         except OSError:  # not ours to read, or the process has exited
             continue
-        pid = int(name)
-        for fd in sorted(fds, key=int):
-            try:
-                target = readlink(directory + fd)
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                inode = int(target[8:-1])
-                if inode not in owners:
-                    owners[inode] = SocketOwner(pid, int(fd))
+        try:
+            pid = int(name)
+            for fd in sorted(os.listdir(directory), key=int):
+                try:
+                    target = readlink(fd, dir_fd=directory)
+                except OSError:
+                    continue
+                if target.startswith("socket:["):
+                    inode = int(target[8:-1])
+                    if inode not in owners:
+                        owners[inode] = SocketOwner(pid, int(fd))
+        except OSError:
+            continue
+        finally:
+            os.close(directory)
     return owners
 
 

@@ -241,22 +241,37 @@ def dump_inet(
     ntop = socket.inet_ntop
     unpack_msg = _INET_DIAG_MSG.unpack_from
     port = _PORT.unpack
+    names: dict[bytes, str] = {}  # address bytes -> text: a busy host repeats a few addresses
+    algorithms: dict[bytes, str] = {}
+    unpack_attribute = _RTATTR.unpack_from
     for view, start, end in _dump(request):
         (msg_family, state, timer, retrans, sport, dport, src, dst, _, cookie_low, cookie_high,
          expires, rqueue, wqueue, uid, inode) = unpack_msg(view, start)  # fmt: skip
         tcp_info = congestion = skmem = None
-        if extensions:
-            for kind, low, high in _attributes(view, start + _INET_DIAG_MSG.size, end):
-                if kind == INET_DIAG_INFO:
-                    tcp_info = bytes(view[low:high])
-                elif kind == INET_DIAG_CONG:
-                    congestion = bytes(view[low:high]).split(b"\0", 1)[0].decode("ascii", "replace")
-                elif kind == INET_DIAG_SKMEMINFO:
-                    skmem = struct.unpack_from(f"={(high - low) // 4}I", view, low)
+        offset = start + _INET_DIAG_MSG.size
+        while extensions and offset + 4 <= end:  # the attributes, inline: once per socket
+            length, kind = unpack_attribute(view, offset)
+            if length < 4:
+                break
+            if kind == INET_DIAG_INFO:
+                tcp_info = bytes(view[offset + 4 : offset + length])
+            elif kind == INET_DIAG_CONG:
+                raw = bytes(view[offset + 4 : offset + length])
+                congestion = algorithms.get(raw)
+                if congestion is None:
+                    name = raw.split(b"\0", 1)[0]
+                    congestion = algorithms[raw] = name.decode("ascii", "replace")
+            elif kind == INET_DIAG_SKMEMINFO:
+                skmem = struct.unpack_from(f"={(length - 4) // 4}I", view, offset + 4)
+            offset += (length + 3) & ~3
+        local = names.get(src)
+        if local is None:
+            local = names[src] = ntop(msg_family, src[:address_length])
+        remote = names.get(dst)
+        if remote is None:
+            remote = names[dst] = ntop(msg_family, dst[:address_length])
         yield InetSocket(
-            msg_family, state, timer, retrans,
-            ntop(msg_family, src[:address_length]), port(sport)[0],
-            ntop(msg_family, dst[:address_length]), port(dport)[0],
+            msg_family, state, timer, retrans, local, port(sport)[0], remote, port(dport)[0],
             cookie_high << 32 | cookie_low, expires, rqueue, wqueue, uid, inode,
             tcp_info, congestion, skmem,
         )  # fmt: skip
@@ -328,16 +343,22 @@ def _tcp_info_fields() -> tuple[TcpInfoField, ...]:
 
 
 TCP_INFO_FIELDS = _tcp_info_fields()
-_TCP_INFO = struct.Struct("=" + "".join(f.format for f in TCP_INFO_FIELDS))
-TCP_INFO_KNOWN_SIZE = _TCP_INFO.size  # 236 bytes: up to tcpi_rcv_wnd (Linux 6.2)
+TCP_INFO_BASE_SIZE = 104  # up to tcpi_total_retrans: what every kernel since 2.6 sends
+_BASE = [f for f in TCP_INFO_FIELDS if f.offset < TCP_INFO_BASE_SIZE]
+_EXTENDED = [f for f in TCP_INFO_FIELDS if f.offset >= TCP_INFO_BASE_SIZE]
+_TCP_INFO_BASE = struct.Struct("=" + "".join(f.format for f in _BASE))
+_TCP_INFO_EXTENDED = struct.Struct("=" + "".join(f.format for f in _EXTENDED))
+TCP_INFO_KNOWN_SIZE = TCP_INFO_BASE_SIZE + _TCP_INFO_EXTENDED.size  # 236: up to tcpi_rcv_wnd
 
 
-def unpack_tcp_info(raw: bytes) -> dict[str, int | None]:
-    """tcp_info's fields by name; those beyond what this kernel sent are None."""
+def unpack_tcp_info(raw: bytes) -> tuple[tuple[int, ...], Sequence[int | None]]:
+    """tcp_info's fields in TCP_INFO_FIELDS order: the first 104 bytes' fields, then the later
+    ones, None for those beyond what this kernel sent."""
+    base = _TCP_INFO_BASE.unpack_from(raw)
     if len(raw) >= TCP_INFO_KNOWN_SIZE:
-        values: Sequence[int | None] = _TCP_INFO.unpack_from(raw)
-    else:
-        padded = _TCP_INFO.unpack(raw + bytes(TCP_INFO_KNOWN_SIZE - len(raw)))
-        values = [value if f.offset + struct.calcsize(f.format) <= len(raw) else None
-                  for f, value in zip(TCP_INFO_FIELDS, padded, strict=True)]  # fmt: skip
-    return {f.name: value for f, value in zip(TCP_INFO_FIELDS, values, strict=True)}
+        return base, _TCP_INFO_EXTENDED.unpack_from(raw, TCP_INFO_BASE_SIZE)
+    padded = _TCP_INFO_EXTENDED.unpack_from(raw.ljust(TCP_INFO_KNOWN_SIZE, b"\0"),
+                                            TCP_INFO_BASE_SIZE)  # fmt: skip
+    extended = [value if f.offset + struct.calcsize(f.format) <= len(raw) else None
+                for f, value in zip(_EXTENDED, padded, strict=True)]  # fmt: skip
+    return base, extended

@@ -229,9 +229,9 @@ def test_sock_diag_rows_without_an_owner_are_noted_unless_the_kernel_owns_them(
 def test_as_an_ordinary_user_it_still_lists_and_notes(tcp_listener: socket.socket) -> None:
     """Really without privileges: a forked child drops to nobody and runs the command."""
     import netkit.cli.conns
-    import netkit.render.sysinfo  # the child cannot read root's Python after dropping root
+    import netkit.render.conns  # the child cannot read root's Python after dropping root
 
-    assert netkit.cli.conns and netkit.render.sysinfo
+    assert netkit.cli.conns and netkit.render.conns
     from netkit.cli import run
     from netkit.render.tables import stderr_console, stdout_console
 

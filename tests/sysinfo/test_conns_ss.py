@@ -65,6 +65,13 @@ def _number(pattern: str, text: str) -> int:
     return int(found.group(1))
 
 
+def only(sock: socket.socket) -> tuple[list[str], str]:
+    """netkit's and ss's filters for exactly this connected socket."""
+    local, remote = sock.getsockname()[1], sock.getpeername()[1]
+    theirs = f"sport = :{local} and dport = :{remote}"
+    return ["--sport", str(local), "--dport", str(remote)], theirs
+
+
 @pytest.fixture
 def pair() -> Iterator[tuple[socket.socket, socket.socket, socket.socket]]:
     """(listener, client, accepted) on 127.0.0.1."""
@@ -100,10 +107,10 @@ def test_send_q_grows_when_the_peer_stops_reading(pair: tuple[socket.socket, ...
         except BlockingIOError:
             break
     time.sleep(0.3)  # let the last segments settle; nothing moves once the window is zero
-    port = client.getsockname()[1]
-    row = conn_one("-t", "--sport", str(port))
+    ours, theirs = only(client)
+    row = conn_one("-t", *ours)
     assert row["send_q"] > 0
-    assert (row["recv_q"], row["send_q"]) == ss_queues(ss_one("-t", f"sport = :{port}"))
+    assert (row["recv_q"], row["send_q"]) == ss_queues(ss_one("-t", theirs))
 
 
 def test_a_listener_shows_its_accept_queue_and_backlog() -> None:
@@ -124,9 +131,9 @@ def test_a_listener_shows_its_accept_queue_and_backlog() -> None:
 
 def test_inode_uid_and_cookie_match_ss_e(pair: tuple[socket.socket, ...]) -> None:
     _, client, _ = pair
-    port = client.getsockname()[1]
-    line = ss_one("-te", f"sport = :{port}")
-    row = conn_one("-t", "--sport", str(port))
+    ours, theirs = only(client)
+    line = ss_one("-te", theirs)
+    row = conn_one("-t", *ours)
     assert row["inode"] == _number(r"ino:(\d+)", line) == os.fstat(client.fileno()).st_ino
     assert row["uid"] == os.geteuid()
     assert f"uid:{os.geteuid()}" in line or os.geteuid() == 0  # ss -e omits uid 0
@@ -142,9 +149,9 @@ def test_tcp_info_matches_ss_i(pair: tuple[socket.socket, ...]) -> None:
     while received < 100_000:
         received += len(accepted.recv(65536))
     time.sleep(0.05)
-    port = client.getsockname()[1]
-    line = ss_one("-ti", f"sport = :{port}")
-    row = conn_one("-t", "-i", "--sport", str(port))
+    ours, theirs = only(client)
+    line = ss_one("-ti", theirs)
+    row = conn_one("-t", "-i", *ours)
     info = row["info"]
     assert isinstance(info, dict)
     assert info["mss"] == _number(r"\bmss:(\d+)", line)
@@ -159,16 +166,16 @@ def test_tcp_info_matches_ss_i(pair: tuple[socket.socket, ...]) -> None:
     wscale = re.search(r"wscale:(\d+),(\d+)", line)
     assert wscale is not None
     assert (info["snd_wscale"], info["rcv_wscale"]) == tuple(map(int, wscale.groups()))
-    table = run_netkit("conns", "-ti", "--sport", str(port), env={"COLUMNS": "400"})
+    table = run_netkit("conns", "-ti", *ours)
     assert f"mss:{info['mss']}" in table.stdout and "rtt:" in table.stdout
 
 
 def test_skmem_matches_ss_m(pair: tuple[socket.socket, ...]) -> None:
     _, client, _ = pair
     client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
-    port = client.getsockname()[1]
-    line = ss_one("-tm", f"sport = :{port}")
-    memory = conn_one("-t", "-m", "--sport", str(port))["memory"]
+    ours, theirs = only(client)
+    line = ss_one("-tm", theirs)
+    memory = conn_one("-t", "-m", *ours)["memory"]
     assert isinstance(memory, dict)
     assert memory["sndbuf"] == _number(r"tb(\d+)", line) == 131072  # the kernel doubles it
     assert memory["rcvbuf"] == _number(r"rb(\d+)", line)
@@ -178,23 +185,23 @@ def test_keepalive_and_time_wait_timers_match_ss_o(pair: tuple[socket.socket, ..
     _, client, accepted = pair
     client.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     client.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)
-    port = client.getsockname()[1]
-    timer = conn_one("-t", "-o", "--sport", str(port))["timer"]
-    assert "timer:(keepalive," in ss_one("-to", f"sport = :{port}")
+    ours, theirs = only(client)
+    timer = conn_one("-t", "-o", *ours)["timer"]
+    assert "timer:(keepalive," in ss_one("-to", theirs)
     assert isinstance(timer, dict)
     assert timer["name"] == "keepalive"
     assert 50_000 < timer["expires_ms"] <= 60_000
     client.close()  # the side that closes first waits in TIME_WAIT
     accepted.close()
     deadline = time.monotonic() + 5
-    while "TIME-WAIT" not in " ".join(ss("-ta", f"sport = :{port}")):
+    while "TIME-WAIT" not in " ".join(ss("-ta", theirs)):
         assert time.monotonic() < deadline, "no TIME-WAIT socket appeared"
         time.sleep(0.02)
-    row = conn_one("-t", "-o", "--state", "time_wait", "--sport", str(port))
+    row = conn_one("-t", "-o", "--state", "time_wait", *ours)
     assert row["state"] == "TIME_WAIT"
     assert row["timer"]["name"] == "timewait"  # type: ignore[index]  # JSON
     assert row["inode"] == 0 and row["pid"] is None
-    assert "timer:(timewait," in ss_one("-to", "state", "time-wait", f"sport = :{port}")
+    assert "timer:(timewait," in ss_one("-to", "state", "time-wait", theirs)
 
 
 def test_unix_queues_match_ss_x(tmp_path: Path) -> None:

@@ -1,0 +1,207 @@
+"""Output for `netkit conns`: ss-style tables and JSON, streamed a row at a time.
+
+Kept free of rich (rows.py draws the table itself): on a busy host the command's start-up is
+part of what it costs, and ``ss -tanp`` starts in a millisecond.
+"""
+
+from dataclasses import dataclass
+
+from netkit.render.output import emit_json_array, emit_message
+from netkit.render.rows import Column, Styled, row_stream
+from netkit.sysinfo.connection import Connection
+from netkit.sysinfo.conns import ConnectionListing
+from netkit.sysinfo.socket_facts import SocketMemory, TcpInfo, Timer
+
+_STATE_STYLES = {"LISTEN": "green", "ESTABLISHED": "cyan"}
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionColumns:
+    """Which of ss's optional columns a table shows (JSON always carries every field)."""
+
+    extended: bool = False  # -e: uid, inode, cookie
+    timers: bool = False  # -o
+    memory: bool = False  # -m
+    info: bool = False  # -i
+
+
+def _connection_columns(shown: ConnectionColumns) -> list[Column]:
+    columns = [Column("proto"), Column("state"), Column("recv-q", "right"),
+               Column("send-q", "right"), Column("local"), Column("remote"),
+               Column("pid/process"), Column("user")]  # fmt: skip
+    if shown.extended:
+        columns += [Column("uid", "right"), Column("inode", "right"), Column("cookie", "right")]
+    if shown.timers:
+        columns.append(Column("timer"))
+    if shown.memory:
+        columns.append(Column("skmem"))
+    if shown.info:
+        columns.append(Column("tcp info"))
+    return columns
+
+
+def _connection_row(c: Connection, shown: ConnectionColumns) -> list[object]:
+    style = _STATE_STYLES.get(c.state or "")
+    row: list[object] = [
+        c.proto if c.family != "IPv6" else f"{c.proto}6",
+        Styled(c.state, style) if style else c.state,
+        c.recv_q,
+        c.send_q,
+        c.local or ("*" if c.proto == "unix" else None),
+        c.remote if c.peer_inode is None else f"* {c.peer_inode}",
+        None if c.pid is None else f"{c.pid}/{c.process or '?'}",
+        c.user,
+    ]
+    if shown.extended:
+        row += [c.uid, c.inode, c.cookie]
+    if shown.timers:
+        row.append(None if c.timer is None else timer_text(c.timer))
+    if shown.memory:
+        row.append(None if c.memory is None else skmem_text(c.memory))
+    if shown.info:
+        info = c.info
+        row.append(None if info is None else tcp_info_text(info, listening=c.state == "LISTEN"))
+    return row
+
+
+def render_connections(
+    listing: ConnectionListing, *, as_json: bool, shown: ConnectionColumns = ConnectionColumns()
+) -> None:
+    """ss's columns, a row per socket, streamed: a busy host's 10,000 sockets print as they
+    are turned into rows instead of after one layout of them all. JSON streams too: one object
+    a line inside the array."""
+    if as_json:
+        emit_json_array(connection_json(c) for c in listing.connections)
+    else:
+        with row_stream(_connection_columns(shown)) as add:
+            for c in listing.connections:
+                add(_connection_row(c, shown))
+    if listing.note is not None:
+        emit_message("note", listing.note)
+
+
+def connection_json(c: Connection) -> dict[str, object]:
+    """One socket as a JSON object; timer, info and memory as objects of their own."""
+    record: dict[str, object] = c._asdict()
+    for name, value in (("timer", c.timer), ("info", c.info), ("memory", c.memory)):
+        if value is not None:
+            record[name] = value._asdict()
+    return record
+
+
+# ss's notation for -o, -m and -i (misc/ss.c: print_ms_timer, print_skmeminfo, tcp_show_info).
+
+
+def ms_text(ms: int) -> str:
+    """ss's print_ms_timer: 1min59sec, 9.500ms style."""
+    seconds, millis = divmod(ms, 1000)
+    minutes, seconds = divmod(seconds, 60)
+    text = ""
+    if minutes:
+        millis = 0
+        text = f"{minutes}min"
+        if minutes > 9:
+            seconds = 0
+    if seconds:
+        if seconds > 9:
+            millis = 0
+        text += f"{seconds}{'.' if millis else 'sec'}"
+    if millis:
+        text += f"{millis:03d}ms"
+    return text
+
+
+def timer_text(timer: Timer) -> str:
+    return f"timer:({timer.name},{ms_text(timer.expires_ms)},{timer.retransmits})"
+
+
+def skmem_text(m: SocketMemory) -> str:
+    drops = "" if m.drops is None else f",d{m.drops}"
+    return (f"skmem:(r{m.rmem_alloc},rb{m.rcvbuf},t{m.wmem_alloc},tb{m.sndbuf},f{m.fwd_alloc},"
+            f"w{m.wmem_queued},o{m.optmem},bl{m.backlog}{drops})")  # fmt: skip
+
+
+def rate_text(bps: float) -> str:
+    """ss's sprint_bw without -h (human units are not its default): 2621440000bps."""
+    return f"{bps:.0f}bps"
+
+
+def tcp_info_text(i: TcpInfo, *, listening: bool = False) -> str:
+    """The line ss -i prints under a connection, with the same names, order and units (a
+    field ss leaves out when it is zero is left out too). Plain statements, for speed: it runs
+    once per connection."""
+    p = [i.congestion] if i.congestion else []
+    if i.snd_wscale or i.rcv_wscale:
+        p.append(f"wscale:{i.snd_wscale},{i.rcv_wscale}")
+    if i.rto_ms and i.rto_ms != 3000:  # ss leaves out the initial RTO (TCP_TIMEOUT_INIT)
+        p.append(f"rto:{i.rto_ms:g}")
+    if i.backoff:
+        p.append(f"backoff:{i.backoff}")
+    if i.rtt_ms:
+        p.append(f"rtt:{i.rtt_ms:g}/{i.rttvar_ms:g}")
+    if i.ato_ms:
+        p.append(f"ato:{i.ato_ms:g}")
+    if i.mss:
+        p.append(f"mss:{i.mss} pmtu:{i.pmtu} rcvmss:{i.rcvmss} advmss:{i.advmss}")
+    p.append(f"cwnd:{i.cwnd}")
+    if i.ssthresh:
+        p.append(f"ssthresh:{i.ssthresh}")
+    if i.bytes_sent:
+        p.append(f"bytes_sent:{i.bytes_sent}")
+    if i.bytes_retrans:
+        p.append(f"bytes_retrans:{i.bytes_retrans}")
+    if i.bytes_acked:
+        p.append(f"bytes_acked:{i.bytes_acked}")
+    if i.bytes_received:
+        p.append(f"bytes_received:{i.bytes_received}")
+    if i.segs_out:
+        p.append(f"segs_out:{i.segs_out}")
+    if i.segs_in:
+        p.append(f"segs_in:{i.segs_in}")
+    if i.data_segs_out:
+        p.append(f"data_segs_out:{i.data_segs_out}")
+    if i.data_segs_in:
+        p.append(f"data_segs_in:{i.data_segs_in}")
+    if i.send_bps:
+        p.append(f"send {rate_text(i.send_bps)}")
+    if i.last_send_ms:
+        p.append(f"lastsnd:{i.last_send_ms}")
+    if i.last_recv_ms:
+        p.append(f"lastrcv:{i.last_recv_ms}")
+    if i.last_ack_ms:
+        p.append(f"lastack:{i.last_ack_ms}")
+    if i.pacing_rate_bps:
+        p.append(f"pacing_rate {rate_text(i.pacing_rate_bps)}")
+    if i.delivery_rate_bps:
+        p.append(f"delivery_rate {rate_text(i.delivery_rate_bps)}")
+    if i.delivered:
+        p.append(f"delivered:{i.delivered}")
+    if i.app_limited:
+        p.append("app_limited")
+    if i.busy_ms:
+        p.append(f"busy:{i.busy_ms}ms")
+    if i.unacked:
+        p.append(f"unacked:{i.unacked}")
+    if i.retrans or i.retrans_total:
+        p.append(f"retrans:{i.retrans}/{i.retrans_total}")
+    if i.lost:
+        p.append(f"lost:{i.lost}")
+    if i.sacked and not listening:  # a listener's "sacked" is its backlog: ss hides it
+        p.append(f"sacked:{i.sacked}")
+    if i.reordering != 3:  # ss shows reordering only when it differs from the default, 3
+        p.append(f"reordering:{i.reordering}")
+    if i.rcv_rtt_ms:
+        p.append(f"rcv_rtt:{i.rcv_rtt_ms:g}")
+    if i.rcv_space:
+        p.append(f"rcv_space:{i.rcv_space}")
+    if i.rcv_ssthresh:
+        p.append(f"rcv_ssthresh:{i.rcv_ssthresh}")
+    if i.notsent:
+        p.append(f"notsent:{i.notsent}")
+    if i.min_rtt_ms:
+        p.append(f"minrtt:{i.min_rtt_ms:g}")
+    if i.snd_wnd:
+        p.append(f"snd_wnd:{i.snd_wnd}")
+    if i.rcv_wnd:
+        p.append(f"rcv_wnd:{i.rcv_wnd}")
+    return " ".join(p)

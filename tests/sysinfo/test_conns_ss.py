@@ -233,3 +233,74 @@ def test_ipv6_queues_and_addresses() -> None:
             row = conn_one("-t", "-6", "--sport", str(port), "--state", "established")
             assert row["local"] == f"[::1]:{port}"
             assert row["recv_q"] == 10
+
+
+# Runs inside a private network namespace (unshare -n): connects on its own loopback, then drops
+# every segment to the server's port with nftables, writes, and lets TCP retransmit for a while.
+BLACKHOLE = """\
+import json, socket, subprocess, sys, time
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+server = socket.create_server(("127.0.0.1", 0))
+port = server.getsockname()[1]
+client = socket.create_connection(("127.0.0.1", port), timeout=5)
+accepted, _ = server.accept()
+rules = ("table inet netkit_blackhole {\\n chain input {\\n"
+         f"  type filter hook input priority 0;\\n  tcp dport {port} drop\\n }}\\n}}\\n")
+subprocess.run([sys.argv[2], "-f", "-"], input=rules, text=True, check=True, timeout=10)
+client.sendall(b"x" * 1000)
+time.sleep(1.5)  # the RTO starts at 200 ms and doubles: three or so retransmissions by now
+ours = subprocess.run([sys.argv[1], "conns", "-t", "-i", "-o", "--json", "--dport", str(port)],
+                      capture_output=True, text=True, timeout=30)
+theirs = subprocess.run(["ss", "-tnioH", f"dport = :{port}"], capture_output=True, text=True,
+                        timeout=30)
+print(json.dumps({"rows": ours.stdout, "stderr": ours.stderr, "ss": theirs.stdout}))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a network namespace and nftables need root")
+def test_retransmits_rise_when_the_peer_is_blackholed() -> None:
+    from tests.support import netkit_executable
+
+    unshare, nft = require_tool("unshare"), require_tool("nft")
+    require_tool("ss")
+    done = subprocess.run(
+        [unshare, "-n", sys.executable, "-c", BLACKHOLE, netkit_executable(), nft],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    [row] = json.loads(result["rows"])
+    info, timer = row["info"], row["timer"]
+    assert info["retrans_total"] >= 2, info
+    assert info["unacked"] >= 1 and info["bytes_retrans"] >= 1000
+    assert timer["name"] == "on"  # the retransmission timer
+    assert timer["retransmits"] >= 2
+    retrans = re.search(r"retrans:(\d+)/(\d+)", result["ss"])
+    assert retrans is not None, result["ss"]
+    assert abs(int(retrans.group(2)) - info["retrans_total"]) <= 1  # one may happen in between
+    assert "timer:(on," in result["ss"]
+
+
+def test_two_thousand_connections_all_listed_as_ss_lists_them() -> None:
+    """The scale test CI runs: correctness only, no timing (scripts/bench_conns.py times)."""
+    with socket.create_server(("127.0.0.1", 0), backlog=1024) as server:
+        port = server.getsockname()[1]
+        held: list[socket.socket] = []
+        try:
+            for _ in range(1000):
+                held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+                held.append(server.accept()[0])
+            rows = conns("-t", "--port", str(port))
+            table = run_netkit("conns", "-t", "--port", str(port))
+            oracle = ss("-ta", f"sport = :{port} or dport = :{port}")
+            fds = {sock.fileno() for sock in held} | {server.fileno()}
+        finally:
+            for sock in held:
+                sock.close()
+    assert len(rows) == 2001 == len(oracle)
+    assert all(row["pid"] == MY_PID and row["fd"] in fds for row in rows)
+    ours = {(row["local"], row["remote"] or "0.0.0.0:*", row["recv_q"], row["send_q"])
+            for row in rows}  # fmt: skip
+    theirs = {(f[3], f[4], int(f[1]), int(f[2])) for f in (line.split() for line in oracle)}
+    assert ours == theirs
+    assert len(table.stdout.splitlines()) == 2002  # the header and a line per socket

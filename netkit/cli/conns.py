@@ -4,7 +4,7 @@ import click
 
 from netkit.cli.completers import complete_pid, complete_process_name
 from netkit.cli.options import json_option
-from netkit.errors import ExitStatus
+from netkit.errors import ExitStatus, NetkitUsageError
 from netkit.sysinfo.connection import TCP_STATES, ConnectionFilter, Network, PortRange, Proto
 
 
@@ -115,6 +115,12 @@ def _networks(
     is_flag=True,
     help="Show TCP internals (tcp_info: rtt, cwnd, retransmits, rates...), as ss -i.",
 )
+@click.option(
+    "-s",
+    "--summary",
+    is_flag=True,
+    help="Totals per protocol and TCP state instead of the sockets, as ss -s (Linux).",
+)
 @json_option
 def conns(  # click passes every option by keyword
     *,
@@ -137,6 +143,7 @@ def conns(  # click passes every option by keyword
     timers: bool,
     memory: bool,
     info: bool,
+    summary: bool,
     as_json: bool,
 ) -> int:
     """Sockets on this host and their processes, like ss -tunap.
@@ -146,6 +153,8 @@ def conns(  # click passes every option by keyword
     sockets. Filters combine: netkit conns -lt --port 5566 shows who listens on TCP 5566.
     Without root, other users' sockets show no process (a note says so).
     """
+    if summary:
+        return _summary(as_json=as_json)
     from netkit.render.conns import ConnectionColumns, render_connections
     from netkit.sysinfo.conns import list_connections
 
@@ -171,4 +180,16 @@ def conns(  # click passes every option by keyword
     listing = list_connections(wanted, info=info, memory=memory)
     shown = ConnectionColumns(extended=extended, timers=timers, memory=memory, info=info)
     render_connections(listing, as_json=as_json, shown=shown)
+    return ExitStatus.OK
+
+
+def _summary(*, as_json: bool) -> int:
+    import sys
+
+    if sys.platform != "linux":
+        raise NetkitUsageError("-s reads Linux's socket counters (/proc/net/sockstat)")
+    from netkit.render.conns import render_summary
+    from netkit.sysinfo.summary import socket_summary
+
+    render_summary(socket_summary(), as_json=as_json)
     return ExitStatus.OK

@@ -4,13 +4,15 @@ Kept free of rich (rows.py draws the table itself): on a busy host the command's
 part of what it costs, and ``ss -tanp`` starts in a millisecond.
 """
 
+import sys
 from dataclasses import dataclass
 
-from netkit.render.output import emit_json_array, emit_message
+from netkit.render.output import emit_json, emit_json_array, emit_lines, emit_message
 from netkit.render.rows import Column, Styled, row_stream
 from netkit.sysinfo.connection import Connection
 from netkit.sysinfo.conns import ConnectionListing
 from netkit.sysinfo.socket_facts import SocketMemory, TcpInfo, Timer
+from netkit.sysinfo.summary import SocketSummary
 
 _STATE_STYLES = {"LISTEN": "green", "ESTABLISHED": "cyan"}
 
@@ -205,3 +207,26 @@ def tcp_info_text(i: TcpInfo, *, listening: bool = False) -> str:
     if i.rcv_wnd:
         p.append(f"rcv_wnd:{i.rcv_wnd}")
     return " ".join(p)
+
+
+def render_summary(summary: SocketSummary, *, as_json: bool) -> None:
+    """ss -s: its two lines of totals and its transport table, then the TCP sockets per state."""
+    if as_json:
+        emit_json(summary)
+        return
+    s = summary
+    emit_lines([
+        f"Total: {s.total}",
+        f"TCP:   {s.tcp_total} (estab {s.tcp_established}, closed {s.tcp_closed}, "
+        f"orphaned {s.tcp_orphaned}, timewait {s.tcp_timewait})",
+        "",
+    ])  # fmt: skip
+    columns = [Column("transport"), Column("total", "right"), Column("ipv4", "right"),
+               Column("ipv6", "right")]  # fmt: skip
+    with row_stream(columns) as add:
+        for t in s.transports:
+            add((t.transport, t.total, t.ipv4, t.ipv6))
+    sys.stdout.write("\n")
+    with row_stream([Column("tcp state"), Column("sockets", "right")]) as add:
+        for state, count in s.tcp_states.items():
+            add((state, count))

@@ -24,6 +24,11 @@ _SOCKTYPES: dict[int, str] = {socket.SOCK_STREAM: "stream", socket.SOCK_DGRAM: "
 _FAMILIES = (("IPv4", socket.AF_INET), ("IPv6", socket.AF_INET6))
 
 
+def state_name(number: int) -> str:
+    """A TCP state's name as --state takes it (NEW_SYN_RECV shows as SYN_RECV, as in ss)."""
+    return _STATE_NAMES.get(number, str(number))
+
+
 def tcp_state_mask(wanted: ConnectionFilter) -> int:
     """The TCP states to dump, as sock_diag's bitmask (1 << state)."""
     mask = sockdiag.ALL_STATES

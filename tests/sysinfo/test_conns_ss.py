@@ -304,3 +304,53 @@ def test_two_thousand_connections_all_listed_as_ss_lists_them() -> None:
     theirs = {(f[3], f[4], int(f[1]), int(f[2])) for f in (line.split() for line in oracle)}
     assert ours == theirs
     assert len(table.stdout.splitlines()) == 2002  # the header and a line per socket
+
+
+# In a private network namespace, whose counters nothing else moves: a listener, two connections
+# (one closed, leaving TIME_WAIT), a UDP socket on each family; then netkit conns -s and ss -s.
+SUMMARY = """\
+import json, socket, subprocess, sys
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+server = socket.create_server(("127.0.0.1", 0))
+first = socket.create_connection(server.getsockname(), timeout=5)
+second = socket.create_connection(server.getsockname(), timeout=5)
+accepted = [server.accept()[0] for _ in range(2)]
+second.close()
+accepted[1].close()
+udp4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); udp4.bind(("127.0.0.1", 0))
+udp6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); udp6.bind(("::1", 0))
+ours = subprocess.run([sys.argv[1], "conns", "-s", "--json"], capture_output=True, text=True,
+                      timeout=30)
+theirs = subprocess.run(["ss", "-s"], capture_output=True, text=True, timeout=30)
+print(json.dumps({"ours": ours.stdout, "stderr": ours.stderr, "ss": theirs.stdout}))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a network namespace needs root")
+def test_the_summary_is_ss_s() -> None:
+    from tests.support import netkit_executable
+
+    unshare = require_tool("unshare")
+    require_tool("ss")
+    done = subprocess.run(
+        [unshare, "-n", sys.executable, "-c", SUMMARY, netkit_executable()],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    ours = json.loads(result["ours"])
+    text = result["ss"]
+    tcp = re.search(r"TCP:\s+(\d+) \(estab (\d+), closed (\d+), orphaned (\d+), timewait (\d+)\)",
+                    text)  # fmt: skip
+    assert tcp is not None, text
+    assert [int(n) for n in tcp.groups()] == [
+        ours["tcp_total"], ours["tcp_established"], ours["tcp_closed"], ours["tcp_orphaned"],
+        ours["tcp_timewait"],
+    ]  # fmt: skip
+    for line in ours["transports"]:
+        found = re.search(rf"^{line['transport']}\s+(\d+)\s+(\d+)\s+(\d+)", text, re.MULTILINE)
+        assert found is not None, text
+        assert [int(n) for n in found.groups()] == [line["total"], line["ipv4"], line["ipv6"]]
+    assert ours["transports"][1] == {"transport": "UDP", "total": 2, "ipv4": 1, "ipv6": 1}
+    assert ours["tcp_states"] == {"ESTABLISHED": 2, "LISTEN": 1, "TIME_WAIT": 1}
+    assert ours["tcp_timewait"] == 1

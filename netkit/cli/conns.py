@@ -1,6 +1,9 @@
 """`netkit conns`: the sockets on this host, like `ss -tunap`."""
 
+from types import FrameType
+
 import click
+from click.core import ParameterSource
 
 from netkit.cli.completers import complete_pid, complete_process_name
 from netkit.cli.options import json_option
@@ -121,6 +124,27 @@ def _networks(
     is_flag=True,
     help="Totals per protocol and TCP state instead of the sockets, as ss -s (Linux).",
 )
+@click.option(
+    "-w",
+    "--watch",
+    is_flag=True,
+    help="A live view of the TCP connections "
+    "that match: bytes and retransmits per --interval, busiest first, until Ctrl-C.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time between two rounds of --watch.",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --watch: stop after N rounds (default: run until Ctrl-C).",
+)
 @json_option
 def conns(  # click passes every option by keyword
     *,
@@ -144,6 +168,9 @@ def conns(  # click passes every option by keyword
     memory: bool,
     info: bool,
     summary: bool,
+    watch: bool,
+    interval: float,
+    count: int | None,
     as_json: bool,
 ) -> int:
     """Sockets on this host and their processes, like ss -tunap.
@@ -153,6 +180,10 @@ def conns(  # click passes every option by keyword
     sockets. Filters combine: netkit conns -lt --port 5566 shows who listens on TCP 5566.
     Without root, other users' sockets show no process (a note says so).
     """
+    context = click.get_current_context()
+    for name in ("interval", "count"):
+        if context.get_parameter_source(name) is not ParameterSource.DEFAULT and not watch:
+            raise click.UsageError(f"--{name} only makes sense with --watch")
     if summary:
         return _summary(as_json=as_json)
     from netkit.render.conns import ConnectionColumns, render_connections
@@ -177,6 +208,8 @@ def conns(  # click passes every option by keyword
         dst=dst,
         users=frozenset(users),
     )
+    if watch:
+        return _watch(wanted, interval=interval, count=count, as_json=as_json)
     listing = list_connections(wanted, info=info, memory=memory)
     shown = ConnectionColumns(extended=extended, timers=timers, memory=memory, info=info)
     render_connections(listing, as_json=as_json, shown=shown)
@@ -193,3 +226,30 @@ def _summary(*, as_json: bool) -> int:
 
     render_summary(socket_summary(), as_json=as_json)
     return ExitStatus.OK
+
+
+def _watch(wanted: ConnectionFilter, *, interval: float, count: int | None, as_json: bool) -> int:
+    import signal
+    import sys
+
+    if sys.platform != "linux":
+        raise NetkitUsageError("--watch reads tcp_info through Linux's sock_diag")
+    from netkit.render.conns import activity_display
+    from netkit.sysinfo.watch import watch_connections
+
+    # Ctrl-C (or SIGTERM) is how --watch is meant to end, as for `ifaces --watch`: not a
+    # failure, and the live view must get to restore the terminal on the way out.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with activity_display(as_json=as_json) as display:
+            for round_ in watch_connections(wanted, interval, count):
+                display(round_)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return ExitStatus.OK
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

@@ -5,14 +5,24 @@ part of what it costs, and ``ss -tanp`` starts in a millisecond.
 """
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
-from netkit.render.output import emit_json, emit_json_array, emit_lines, emit_message
+from netkit.render.output import (
+    emit_json,
+    emit_json_array,
+    emit_json_line,
+    emit_lines,
+    emit_message,
+)
 from netkit.render.rows import Column, Styled, row_stream
 from netkit.sysinfo.connection import Connection
 from netkit.sysinfo.conns import ConnectionListing
 from netkit.sysinfo.socket_facts import SocketMemory, TcpInfo, Timer
 from netkit.sysinfo.summary import SocketSummary
+from netkit.sysinfo.watch import ConnectionActivity, WatchRound
 
 _STATE_STYLES = {"LISTEN": "green", "ESTABLISHED": "cyan"}
 
@@ -230,3 +240,104 @@ def render_summary(summary: SocketSummary, *, as_json: bool) -> None:
     with row_stream([Column("tcp state"), Column("sockets", "right")]) as add:
         for state, count in s.tcp_states.items():
             add((state, count))
+
+
+# ---------------------------------------------------------------------------------------------
+# --watch
+
+_ACTIVITY_COLUMNS = ("proto", "state", "local", "remote", "pid/process", "sent", "received",
+                     "sent/s", "received/s", "retrans", "rtt", "cwnd")  # fmt: skip
+
+
+class ActivityDisplay(Protocol):
+    def __call__(self, round_: WatchRound) -> None: ...
+
+
+def _activity_rows(round_: WatchRound, limit: int | None = None) -> list[list[object]]:
+    from netkit.render.sysinfo import human_bytes
+
+    shown = round_.connections if limit is None else round_.connections[:limit]
+    return [
+        [
+            a.proto,
+            a.state,
+            a.local,
+            a.remote,
+            None if a.pid is None else f"{a.pid}/{a.process or '?'}",
+            human_bytes(a.sent_bytes),
+            human_bytes(a.received_bytes),
+            f"{human_bytes(a.sent_bytes_per_s)}/s",
+            f"{human_bytes(a.received_bytes_per_s)}/s",
+            Styled(a.retransmits, "red") if a.retransmits else a.retransmits,
+            f"{a.rtt_ms:g}ms",
+            a.cwnd,
+        ]
+        for a in shown
+    ]
+
+
+def _round_title(round_: WatchRound, shown: int) -> str:
+    import time
+
+    clock = time.strftime("%H:%M:%S", time.localtime(round_.taken_at))
+    more = len(round_.connections) - shown
+    rest = f", {more} quieter not shown" if more > 0 else ""
+    return (f"{len(round_.connections)} TCP connections, busiest first, over {round_.interval:g} s "
+            f"({clock}{rest}); Ctrl-C stops")  # fmt: skip
+
+
+@contextmanager
+def activity_display(*, as_json: bool) -> Iterator[ActivityDisplay]:
+    """Where `conns --watch` sends each round: a live table of the busiest connections on a
+    terminal (as many as fit), a whole table per round in a pipe, or JSON Lines with --json
+    (one object per connection and round)."""
+    if as_json:
+
+        def json_lines(round_: WatchRound) -> None:
+            for a in round_.connections:
+                emit_json_line({"time": round_.taken_at, "interval": round_.interval, **_asdict(a)})
+
+        yield json_lines
+        return
+    from netkit.render.output import terminal_like
+
+    if not terminal_like(sys.stdout):
+
+        def tables(round_: WatchRound) -> None:
+            sys.stdout.write(_round_title(round_, len(round_.connections)) + "\n")
+            with row_stream(_ACTIVITY_COLUMNS) as add:
+                for row in _activity_rows(round_):
+                    add(row)
+            sys.stdout.flush()
+
+        yield tables
+        return
+    from rich.live import Live
+
+    from netkit.render.tables import records_table, stdout_console
+
+    console = stdout_console()
+    with Live(console=console, auto_refresh=False) as live:
+
+        def live_table(round_: WatchRound) -> None:
+            fits = max(1, console.size.height - 6)  # the title, the header box and the footer
+            rows = [[_rich_cell(v) for v in row] for row in _activity_rows(round_, fits)]
+            title = _round_title(round_, len(rows))
+            live.update(records_table(_ACTIVITY_COLUMNS, rows, title=title), refresh=True)
+
+        yield live_table
+
+
+def _rich_cell(value: object) -> object:
+    """rows.py's Styled as a rich Text for records_table (escaped like every value)."""
+    if isinstance(value, Styled):
+        from netkit.render.tables import data
+
+        return data(value.value, style=value.style)
+    return value
+
+
+def _asdict(activity: ConnectionActivity) -> dict[str, object]:
+    import dataclasses
+
+    return dataclasses.asdict(activity)

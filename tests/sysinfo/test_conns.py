@@ -263,3 +263,26 @@ def test_as_an_ordinary_user_it_still_lists_and_notes(tcp_listener: socket.socke
     assert stderr.startswith("netkit: note: ")
     assert "run as root" in stderr
     assert "Traceback" not in stderr
+
+
+def test_address_and_user_filters(tcp_listener: socket.socket) -> None:
+    port = tcp_listener.getsockname()[1]
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        accepted, _ = tcp_listener.accept()
+        with accepted:
+            client_port = client.getsockname()[1]
+            near = conns_json("-t", "--src", "127.0.0.0/8", "--sport", str(port))
+            assert {r["remote"] for r in near} == {None, f"127.0.0.1:{client_port}"}
+            assert conns_json("-t", "--src", "10.0.0.0/8", "--sport", str(port)) == []
+            to_server = conns_json("-t", "--dst", "127.0.0.1", "--dport", str(port))
+            assert [r["local_port"] for r in to_server] == [client_port]
+            me = str(os.geteuid())
+            assert len(conns_json("-t", "--user", me, "--port", str(port))) == 3
+            assert conns_json("-t", "--user", "no-such-user", "--port", str(port)) == []
+
+
+def test_bad_ranges_and_networks_are_usage_errors() -> None:
+    for args in (("--sport", "9-8"), ("--dport", "70000"), ("--src", "10.0.0.300/8")):
+        result = run_netkit("conns", *args)
+        assert result.returncode == 2, args
+        assert "Traceback" not in result.stderr

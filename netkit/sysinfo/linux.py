@@ -76,10 +76,6 @@ def _any(programs: list[sockdiag.Program]) -> sockdiag.Program:
     return result
 
 
-def _join(address: str, port: int) -> str:
-    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-
-
 class _Owners:
     """Socket inode -> pid, fd and process name, read from /proc once per listing. (Walking
     /proc in a thread while the kernel's tables are read was measured: no faster, as the walk
@@ -143,25 +139,40 @@ def _unix_order(s: sockdiag.UnixSocket) -> tuple[str, int]:
 def _inet_rows(
     dump: Iterable[sockdiag.InetSocket], proto: Proto, family: str, owners: _Owners
 ) -> Iterator[Connection]:
+    """Kernel records as rows. Once per socket, so locals stand in for attribute lookups."""
     tcp = proto == "tcp"
     socktype = "stream" if tcp else "dgram"
-    for s in dump:
-        connected = tcp or s.state != TCP_CLOSE
-        remote = _join(s.remote_address, s.remote_port) if connected else None
-        if tcp and s.state == TCP_LISTEN:
-            remote = None
-        pid, fd, process = owners.of(s.inode)
-        owned = s.inode != 0  # TIME_WAIT and request sockets belong to the kernel alone
+    by_inode, names, state_names = owners.by_inode, owners.names, _STATE_NAMES
+    for record in dump:
+        (_, state, timer, retrans, local_address, local_port, remote_address, remote_port, cookie,
+         expires_ms, rqueue, wqueue, uid, inode, info, congestion, skmem) = record  # fmt: skip
+        peer_address: str | None = None
+        peer_port: int | None = None
+        remote = None
+        if not ((tcp and state == TCP_LISTEN) or (not tcp and state == TCP_CLOSE)):
+            peer_address, peer_port = remote_address, remote_port
+            remote = (f"[{remote_address}]:{remote_port}" if ":" in remote_address
+                      else f"{remote_address}:{remote_port}")  # fmt: skip
+        owner = by_inode.get(inode) if inode else None
+        if owner is None:
+            pid = fd = process = None
+        else:
+            pid, fd = owner
+            if pid not in names:
+                names[pid] = process_name(pid)
+            process = names[pid]
+        owned = inode != 0  # TIME_WAIT and request sockets belong to the kernel alone
         yield Connection(
             proto, family, socktype,  # type: ignore[arg-type]  # family is IPv4 or IPv6
-            _join(s.local_address, s.local_port), s.local_address, s.local_port,
-            remote, s.remote_address if remote else None, s.remote_port if remote else None,
-            _STATE_NAMES.get(s.state, str(s.state)) if tcp else None,
-            pid, process, user_name(s.uid) if owned else None, fd,
-            s.rqueue, s.wqueue, s.inode, s.uid if owned else None, s.cookie, None,
-            timer_of(s.timer, s.expires_ms, s.retrans) if s.timer else None,
-            TcpInfo.from_kernel(s.info, s.congestion) if s.info is not None else None,
-            SocketMemory.from_skmem(s.skmem) if s.skmem is not None else None,
+            f"[{local_address}]:{local_port}" if ":" in local_address
+            else f"{local_address}:{local_port}",
+            local_address, local_port, remote, peer_address, peer_port,
+            state_names.get(state, str(state)) if tcp else None,
+            pid, process, user_name(uid) if owned else None, fd,
+            rqueue, wqueue, inode, uid if owned else None, cookie, None,
+            timer_of(timer, expires_ms, retrans) if timer else None,
+            TcpInfo.from_kernel(info, congestion) if info is not None else None,
+            SocketMemory.from_skmem(skmem) if skmem is not None else None,
         )  # fmt: skip
 
 

@@ -9,37 +9,44 @@ directories of other users' processes cannot be read: their sockets stay without
 
 import os
 import pwd
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class SocketOwner:
+class SocketOwner(NamedTuple):
+    """A process descriptor that holds a socket (a NamedTuple: one is made per socket)."""
+
     pid: int
     fd: int
 
 
 def socket_owners(proc: str = "/proc") -> dict[int, SocketOwner]:
-    """inode -> the first (lowest pid, lowest fd) process descriptor holding that socket."""
+    """inode -> the first (lowest pid, lowest fd) process descriptor holding that socket.
+
+    This is the one loop of a listing that runs once per descriptor of the host, so it is kept
+    to a readlink (relative to the open fd directory: half the cost of a full path) and a
+    string test per descriptor.
+    """
     owners: dict[int, SocketOwner] = {}
     readlink = os.readlink
     for name in sorted(os.listdir(proc), key=lambda n: (len(n), n)):
         if not name.isdigit():
             continue
-        try:  # links are read relative to the directory: half the cost of full paths
+        try:
             directory = os.open(f"{proc}/{name}/fd", os.O_RDONLY | os.O_DIRECTORY)
         except OSError:  # not ours to read, or the process has exited
             continue
         try:
             pid = int(name)
-            for fd in sorted(os.listdir(directory), key=int):
+            for fd in os.listdir(directory):
                 try:
                     target = readlink(fd, dir_fd=directory)
-                except OSError:
+                except OSError:  # closed since the listing
                     continue
-                if target.startswith("socket:["):
+                if target[:8] == "socket:[":
                     inode = int(target[8:-1])
-                    if inode not in owners:
+                    held = owners.get(inode)
+                    if held is None or (held.pid == pid and int(fd) < held.fd):
                         owners[inode] = SocketOwner(pid, int(fd))
         except OSError:
             continue

@@ -290,9 +290,14 @@ def test_two_thousand_connections_all_listed_as_ss_lists_them() -> None:
             for _ in range(1000):
                 held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
                 held.append(server.accept()[0])
-            rows = conns("-t", "--port", str(port))
-            table = run_netkit("conns", "-t", "--port", str(port))
-            oracle = ss("-ta", f"sport = :{port} or dport = :{port}")
+            # Only this process's sockets: another's may have P as its own ephemeral port.
+            rows = conns("-t", "--port", str(port), "--pid", str(MY_PID))
+            table = run_netkit("conns", "-t", "--port", str(port), "--pid", str(MY_PID))
+            oracle = [
+                line
+                for line in ss("-tap", f"sport = :{port} or dport = :{port}")
+                if f"pid={MY_PID}," in line
+            ]
             fds = {sock.fileno() for sock in held} | {server.fileno()}
         finally:
             for sock in held:

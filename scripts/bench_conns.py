@@ -169,6 +169,13 @@ def main() -> None:
         hold(args.hold, args.ready_fd, args.hold_max)
         return
     netkit = shutil.which("netkit", path=os.path.dirname(sys.executable)) or "netkit"
+    # An installed netkit has its bytecode compiled; with PYTHONDONTWRITEBYTECODE set (as in
+    # some development shells) an editable one would compile its modules on every run.
+    import compileall
+
+    import netkit as package
+
+    compileall.compile_dir(os.path.dirname(package.__file__), quiet=1)
     ss = shutil.which("ss") or sys.exit("ss is not installed")
     baseline = run_to_pipe([netkit, "conns", "-t", "--json"], args.timeout)[1]
     with ExitStack() as stack:

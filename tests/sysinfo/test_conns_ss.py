@@ -359,3 +359,18 @@ def test_the_summary_is_ss_s() -> None:
     assert ours["transports"][1] == {"transport": "UDP", "total": 2, "ipv4": 1, "ipv6": 1}
     assert ours["tcp_states"] == {"ESTABLISHED": 2, "LISTEN": 1, "TIME_WAIT": 1}
     assert ours["tcp_timewait"] == 1
+
+
+def test_udp_recv_q_is_the_queued_datagrams_memory() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as receiver:
+        receiver.bind(("127.0.0.1", 0))
+        port = receiver.getsockname()[1]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+            for _ in range(3):
+                sender.sendto(b"d" * 500, ("127.0.0.1", port))
+        time.sleep(0.05)
+        row = conn_one("-u", "--sport", str(port), "--pid", str(MY_PID))
+        line = ss_one("-u", "-a", f"sport = :{port}")
+        assert row["recv_q"] > 1500  # the datagrams and their buffers' overhead, as ss counts
+        assert (row["recv_q"], row["send_q"]) == ss_queues(line)
+        assert row["remote"] is None and row["state"] is None

@@ -131,9 +131,11 @@ class ConnectionFilter:
         """Whether rows read through sock_diag need checking after the kernel's filter: the
         kernel selects protocol, family, states and listening exactly (they are separate dumps
         and the state bitmask), so on a busy host an unfiltered listing skips a pass over every
-        row. Ports are checked again (a listener's remote port is 0 to the kernel, None here)."""
+        row. Ports are checked again (a listener's remote port is 0 to the kernel, None here),
+        and so is a listening Unix socket (one bound to a name, which no state says)."""
         return bool(self.ports or self.sports or self.dports or self.pids or self.src
-                    or self.dst or self.users or self.process is not None)  # fmt: skip
+                    or self.dst or self.users or self.process is not None
+                    or (self.listening and "unix" in self.protos))  # fmt: skip
 
     def matches_in_kernel(self, conn: Connection) -> bool:
         """The part of the filter that sock_diag can run in the kernel (Linux): states and

@@ -122,7 +122,8 @@ def read_connections(
                     states=states if kernel_filter else sockdiag.ALL_STATES, program=program,
                 )  # fmt: skip
                 yield from _inet_rows(sorted(dump, key=_INET_ORDER), proto, family_name, owners)
-    if "unix" in wanted.protos:
+    # --state names TCP states: no Unix socket is in one.
+    if "unix" in wanted.protos and not (kernel_filter and wanted.states):
         yield from _unix_rows(sorted(sockdiag.dump_unix(memory=memory), key=_unix_order), owners)
 
 

@@ -108,6 +108,8 @@ def test_unix_sockets_only_with_x(tmp_path: Path) -> None:
         assert rows[0]["socktype"] == "stream"
         assert rows[0]["pid"] == MY_PID
         assert not any(r["proto"] == "unix" for r in conns_json("--pid", str(MY_PID)))
+        assert all(r["local"] is not None for r in conns_json("-lx"))  # named ones only
+        assert not any(r["proto"] == "unix" for r in conns_json("-x", "--state", "listen"))
         with_v4 = conns_json("-x", "-4", "--pid", str(MY_PID))
         assert path in {r["local"] for r in with_v4}
         assert all(r["family"] in ("unix", "IPv4") for r in with_v4)

@@ -348,10 +348,12 @@ def test_the_summary_is_ss_s() -> None:
     tcp = re.search(r"TCP:\s+(\d+) \(estab (\d+), closed (\d+), orphaned (\d+), timewait (\d+)\)",
                     text)  # fmt: skip
     assert tcp is not None, text
-    assert [int(n) for n in tcp.groups()] == [
-        ours["tcp_total"], ours["tcp_established"], ours["tcp_closed"], ours["tcp_orphaned"],
-        ours["tcp_timewait"],
-    ]  # fmt: skip
+    total, established, closed, orphaned, timewait = (int(n) for n in tcp.groups())
+    # The namespace's own counters must agree; allocated and orphaned sockets (in the total
+    # and "closed") are counted for the whole host, where other tests come and go meanwhile.
+    assert (established, timewait) == (ours["tcp_established"], ours["tcp_timewait"])
+    assert total - closed == ours["tcp_total"] - ours["tcp_closed"]
+    assert orphaned >= 0 and ours["tcp_orphaned"] >= 0
     for line in ours["transports"]:
         found = re.search(rf"^{line['transport']}\s+(\d+)\s+(\d+)\s+(\d+)", text, re.MULTILINE)
         assert found is not None, text

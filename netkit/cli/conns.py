@@ -1,11 +1,34 @@
 """`netkit conns`: the sockets on this host, like `ss -tunap`."""
 
+from types import FrameType
+
 import click
+from click.core import ParameterSource
 
 from netkit.cli.completers import complete_pid, complete_process_name
 from netkit.cli.options import json_option
-from netkit.errors import ExitStatus
-from netkit.sysinfo.conns import TCP_STATES, ConnectionFilter, Proto
+from netkit.errors import ExitStatus, NetkitUsageError
+from netkit.sysinfo.connection import TCP_STATES, ConnectionFilter, Network, PortRange, Proto
+
+
+def _port_ranges(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[PortRange, ...]:
+    try:
+        return tuple(PortRange.parse(value) for value in values)
+    except ValueError as error:
+        raise click.BadParameter(f"{error} (a port like 443 or a range like 8000-8080)") from None
+
+
+def _networks(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[Network, ...]:
+    import ipaddress
+
+    try:
+        return tuple(ipaddress.ip_network(value, strict=False) for value in values)
+    except ValueError as error:
+        raise click.BadParameter(f"{error} (an address or a network like 10.0.0.0/8)") from None
 
 
 @click.command()
@@ -47,6 +70,81 @@ from netkit.sysinfo.conns import TCP_STATES, ConnectionFilter, Proto
     shell_complete=complete_process_name,
     help="Only sockets of processes whose name contains NAME.",
 )
+@click.option(
+    "--sport",
+    "sports",
+    callback=_port_ranges,
+    multiple=True,
+    metavar="PORT[-PORT]",
+    help="Only sockets whose local port is PORT or in the range (repeatable).",
+)
+@click.option(
+    "--dport",
+    "dports",
+    callback=_port_ranges,
+    multiple=True,
+    metavar="PORT[-PORT]",
+    help="Only sockets whose remote port is PORT or in the range (repeatable).",
+)
+@click.option(
+    "--src",
+    callback=_networks,
+    multiple=True,
+    metavar="CIDR",
+    help="Only sockets whose local address is in CIDR (repeatable).",
+)
+@click.option(
+    "--dst",
+    callback=_networks,
+    multiple=True,
+    metavar="CIDR",
+    help="Only sockets whose remote address is in CIDR (repeatable).",
+)
+@click.option(
+    "--user",
+    "users",
+    multiple=True,
+    metavar="USER",
+    help="Only sockets owned by USER, a name or a uid (repeatable).",
+)
+@click.option(
+    "-e", "--extended", is_flag=True, help="Show each socket's uid, inode and cookie, as ss -e."
+)
+@click.option("-o", "--timers", is_flag=True, help="Show the active timer, as ss -o.")
+@click.option("-m", "--memory", is_flag=True, help="Show socket memory (skmem), as ss -m.")
+@click.option(
+    "-i",
+    "--info",
+    is_flag=True,
+    help="Show TCP internals (tcp_info: rtt, cwnd, retransmits, rates...), as ss -i.",
+)
+@click.option(
+    "-s",
+    "--summary",
+    is_flag=True,
+    help="Totals per protocol and TCP state instead of the sockets, as ss -s (Linux).",
+)
+@click.option(
+    "-w",
+    "--watch",
+    is_flag=True,
+    help="A live view of the TCP connections "
+    "that match: bytes and retransmits per --interval, busiest first, until Ctrl-C.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time between two rounds of --watch.",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --watch: stop after N rounds (default: run until Ctrl-C).",
+)
 @json_option
 def conns(  # click passes every option by keyword
     *,
@@ -60,6 +158,19 @@ def conns(  # click passes every option by keyword
     pids: tuple[int, ...],
     states: tuple[str, ...],
     process: str | None,
+    sports: tuple[PortRange, ...],
+    dports: tuple[PortRange, ...],
+    src: tuple[Network, ...],
+    dst: tuple[Network, ...],
+    users: tuple[str, ...],
+    extended: bool,
+    timers: bool,
+    memory: bool,
+    info: bool,
+    summary: bool,
+    watch: bool,
+    interval: float,
+    count: int | None,
     as_json: bool,
 ) -> int:
     """Sockets on this host and their processes, like ss -tunap.
@@ -69,7 +180,13 @@ def conns(  # click passes every option by keyword
     sockets. Filters combine: netkit conns -lt --port 5566 shows who listens on TCP 5566.
     Without root, other users' sockets show no process (a note says so).
     """
-    from netkit.render.sysinfo import render_connections
+    context = click.get_current_context()
+    for name in ("interval", "count"):
+        if context.get_parameter_source(name) is not ParameterSource.DEFAULT and not watch:
+            raise click.UsageError(f"--{name} only makes sense with --watch")
+    if summary:
+        return _summary(as_json=as_json)
+    from netkit.render.conns import ConnectionColumns, render_connections
     from netkit.sysinfo.conns import list_connections
 
     flags: tuple[tuple[Proto, bool], ...] = (("tcp", tcp), ("udp", udp), ("unix", unix))
@@ -85,6 +202,54 @@ def conns(  # click passes every option by keyword
         pids=frozenset(pids),
         states=frozenset(s.upper() for s in states),
         process=process,
+        sports=sports,
+        dports=dports,
+        src=src,
+        dst=dst,
+        users=frozenset(users),
     )
-    render_connections(list_connections(wanted), as_json=as_json)
+    if watch:
+        return _watch(wanted, interval=interval, count=count, as_json=as_json)
+    listing = list_connections(wanted, info=info, memory=memory)
+    shown = ConnectionColumns(extended=extended, timers=timers, memory=memory, info=info)
+    render_connections(listing, as_json=as_json, shown=shown)
     return ExitStatus.OK
+
+
+def _summary(*, as_json: bool) -> int:
+    import sys
+
+    if sys.platform != "linux":
+        raise NetkitUsageError("-s reads Linux's socket counters (/proc/net/sockstat)")
+    from netkit.render.conns import render_summary
+    from netkit.sysinfo.summary import socket_summary
+
+    render_summary(socket_summary(), as_json=as_json)
+    return ExitStatus.OK
+
+
+def _watch(wanted: ConnectionFilter, *, interval: float, count: int | None, as_json: bool) -> int:
+    import signal
+    import sys
+
+    if sys.platform != "linux":
+        raise NetkitUsageError("--watch reads tcp_info through Linux's sock_diag")
+    from netkit.render.conns import activity_display
+    from netkit.sysinfo.watch import watch_connections
+
+    # Ctrl-C (or SIGTERM) is how --watch is meant to end, as for `ifaces --watch`: not a
+    # failure, and the live view must get to restore the terminal on the way out.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with activity_display(as_json=as_json) as display:
+            for round_ in watch_connections(wanted, interval, count):
+                display(round_)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return ExitStatus.OK
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

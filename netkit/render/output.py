@@ -59,6 +59,28 @@ def emit_json(value: object) -> None:
     sys.stdout.write(json_text(to_jsonable(value), 2) + "\n")
 
 
+def emit_json_array(records: Iterable[object], stream: TextIO | None = None) -> None:
+    """Print one JSON array, an element a line: a listing of 10,000 records costs the time
+    and memory of its parts, not of one indented document (json.dumps with indent is several
+    times slower). Lines are written a thousand at a time: faster than a write per record."""
+    import json
+
+    out = stream or sys.stdout
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    lines: list[str] = []
+    opening = "[\n"
+    for record in records:
+        lines.append(json_safe(encode(to_jsonable(record))))
+        if len(lines) == 1000:
+            out.write(opening + ",\n".join(lines))
+            opening = ",\n"
+            lines.clear()
+    if lines:
+        out.write(opening + ",\n".join(lines))
+        opening = ",\n"
+    out.write("[]\n" if opening == "[\n" else "\n]\n")
+
+
 def emit_json_line(value: object, stream: TextIO | None = None) -> None:
     """Print one compact JSON object on its own line (JSON Lines, for logs and streams)."""
     out = stream or sys.stdout

@@ -71,7 +71,7 @@ def _sgr(style: str) -> tuple[str, str]:
     return start, end
 
 
-_DASH = Styled("-", "dim")
+_DASH = ("-", "dim")  # how a missing value (None) is shown
 
 
 class _Layout:
@@ -82,24 +82,55 @@ class _Layout:
         self.boxes = boxes
         self.colour = colour
         self.widths = [_width(column.name) for column in columns]
+        self._template: str | None = None
 
     def cells(self, row: Sequence[object]) -> list[tuple[str, str]]:
-        """Each value as (text shown, style)."""
+        """Each value as (text shown, style). Written for speed: it runs once per value of
+        listings of tens of thousands of rows, so the common case (a printable str or int)
+        costs no call beyond str() and isprintable()."""
         out = []
         for column, value in zip(self.columns, row, strict=True):
-            shown = _DASH if value is None else value
-            if isinstance(shown, Styled):
-                out.append((visible(str(shown.value)), shown.style))
-            else:
-                out.append((visible(str(shown)), column.style))
+            kind = type(value)
+            if kind is int:  # digits: printable, unstyled beyond the column's style
+                out.append((str(value), column.style))
+                continue
+            if value is None:
+                out.append(_DASH)
+                continue
+            style = column.style
+            if isinstance(value, Styled):
+                style = value.style
+                value = value.value  # noqa: PLW2901  # the Styled's own value, shown below
+            text = value if isinstance(value, str) else str(value)
+            out.append((text if text.isprintable() else visible(text), style))
         return out
 
     def measure(self, cells: list[tuple[str, str]]) -> None:
         for position, (text, _) in enumerate(cells):
             self.widths[position] = max(self.widths[position], _width(text))
+        self._template = None
+
+    def _make_template(self) -> str:
+        """A str.format template for a line whose values are all ASCII (where a character is a
+        cell): padding by format is one C call per line instead of a Python call per value. A
+        longer value is not cut, as ``{:<8}`` never cuts."""
+        fields = [
+            f"{{:{'>' if c.justify == 'right' else '<'}{width}}}"
+            for c, width in zip(self.columns, self.widths, strict=True)
+        ]
+        if not self.boxes:
+            fields[-1] = "{}"  # the last column is not padded in a pipe
+            return "  ".join(fields)
+        return "│ " + " │ ".join(fields) + " │"
 
     def _cell(self, position: int, text: str, style: str, *, pad: bool = True) -> str:
         """The text coloured, then padded to the column's width (padding stays unstyled)."""
+        if not (self.colour and style) and text.isascii():  # the common case: no colour, ASCII
+            if not pad:
+                return text
+            if self.columns[position].justify == "right":
+                return text.rjust(self.widths[position])
+            return text.ljust(self.widths[position])
         painted = text
         if self.colour and style:
             start, end = _sgr(style)
@@ -112,6 +143,17 @@ class _Layout:
         return painted + " " * gap
 
     def line(self, cells: list[tuple[str, str]]) -> str:
+        texts = [text for text, _ in cells]
+        if "".join(texts).isascii():
+            if self._template is None:
+                self._template = self._make_template()
+            if self.colour:  # styled values are painted and padded here, the others by format
+                last = len(cells) - 1
+                for i, (text, style) in enumerate(cells):
+                    if style:
+                        texts[i] = self._cell(i, text, style, pad=self.boxes or i != last)
+            shown = self._template.format(*texts)
+            return shown if self.boxes else shown.rstrip()
         if not self.boxes:
             last = len(cells) - 1
             parts = [self._cell(i, text, s, pad=i != last) for i, (text, s) in enumerate(cells)]

@@ -1,4 +1,4 @@
-"""Output for `netkit conns` and `netkit ifaces`: ss/ip-style tables, JSON, the live rates view."""
+"""Output for `netkit ifaces`: ip-style tables, JSON, the live rates view."""
 
 import sys
 import time
@@ -11,7 +11,6 @@ from rich.text import Text
 
 from netkit.render.output import emit_json, emit_json_line, emit_message
 from netkit.render.tables import data, records_table, show, stacked, stdout_console
-from netkit.sysinfo.conns import ConnectionListing
 from netkit.sysinfo.ifaces import Interface, InterfaceRates
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
@@ -30,39 +29,6 @@ def human_bytes(count: float) -> str:
 def note(message: str) -> None:
     """A one-line remark on stderr that does not change the exit status."""
     emit_message("note", message)
-
-
-# ---------------------------------------------------------------------------------------------
-# conns
-
-
-_STATE_STYLES = {"LISTEN": "green", "ESTABLISHED": "cyan"}
-_CONNECTION_COLUMNS = ("proto", "state", "local", "remote", "pid/process", "user")
-
-
-def render_connections(listing: ConnectionListing, *, as_json: bool) -> None:
-    """ss's columns, a row per socket, streamed: a busy host's 10,000 sockets print as they
-    are turned into rows instead of after one layout of them all."""
-    if as_json:
-        emit_json(listing.connections)
-    else:
-        from netkit.render.rows import Styled, row_stream
-
-        with row_stream(_CONNECTION_COLUMNS) as add:
-            for c in listing.connections:
-                style = _STATE_STYLES.get(c.state or "")
-                add(
-                    (
-                        c.proto if c.family != "IPv6" else f"{c.proto}6",
-                        Styled(c.state, style) if style else c.state,
-                        c.local or ("*" if c.proto == "unix" else None),
-                        c.remote,
-                        None if c.pid is None else f"{c.pid}/{c.process or '?'}",
-                        c.user,
-                    )
-                )
-    if listing.note is not None:
-        note(listing.note)
 
 
 # ---------------------------------------------------------------------------------------------

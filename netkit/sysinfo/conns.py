@@ -1,88 +1,35 @@
-"""Sockets on this host, like `ss -tunap`: psutil's view turned into filterable rows."""
+"""Sockets on this host, like `ss -tunap`: filterable rows with the kernel's facts about each.
 
+On Linux the rows come from the kernel's sock_diag interface (``netkit.sysinfo.linux``), as ss
+reads them: queues, timers, tcp_info and socket memory included. Elsewhere they come from psutil,
+which knows addresses, states and processes only; the other fields are then None.
+"""
+
+import gc
 import os
 import socket
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
-Proto = Literal["tcp", "udp", "unix"]
-
-# The kernel's TCP states as psutil names them (psutil.CONN_*), for --state and completion.
-TCP_STATES = (
-    "ESTABLISHED",
-    "SYN_SENT",
-    "SYN_RECV",
-    "FIN_WAIT1",
-    "FIN_WAIT2",
-    "TIME_WAIT",
-    "CLOSE",
-    "CLOSE_WAIT",
-    "LAST_ACK",
-    "LISTEN",
-    "CLOSING",
+from netkit.sysinfo.connection import (
+    TCP_STATES,
+    Connection,
+    ConnectionFilter,
+    PortRange,
+    Proto,
 )
+
+__all__ = ["TCP_STATES", "Connection", "ConnectionFilter", "ConnectionListing", "PortRange",
+           "Proto", "list_connections"]  # fmt: skip
 
 _SOCKTYPES: dict[int, str] = {
     socket.SOCK_STREAM: "stream",
     socket.SOCK_DGRAM: "dgram",
     socket.SOCK_SEQPACKET: "seqpacket",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Connection:
-    """One socket: what `ss -tunap` prints on one line."""
-
-    proto: Proto
-    family: Literal["IPv4", "IPv6", "unix"]
-    socktype: str  # stream, dgram or seqpacket
-    local: str | None  # "127.0.0.1:5566", "[::1]:5566" or a Unix path; None when unbound
-    local_address: str | None
-    local_port: int | None
-    remote: str | None  # None when there is no peer (listening, unconnected UDP)
-    remote_address: str | None
-    remote_port: int | None
-    state: str | None  # the TCP state (LISTEN, ESTABLISHED, ...); None for UDP and Unix
-    pid: int | None  # None when the socket's owner is not visible to us
-    process: str | None
-    user: str | None
-    fd: int | None
-
-    @property
-    def listening(self) -> bool:
-        """A TCP socket in LISTEN, an unconnected UDP socket, or a named Unix socket."""
-        if self.proto == "tcp":
-            return self.state == "LISTEN"
-        if self.proto == "udp":
-            return self.remote is None
-        return self.local is not None
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionFilter:
-    """What `netkit conns` was asked to show; empty collections mean "any"."""
-
-    protos: frozenset[Proto] = frozenset({"tcp", "udp"})
-    families: frozenset[str] = frozenset({"IPv4", "IPv6", "unix"})
-    listening: bool = False
-    ports: frozenset[int] = frozenset()
-    pids: frozenset[int] = frozenset()
-    states: frozenset[str] = frozenset()
-    process: str | None = None  # a substring of the process name, like pgrep
-
-    def matches(self, conn: Connection) -> bool:
-        return (
-            conn.proto in self.protos
-            and conn.family in self.families
-            and (not self.listening or conn.listening)
-            and (not self.ports or bool({conn.local_port, conn.remote_port} & self.ports))
-            and (not self.pids or conn.pid in self.pids)
-            and (not self.states or conn.state in self.states)
-            and (
-                self.process is None or (conn.process is not None and self.process in conn.process)
-            )
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,15 +160,55 @@ def _sort_key(conn: Connection) -> tuple[int, str, int, str, int, str]:
     )
 
 
-def list_connections(wanted: ConnectionFilter) -> ConnectionListing:
-    """The sockets that match ``wanted``, sorted by protocol, family and local port."""
-    raw, refused = _raw_connections(_psutil_kind(wanted.protos))
-    owners: dict[int, _Owner] = {}
-    rows = [to_connection(r, owners) for r in raw]
-    matched = sorted((c for c in rows if wanted.matches(c)), key=_sort_key)
+@contextmanager
+def _without_cycle_collector() -> Iterator[None]:
+    """Pause Python's cycle collector while the rows are built.
+
+    Each socket makes a few tuples that all stay alive until the listing is printed, so the
+    collector's full passes, triggered by the count of allocations, walk an ever larger heap
+    in which there are no cycles to find (tuples of strings and numbers). Measured at 10,000
+    sockets: 120 ms -> 80 ms for a listing, 216 ms -> 136 ms with tcp_info.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _kernel_rows(wanted: ConnectionFilter, *, info: bool, memory: bool) -> list[Connection] | None:
+    """Linux's sock_diag rows; None elsewhere, or where the kernel lacks a diag module."""
+    if sys.platform != "linux":
+        return None
+    from netkit.sysinfo import linux
+
+    try:
+        with _without_cycle_collector():
+            return list(linux.read_connections(wanted, info=info, memory=memory))
+    except OSError:
+        return None
+
+
+def list_connections(
+    wanted: ConnectionFilter, *, info: bool = False, memory: bool = False
+) -> ConnectionListing:
+    """The sockets that match ``wanted``, sorted by protocol, family and local port; with
+    tcp_info when ``info`` and socket memory when ``memory`` (Linux only)."""
+    rows = _kernel_rows(wanted, info=info, memory=memory)
+    refused = False
+    if rows is not None:  # sorted, and filtered by the kernel as far as it can
+        matched = [c for c in rows if wanted.matches(c)] if wanted.checks_rows else rows
+    else:
+        raw, refused = _raw_connections(_psutil_kind(wanted.protos))
+        owners: dict[int, _Owner] = {}
+        rows = [to_connection(r, owners) for r in raw]
+        matched = sorted((c for c in rows if wanted.matches(c)), key=_sort_key)
     # Without root, sockets of other users' processes come without a pid (Linux) or not at all.
-    # (TIME_WAIT sockets belong to the kernel alone: no process owns them, even for root.)
-    hidden = sum(1 for c in matched if c.pid is None and c.state != "TIME_WAIT")
+    # (TIME_WAIT and SYN_RECV sockets belong to the kernel alone: no process owns them, even for
+    # root; sock_diag shows them with inode 0.)
+    hidden = sum(1 for c in matched if c.pid is None and _ownable(c))
     note = None
     if refused:
         note = "only sockets of your own processes are listed (run as root to see all)"
@@ -229,3 +216,9 @@ def list_connections(wanted: ConnectionFilter) -> ConnectionListing:
         shows = "1 socket shows" if hidden == 1 else f"{hidden} sockets show"
         note = f"{shows} no process: run as root to see other users' processes"
     return ConnectionListing(matched, note, hidden)
+
+
+def _ownable(conn: Connection) -> bool:
+    if conn.inode is not None:
+        return conn.inode != 0
+    return conn.state != "TIME_WAIT"

@@ -12,14 +12,21 @@ T = TypeVar("T")
 
 
 def hostile(cls: type[T], text: str, **fixed: Any) -> T:
-    """An instance of the dataclass ``cls``: every str field is ``text``, numbers are small,
-    optional fields are filled, lists hold one item; ``fixed`` overrides fields by name."""
+    """An instance of the dataclass (or NamedTuple) ``cls``: every str field is ``text``,
+    numbers are small, optional fields are filled, lists hold one item; ``fixed`` overrides
+    fields by name."""
     hints = typing.get_type_hints(cls)
-    values = {
-        field.name: fixed[field.name] if field.name in fixed else _value(hints[field.name], text)
-        for field in dataclasses.fields(cls)  # type: ignore[arg-type]  # cls is a dataclass
-    }
+    names = (
+        cls._fields  # type: ignore[attr-defined]  # a NamedTuple
+        if _is_named_tuple(cls)
+        else [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    )
+    values = {name: fixed[name] if name in fixed else _value(hints[name], text) for name in names}
     return cls(**values)
+
+
+def _is_named_tuple(hint: Any) -> bool:
+    return isinstance(hint, type) and issubclass(hint, tuple) and hasattr(hint, "_fields")
 
 
 def _value(hint: Any, text: str) -> Any:  # noqa: PLR0911  # a return per kind of type
@@ -43,6 +50,6 @@ def _value(hint: Any, text: str) -> Any:  # noqa: PLR0911  # a return per kind o
         return 1.5
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return next(iter(hint))
-    if dataclasses.is_dataclass(hint):
+    if dataclasses.is_dataclass(hint) or _is_named_tuple(hint):
         return hostile(hint, text)  # type: ignore[arg-type]  # a dataclass type, checked above
     raise TypeError(f"no hostile value for {hint!r}")

@@ -137,7 +137,8 @@ def _resolve_renderers() -> dict[str, Callable[[str, bool], None]]:
 
 
 def _sysinfo_renderers() -> dict[str, Callable[[str, bool], None]]:
-    from netkit.render.sysinfo import rates_display, render_connections, render_interfaces
+    from netkit.render.conns import ConnectionColumns, render_connections
+    from netkit.render.sysinfo import rates_display, render_interfaces
     from netkit.sysinfo.conns import ConnectionListing
     from netkit.sysinfo.ifaces import Interface, InterfaceRates
 
@@ -147,6 +148,11 @@ def _sysinfo_renderers() -> dict[str, Callable[[str, bool], None]]:
 
     return {
         "conns": lambda t, j: render_connections(hostile(ConnectionListing, t), as_json=j),
+        "conns -eomi": lambda t, j: render_connections(
+            hostile(ConnectionListing, t),
+            as_json=j,
+            shown=ConnectionColumns(True, True, True, True),
+        ),
         "ifaces": lambda t, j: render_interfaces([hostile(Interface, t)], as_json=j),
         "ifaces --watch": rates,
     }

@@ -108,6 +108,8 @@ def test_unix_sockets_only_with_x(tmp_path: Path) -> None:
         assert rows[0]["socktype"] == "stream"
         assert rows[0]["pid"] == MY_PID
         assert not any(r["proto"] == "unix" for r in conns_json("--pid", str(MY_PID)))
+        assert all(r["local"] is not None for r in conns_json("-lx"))  # named ones only
+        assert not any(r["proto"] == "unix" for r in conns_json("-x", "--state", "listen"))
         with_v4 = conns_json("-x", "-4", "--pid", str(MY_PID))
         assert path in {r["local"] for r in with_v4}
         assert all(r["family"] in ("unix", "IPv4") for r in with_v4)
@@ -180,6 +182,7 @@ def test_without_root_a_note_says_why_processes_are_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     hidden = _raw(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", 1), (), "LISTEN")
+    monkeypatch.setattr(core, "_kernel_rows", lambda wanted, **details: None)  # psutil's view
     monkeypatch.setattr(core, "_raw_connections", lambda kind: ([hidden], False))
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     listing = list_connections(ConnectionFilter())
@@ -204,6 +207,7 @@ def test_a_refused_system_table_falls_back_to_own_processes(
         raise psutil.AccessDenied()
 
     monkeypatch.setattr(psutil, "net_connections", refuse)
+    monkeypatch.setattr(core, "_kernel_rows", lambda wanted, **details: None)  # psutil's view
     port = tcp_listener.getsockname()[1]
     listing = list_connections(ConnectionFilter(ports=frozenset({port})))
     assert [(c.pid, c.state) for c in listing.connections] == [(MY_PID, "LISTEN")]
@@ -211,13 +215,25 @@ def test_a_refused_system_table_falls_back_to_own_processes(
     assert "own processes" in listing.note
 
 
+def test_sock_diag_rows_without_an_owner_are_noted_unless_the_kernel_owns_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unowned = _conn(pid=None, process=None, inode=1234)
+    time_wait = _conn(pid=None, process=None, state="TIME_WAIT", inode=0)
+    monkeypatch.setattr(core, "_kernel_rows", lambda wanted, **details: [unowned, time_wait])
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    listing = list_connections(ConnectionFilter())
+    assert listing.hidden_owners == 1
+    assert str(listing.note).startswith("1 socket shows no process")
+
+
 @pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0, reason="needs root to drop it")
 def test_as_an_ordinary_user_it_still_lists_and_notes(tcp_listener: socket.socket) -> None:
     """Really without privileges: a forked child drops to nobody and runs the command."""
     import netkit.cli.conns
-    import netkit.render.sysinfo  # the child cannot read root's Python after dropping root
+    import netkit.render.conns  # the child cannot read root's Python after dropping root
 
-    assert netkit.cli.conns and netkit.render.sysinfo
+    assert netkit.cli.conns and netkit.render.conns
     from netkit.cli import run
     from netkit.render.tables import stderr_console, stdout_console
 
@@ -249,3 +265,26 @@ def test_as_an_ordinary_user_it_still_lists_and_notes(tcp_listener: socket.socke
     assert stderr.startswith("netkit: note: ")
     assert "run as root" in stderr
     assert "Traceback" not in stderr
+
+
+def test_address_and_user_filters(tcp_listener: socket.socket) -> None:
+    port = tcp_listener.getsockname()[1]
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        accepted, _ = tcp_listener.accept()
+        with accepted:
+            client_port = client.getsockname()[1]
+            near = conns_json("-t", "--src", "127.0.0.0/8", "--sport", str(port))
+            assert {r["remote"] for r in near} == {None, f"127.0.0.1:{client_port}"}
+            assert conns_json("-t", "--src", "10.0.0.0/8", "--sport", str(port)) == []
+            to_server = conns_json("-t", "--dst", "127.0.0.1", "--dport", str(port))
+            assert [r["local_port"] for r in to_server] == [client_port]
+            me = str(os.geteuid())
+            assert len(conns_json("-t", "--user", me, "--port", str(port))) == 3
+            assert conns_json("-t", "--user", "no-such-user", "--port", str(port)) == []
+
+
+def test_bad_ranges_and_networks_are_usage_errors() -> None:
+    for args in (("--sport", "9-8"), ("--dport", "70000"), ("--src", "10.0.0.300/8")):
+        result = run_netkit("conns", *args)
+        assert result.returncode == 2, args
+        assert "Traceback" not in result.stderr

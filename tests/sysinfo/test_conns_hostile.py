@@ -112,7 +112,7 @@ def test_the_filtered_table_shows_the_one_listener(
     # One row: in a box on a terminal, plain columns in a pipe.
     bar = r"\s*│\s*" if terminal else r"\s+"
     row = bar.join(
-        ["tcp", "LISTEN", rf"127\.0\.0\.1:{listener.port}", "-",
+        ["tcp", "LISTEN", r"\d+", r"\d+", rf"127\.0\.0\.1:{listener.port}", "-",
          rf"{listener.pid}/{re.escape(visible(listener.name))}"]
     )  # fmt: skip
     assert len(re.findall(row, shown)) == 1, shown

@@ -1,0 +1,343 @@
+"""Output for `netkit conns`: ss-style tables and JSON, streamed a row at a time.
+
+Kept free of rich (rows.py draws the table itself): on a busy host the command's start-up is
+part of what it costs, and ``ss -tanp`` starts in a millisecond.
+"""
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+from netkit.render.output import (
+    emit_json,
+    emit_json_array,
+    emit_json_line,
+    emit_lines,
+    emit_message,
+)
+from netkit.render.rows import Column, Styled, row_stream
+from netkit.sysinfo.connection import Connection
+from netkit.sysinfo.conns import ConnectionListing
+from netkit.sysinfo.socket_facts import SocketMemory, TcpInfo, Timer
+from netkit.sysinfo.summary import SocketSummary
+from netkit.sysinfo.watch import ConnectionActivity, WatchRound
+
+_STATE_STYLES = {"LISTEN": "green", "ESTABLISHED": "cyan"}
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionColumns:
+    """Which of ss's optional columns a table shows (JSON always carries every field)."""
+
+    extended: bool = False  # -e: uid, inode, cookie
+    timers: bool = False  # -o
+    memory: bool = False  # -m
+    info: bool = False  # -i
+
+
+def _connection_columns(shown: ConnectionColumns) -> list[Column]:
+    columns = [Column("proto"), Column("state"), Column("recv-q", "right"),
+               Column("send-q", "right"), Column("local"), Column("remote"),
+               Column("pid/process"), Column("user")]  # fmt: skip
+    if shown.extended:
+        columns += [Column("uid", "right"), Column("inode", "right"), Column("cookie", "right")]
+    if shown.timers:
+        columns.append(Column("timer"))
+    if shown.memory:
+        columns.append(Column("skmem"))
+    if shown.info:
+        columns.append(Column("tcp info"))
+    return columns
+
+
+def _connection_row(c: Connection, shown: ConnectionColumns) -> list[object]:
+    style = _STATE_STYLES.get(c.state or "")
+    row: list[object] = [
+        c.proto if c.family != "IPv6" else f"{c.proto}6",
+        Styled(c.state, style) if style else c.state,
+        c.recv_q,
+        c.send_q,
+        c.local or ("*" if c.proto == "unix" else None),
+        c.remote if c.peer_inode is None else f"* {c.peer_inode}",
+        None if c.pid is None else f"{c.pid}/{c.process or '?'}",
+        c.user,
+    ]
+    if shown.extended:
+        row += [c.uid, c.inode, c.cookie]
+    if shown.timers:
+        row.append(None if c.timer is None else timer_text(c.timer))
+    if shown.memory:
+        row.append(None if c.memory is None else skmem_text(c.memory))
+    if shown.info:
+        info = c.info
+        row.append(None if info is None else tcp_info_text(info, listening=c.state == "LISTEN"))
+    return row
+
+
+def render_connections(
+    listing: ConnectionListing, *, as_json: bool, shown: ConnectionColumns = ConnectionColumns()
+) -> None:
+    """ss's columns, a row per socket, streamed: a busy host's 10,000 sockets print as they
+    are turned into rows instead of after one layout of them all. JSON streams too: one object
+    a line inside the array."""
+    if as_json:
+        emit_json_array(connection_json(c) for c in listing.connections)
+    else:
+        with row_stream(_connection_columns(shown)) as add:
+            for c in listing.connections:
+                add(_connection_row(c, shown))
+    if listing.note is not None:
+        emit_message("note", listing.note)
+
+
+def connection_json(c: Connection) -> dict[str, object]:
+    """One socket as a JSON object; timer, info and memory as objects of their own."""
+    record: dict[str, object] = c._asdict()
+    for name, value in (("timer", c.timer), ("info", c.info), ("memory", c.memory)):
+        if value is not None:
+            record[name] = value._asdict()
+    return record
+
+
+# ss's notation for -o, -m and -i (misc/ss.c: print_ms_timer, print_skmeminfo, tcp_show_info).
+
+
+def ms_text(ms: int) -> str:
+    """ss's print_ms_timer: 1min59sec, 9.500ms style."""
+    seconds, millis = divmod(ms, 1000)
+    minutes, seconds = divmod(seconds, 60)
+    text = ""
+    if minutes:
+        millis = 0
+        text = f"{minutes}min"
+        if minutes > 9:
+            seconds = 0
+    if seconds:
+        if seconds > 9:
+            millis = 0
+        text += f"{seconds}{'.' if millis else 'sec'}"
+    if millis:
+        text += f"{millis:03d}ms"
+    return text
+
+
+def timer_text(timer: Timer) -> str:
+    return f"timer:({timer.name},{ms_text(timer.expires_ms)},{timer.retransmits})"
+
+
+def skmem_text(m: SocketMemory) -> str:
+    drops = "" if m.drops is None else f",d{m.drops}"
+    return (f"skmem:(r{m.rmem_alloc},rb{m.rcvbuf},t{m.wmem_alloc},tb{m.sndbuf},f{m.fwd_alloc},"
+            f"w{m.wmem_queued},o{m.optmem},bl{m.backlog}{drops})")  # fmt: skip
+
+
+def rate_text(bps: float) -> str:
+    """ss's sprint_bw without -h (human units are not its default): 2621440000bps."""
+    return f"{bps:.0f}bps"
+
+
+def tcp_info_text(i: TcpInfo, *, listening: bool = False) -> str:  # noqa: PLR0912, PLR0915  # one if per ss field
+    """The line ss -i prints under a connection, with the same names, order and units (a
+    field ss leaves out when it is zero is left out too). Plain statements, for speed: it runs
+    once per connection."""
+    p = [i.congestion] if i.congestion else []
+    if i.snd_wscale or i.rcv_wscale:
+        p.append(f"wscale:{i.snd_wscale},{i.rcv_wscale}")
+    if i.rto_ms and i.rto_ms != 3000:  # ss leaves out the initial RTO (TCP_TIMEOUT_INIT)
+        p.append(f"rto:{i.rto_ms:g}")
+    if i.backoff:
+        p.append(f"backoff:{i.backoff}")
+    if i.rtt_ms:
+        p.append(f"rtt:{i.rtt_ms:g}/{i.rttvar_ms:g}")
+    if i.ato_ms:
+        p.append(f"ato:{i.ato_ms:g}")
+    if i.mss:
+        p.append(f"mss:{i.mss} pmtu:{i.pmtu} rcvmss:{i.rcvmss} advmss:{i.advmss}")
+    p.append(f"cwnd:{i.cwnd}")
+    if i.ssthresh:
+        p.append(f"ssthresh:{i.ssthresh}")
+    if i.bytes_sent:
+        p.append(f"bytes_sent:{i.bytes_sent}")
+    if i.bytes_retrans:
+        p.append(f"bytes_retrans:{i.bytes_retrans}")
+    if i.bytes_acked:
+        p.append(f"bytes_acked:{i.bytes_acked}")
+    if i.bytes_received:
+        p.append(f"bytes_received:{i.bytes_received}")
+    if i.segs_out:
+        p.append(f"segs_out:{i.segs_out}")
+    if i.segs_in:
+        p.append(f"segs_in:{i.segs_in}")
+    if i.data_segs_out:
+        p.append(f"data_segs_out:{i.data_segs_out}")
+    if i.data_segs_in:
+        p.append(f"data_segs_in:{i.data_segs_in}")
+    if i.send_bps:
+        p.append(f"send {rate_text(i.send_bps)}")
+    if i.last_send_ms:
+        p.append(f"lastsnd:{i.last_send_ms}")
+    if i.last_recv_ms:
+        p.append(f"lastrcv:{i.last_recv_ms}")
+    if i.last_ack_ms:
+        p.append(f"lastack:{i.last_ack_ms}")
+    if i.pacing_rate_bps:
+        p.append(f"pacing_rate {rate_text(i.pacing_rate_bps)}")
+    if i.delivery_rate_bps:
+        p.append(f"delivery_rate {rate_text(i.delivery_rate_bps)}")
+    if i.delivered:
+        p.append(f"delivered:{i.delivered}")
+    if i.app_limited:
+        p.append("app_limited")
+    if i.busy_ms:
+        p.append(f"busy:{i.busy_ms}ms")
+    if i.unacked:
+        p.append(f"unacked:{i.unacked}")
+    if i.retrans or i.retrans_total:
+        p.append(f"retrans:{i.retrans}/{i.retrans_total}")
+    if i.lost:
+        p.append(f"lost:{i.lost}")
+    if i.sacked and not listening:  # a listener's "sacked" is its backlog: ss hides it
+        p.append(f"sacked:{i.sacked}")
+    if i.reordering != 3:  # ss shows reordering only when it differs from the default, 3
+        p.append(f"reordering:{i.reordering}")
+    if i.rcv_rtt_ms:
+        p.append(f"rcv_rtt:{i.rcv_rtt_ms:g}")
+    if i.rcv_space:
+        p.append(f"rcv_space:{i.rcv_space}")
+    if i.rcv_ssthresh:
+        p.append(f"rcv_ssthresh:{i.rcv_ssthresh}")
+    if i.notsent:
+        p.append(f"notsent:{i.notsent}")
+    if i.min_rtt_ms:
+        p.append(f"minrtt:{i.min_rtt_ms:g}")
+    if i.snd_wnd:
+        p.append(f"snd_wnd:{i.snd_wnd}")
+    if i.rcv_wnd:
+        p.append(f"rcv_wnd:{i.rcv_wnd}")
+    return " ".join(p)
+
+
+def render_summary(summary: SocketSummary, *, as_json: bool) -> None:
+    """ss -s: its two lines of totals and its transport table, then the TCP sockets per state."""
+    if as_json:
+        emit_json(summary)
+        return
+    s = summary
+    emit_lines([
+        f"Total: {s.total}",
+        f"TCP:   {s.tcp_total} (estab {s.tcp_established}, closed {s.tcp_closed}, "
+        f"orphaned {s.tcp_orphaned}, timewait {s.tcp_timewait})",
+        "",
+    ])  # fmt: skip
+    columns = [Column("transport"), Column("total", "right"), Column("ipv4", "right"),
+               Column("ipv6", "right")]  # fmt: skip
+    with row_stream(columns) as add:
+        for t in s.transports:
+            add((t.transport, t.total, t.ipv4, t.ipv6))
+    sys.stdout.write("\n")
+    with row_stream([Column("tcp state"), Column("sockets", "right")]) as add:
+        for state, count in s.tcp_states.items():
+            add((state, count))
+
+
+# ---------------------------------------------------------------------------------------------
+# --watch
+
+_ACTIVITY_COLUMNS = ("proto", "state", "local", "remote", "pid/process", "sent", "received",
+                     "sent/s", "received/s", "retrans", "rtt", "cwnd")  # fmt: skip
+
+
+class ActivityDisplay(Protocol):
+    def __call__(self, round_: WatchRound) -> None: ...
+
+
+def _activity_rows(round_: WatchRound, limit: int | None = None) -> list[list[object]]:
+    from netkit.render.sysinfo import human_bytes
+
+    shown = round_.connections if limit is None else round_.connections[:limit]
+    return [
+        [
+            a.proto,
+            a.state,
+            a.local,
+            a.remote,
+            None if a.pid is None else f"{a.pid}/{a.process or '?'}",
+            human_bytes(a.sent_bytes),
+            human_bytes(a.received_bytes),
+            f"{human_bytes(a.sent_bytes_per_s)}/s",
+            f"{human_bytes(a.received_bytes_per_s)}/s",
+            Styled(a.retransmits, "red") if a.retransmits else a.retransmits,
+            f"{a.rtt_ms:g}ms",
+            a.cwnd,
+        ]
+        for a in shown
+    ]
+
+
+def _round_title(round_: WatchRound, shown: int) -> str:
+    import time
+
+    clock = time.strftime("%H:%M:%S", time.localtime(round_.taken_at))
+    more = len(round_.connections) - shown
+    rest = f", {more} quieter not shown" if more > 0 else ""
+    return (f"{len(round_.connections)} TCP connections, busiest first, over {round_.interval:g} s "
+            f"({clock}{rest}); Ctrl-C stops")  # fmt: skip
+
+
+@contextmanager
+def activity_display(*, as_json: bool) -> Iterator[ActivityDisplay]:
+    """Where `conns --watch` sends each round: a live table of the busiest connections on a
+    terminal (as many as fit), a whole table per round in a pipe, or JSON Lines with --json
+    (one object per connection and round)."""
+    if as_json:
+
+        def json_lines(round_: WatchRound) -> None:
+            for a in round_.connections:
+                emit_json_line({"time": round_.taken_at, "interval": round_.interval, **_asdict(a)})
+
+        yield json_lines
+        return
+    from netkit.render.output import terminal_like
+
+    if not terminal_like(sys.stdout):
+
+        def tables(round_: WatchRound) -> None:
+            sys.stdout.write(_round_title(round_, len(round_.connections)) + "\n")
+            with row_stream(_ACTIVITY_COLUMNS) as add:
+                for row in _activity_rows(round_):
+                    add(row)
+            sys.stdout.flush()
+
+        yield tables
+        return
+    from rich.live import Live
+
+    from netkit.render.tables import records_table, stdout_console
+
+    console = stdout_console()
+    with Live(console=console, auto_refresh=False) as live:
+
+        def live_table(round_: WatchRound) -> None:
+            fits = max(1, console.size.height - 6)  # the title, the header box and the footer
+            rows = [[_rich_cell(v) for v in row] for row in _activity_rows(round_, fits)]
+            title = _round_title(round_, len(rows))
+            live.update(records_table(_ACTIVITY_COLUMNS, rows, title=title), refresh=True)
+
+        yield live_table
+
+
+def _rich_cell(value: object) -> object:
+    """rows.py's Styled as a rich Text for records_table (escaped like every value)."""
+    if isinstance(value, Styled):
+        from netkit.render.tables import data
+
+        return data(value.value, style=value.style)
+    return value
+
+
+def _asdict(activity: ConnectionActivity) -> dict[str, object]:
+    import dataclasses
+
+    return dataclasses.asdict(activity)

@@ -52,9 +52,10 @@ def one_run(
 
 
 def line(label: str, result: BenchResult, cpu_per_request: float, extra: str = "") -> None:
+    p99 = None if result.latency is None else result.latency.at(99.0)
     print(
         f"  {label:<34} {result.rps:>10,.0f} req/s  {result.mibps:>8,.1f} MiB/s  "
-        f"server {cpu_per_request:5.1f} µs/req  p99 {result.p99_us} µs  "
+        f"server {cpu_per_request:5.1f} µs/req  p99 {p99} µs  "
         f"errors {result.errors + result.mismatches}{extra}"
     )
 

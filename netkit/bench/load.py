@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from netkit.bench.latency import SLOTS, new_counters
+from netkit.bench.latency import DEFAULT_PERCENTILES, SLOTS, Snapshots, new_counters
 from netkit.connect import Target, unix_address
 from netkit.errors import NetkitError
 from netkit.listen.mux import default_poller
@@ -27,6 +27,8 @@ MAX_RECEIVE_BUFFER = 1 << 20
 TICK_NS = 200_000_000  # progress, timeouts and the end of the run are checked this often
 TICK_S = TICK_NS / 1e9
 IN, OUT = READABLE, WRITABLE
+# start_request(fd, scheduled, clock): send fd's message; latency counts from ``scheduled``.
+StartRequest = Callable[[int, int, int], None]
 PATTERN_PHASES = 251  # prime < 256: every connection's message starts at a different byte
 
 
@@ -41,6 +43,8 @@ class LoadPlan:
     rate: float | None = None  # round trips per second over all connections; None: unlimited
     timeout: float = 5.0  # a round trip waiting longer is an error (TCP) or a lost datagram (UDP)
     workers: int = 1
+    interval: float | None = None  # seconds between IntervalSamples; None: none
+    percentiles: tuple[float, ...] = DEFAULT_PERCENTILES
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,18 @@ class Progress:
     errors: int
     mismatches: int
     elapsed_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalSample:
+    """What one worker did in one --interval: counts, and its latencies as (µs, count) pairs."""
+
+    index: int  # 1, 2, ...
+    end_s: float  # since the start of the load
+    requests: int
+    errors: int
+    mismatches: int
+    latencies: list[tuple[int, int]]
 
 
 @dataclass(slots=True)
@@ -66,6 +82,9 @@ class WorkerTotals:
     cpu_s: float = 0.0  # this process's CPU time over the run: is the load generator the limit?
     counters: array[int] = field(default_factory=new_counters)
     slow: list[int] = field(default_factory=list)
+    # --rate: latencies from the actual send (counters and slow: from the scheduled one)
+    uncorrected_counters: array[int] | None = None
+    uncorrected_slow: list[int] = field(default_factory=list)
     error_messages: list[str] = field(default_factory=list)
 
 
@@ -123,13 +142,20 @@ class _Connections:
         size: int,
         poller: Poller,
         totals: WorkerTotals,
+        *,
+        paced: bool,
     ) -> None:
         self.pattern = message_pattern(size)
         pattern_view = memoryview(self.pattern)
         top = max(s.fileno() for s in socks) + 1
         self.messages: list[memoryview] = [pattern_view] * top
         self.offsets = [0] * top
+        # When each connection's request started: under --rate, when the schedule said it
+        # should (latency is measured from there, wrk2's coordinated-omission correction), and
+        # sent_at when it really went out (the timeout and the uncorrected figures count from
+        # there). Without a schedule the two are one list.
         self.started_at = [0] * top
+        self.sent_at = [0] * top if paced else self.started_at
         self.recv_into: list[Callable[..., int]] = [len] * top
         self.send: list[Callable[..., int]] = [len] * top
         self.by_fd: dict[int, socket.socket] = {}
@@ -157,40 +183,69 @@ class _Connections:
         if fd in self.waiting:
             self.waiting.remove(fd)
 
-    def start(self, begin: int, paced: bool, start_request: Callable[[int, int], None]) -> None:
+    def start(self, begin: int, paced: bool, start_request: StartRequest) -> None:
         """Watch every connection and send its first message (or queue it, under --rate)."""
         for fd in list(self.by_fd):
             self.poller.register(fd, IN)
             if paced:
                 self.waiting.append(fd)
             else:
-                start_request(fd, begin)
+                start_request(fd, begin, begin)
 
     def overdue(self, clock: int, timeout_ns: int) -> list[int]:
         """Connections whose echo is older than the timeout."""
         stale = clock - timeout_ns
-        started_at, waiting = self.started_at, self.waiting
-        return [fd for fd in self.by_fd if started_at[fd] < stale and fd not in waiting]
+        sent_at, waiting = self.sent_at, self.waiting
+        return [fd for fd in self.by_fd if sent_at[fd] < stale and fd not in waiting]
 
 
 class _Pacer:
-    """--rate: releases one waiting connection per interval over all of them."""
+    """--rate: a fixed schedule, one request every 1/rate seconds over all connections.
+
+    The schedule never skips: after a stall the requests it missed go out as fast as
+    connections come free, each timed from its slot in the schedule. Skipping them (or timing
+    them from when they were sent) would leave out exactly the requests that waited, the
+    coordinated omission wrk2 corrects."""
 
     def __init__(self, rate: float, begin: int) -> None:
         self.interval_ns = int(1e9 / rate)
         self.next_send = begin
 
-    def release(
-        self, clock: int, waiting: deque[int], start_request: Callable[[int, int], None]
-    ) -> float:
+    def release(self, clock: int, waiting: deque[int], start_request: StartRequest) -> float:
         """Start what is due; return how long to wait for events (seconds)."""
         interval = self.interval_ns
         while waiting and self.next_send <= clock:
-            # Catch up after a stall by at most 10 requests: a cap, not a burst.
-            self.next_send = max(self.next_send, clock - 10 * interval) + interval
-            start_request(waiting.popleft(), clock)
+            start_request(waiting.popleft(), self.next_send, clock)
+            self.next_send += interval
         pause = (self.next_send - clock) / 1e9 if waiting else TICK_S
         return min(max(pause, 0.0), TICK_S)
+
+
+class _Intervals:
+    """--interval: what the run gained since the last report, handed to a sink."""
+
+    def __init__(
+        self, totals: WorkerTotals, sink: Callable[[IntervalSample], None], begin: int
+    ) -> None:
+        self.totals, self.sink, self.begin = totals, sink, begin
+        self.snapshots = Snapshots()
+        self.index = self.requests = self.errors = self.mismatches = 0
+
+    def report(self, clock: int) -> None:
+        totals = self.totals
+        self.index += 1
+        self.sink(
+            IntervalSample(
+                index=self.index,
+                end_s=(clock - self.begin) / 1e9,
+                requests=totals.requests - self.requests,
+                errors=totals.errors - self.errors,
+                mismatches=totals.mismatches - self.mismatches,
+                latencies=self.snapshots.take(totals.counters, totals.slow),
+            )
+        )
+        self.requests, self.errors = totals.requests, totals.errors
+        self.mismatches = totals.mismatches
 
 
 class LoadLoop:
@@ -201,16 +256,30 @@ class LoadLoop:
         self.socks = socks
         self.first_index = first_index
         self.totals = WorkerTotals()
+        if plan.rate is not None:
+            self.totals.uncorrected_counters = new_counters()
+        self.on_tick: Callable[[Progress], None] = lambda progress: None
+        self.on_interval: Callable[[IntervalSample], None] = lambda sample: None
 
-    def run(self, on_tick: Callable[[Progress], None]) -> WorkerTotals:
+    def run(
+        self,
+        on_tick: Callable[[Progress], None],
+        on_interval: Callable[[IntervalSample], None] | None = None,
+    ) -> WorkerTotals:
         cpu_before = time.process_time()
+        self.on_tick = on_tick
+        if on_interval is not None:
+            self.on_interval = on_interval
         poller = default_poller()
         totals = self.totals
-        conns = _Connections(self.socks, self.first_index, self.plan.size, poller, totals)
+        paced = self.plan.rate is not None
+        conns = _Connections(
+            self.socks, self.first_index, self.plan.size, poller, totals, paced=paced
+        )
         if self.plan.target.transport == "udp":
-            self._run_udp(conns, on_tick)
+            self._run_udp(conns)
         else:
-            self._run_stream(conns, on_tick)
+            self._run_stream(conns)
         totals.alive = len(conns.by_fd)
         totals.cpu_s = time.process_time() - cpu_before
         poller.close()
@@ -221,21 +290,24 @@ class LoadLoop:
     def _rounds(
         self,
         conns: _Connections,
-        on_tick: Callable[[Progress], None],
-        start_request: Callable[[int, int], None],
+        start_request: StartRequest,
         on_overdue: Callable[[int, int], None],
     ) -> Iterator[Iterable[tuple[int, int]]]:
         """The frame both load loops share: start every connection, then wait for events (paced
         under --rate) and hand each batch to the caller's own inline loop. Every tick it deals
-        with overdue connections, reports progress and ends the run when the time is up or no
-        connection is left. The caller stores its counters in the totals after each batch."""
+        with overdue connections, reports progress (and at --interval boundaries the interval)
+        and ends the run when the time is up or no connection is left. The caller stores its
+        counters in the totals after each batch."""
         plan, totals = self.plan, self.totals
         wait, waiting, by_fd = conns.poller.wait, conns.waiting, conns.by_fd
         now = time.perf_counter_ns
         timeout_ns = int(plan.timeout * 1e9)
         begin = now()
         end = begin + int(plan.duration * 1e9)
-        next_tick = begin + TICK_NS
+        interval_ns = int(plan.interval * 1e9) if plan.interval else 0
+        next_interval = begin + interval_ns if interval_ns else end + 1
+        intervals = _Intervals(totals, self.on_interval, begin) if interval_ns else None
+        next_tick = min(begin + TICK_NS, next_interval)
         pacer = None if plan.rate is None else _Pacer(plan.rate, begin)
         conns.start(begin, pacer is not None, start_request)
         while True:
@@ -245,20 +317,24 @@ class LoadLoop:
                 yield wait(pacer.release(now(), waiting, start_request))
             clock = now()
             if clock >= next_tick:
-                next_tick = min(clock + TICK_NS, end)
                 for fd in conns.overdue(clock, timeout_ns):
                     on_overdue(fd, clock)
                 elapsed = (clock - begin) / 1e9
-                on_tick(Progress(totals.requests, totals.errors, totals.mismatches, elapsed))
-                if clock >= end or not by_fd:
+                self.on_tick(Progress(totals.requests, totals.errors, totals.mismatches, elapsed))
+                finished = clock >= end or not by_fd
+                if intervals is not None and (clock >= next_interval or finished):
+                    intervals.report(clock)
+                    next_interval += interval_ns
+                if finished:
                     break
+                next_tick = min(clock + TICK_NS, end, next_interval)
         totals.elapsed_s = (now() - begin) / 1e9
 
     # The two loops below keep the per-event work inline on purpose: locals are the fastest names
     # in CPython, and a helper call per round trip would cost more than the rest of the Python
     # work in it. Only the frame around them (a generator resumed once per wait) is shared.
 
-    def _run_stream(self, conns: _Connections, on_tick: Callable[[Progress], None]) -> None:
+    def _run_stream(self, conns: _Connections) -> None:
         plan, totals = self.plan, self.totals
         size = plan.size
         pattern = conns.pattern
@@ -272,12 +348,14 @@ class LoadLoop:
         got = [0] * len(messages)
         damaged = [False] * len(messages)
         counters, slow = totals.counters, totals.slow
+        sent_at = conns.sent_at
+        uncorrected, uncorrected_slow = totals.uncorrected_counters, totals.uncorrected_slow
         now = time.perf_counter_ns
         paced = plan.rate is not None
         requests = mismatches = 0
 
-        def start_request(fd: int, clock: int) -> None:
-            started_at[fd] = clock
+        def start_request(fd: int, scheduled: int, clock: int) -> None:
+            started_at[fd], sent_at[fd] = scheduled, clock
             try:
                 done = send[fd](messages[fd])
             except OSError as error:
@@ -290,7 +368,7 @@ class LoadLoop:
         def give_up(fd: int, clock: int) -> None:
             fail(fd, f"no echo within {plan.timeout:g} s")
 
-        for events in self._rounds(conns, on_tick, start_request, give_up):
+        for events in self._rounds(conns, start_request, give_up):
             for fd, happened in events:
                 try:
                     if happened & OUT and sent[fd] < size:
@@ -335,7 +413,12 @@ class LoadLoop:
                 else:
                     slow.append(micros)
                 requests += 1
-                if paced:
+                if paced:  # the uncorrected latency too, then wait for the schedule
+                    micros = (clock - sent_at[fd]) // 1000
+                    if micros < SLOTS:
+                        uncorrected[micros] += 1  # type: ignore[index]  # paced: an array
+                    else:
+                        uncorrected_slow.append(micros)
                     waiting.append(fd)
                     continue
                 started_at[fd] = clock
@@ -349,7 +432,7 @@ class LoadLoop:
                     modify(fd, IN | OUT)
             totals.requests, totals.mismatches = requests, mismatches
 
-    def _run_udp(self, conns: _Connections, on_tick: Callable[[Progress], None]) -> None:
+    def _run_udp(self, conns: _Connections) -> None:
         plan, totals = self.plan, self.totals
         size = plan.size
         receive_buffer = bytearray(size)
@@ -358,12 +441,14 @@ class LoadLoop:
         messages, started_at = conns.messages, conns.started_at
         recv_into, send, fail, waiting = conns.recv_into, conns.send, conns.fail, conns.waiting
         counters, slow = totals.counters, totals.slow
+        sent_at = conns.sent_at
+        uncorrected, uncorrected_slow = totals.uncorrected_counters, totals.uncorrected_slow
         now = time.perf_counter_ns
         paced = plan.rate is not None
         requests = mismatches = 0
 
-        def start_request(fd: int, clock: int) -> None:
-            started_at[fd] = clock
+        def start_request(fd: int, scheduled: int, clock: int) -> None:
+            started_at[fd], sent_at[fd] = scheduled, clock
             try:
                 send[fd](messages[fd])
             except BlockingIOError:
@@ -373,9 +458,9 @@ class LoadLoop:
 
         def send_again(fd: int, clock: int) -> None:
             totals.lost += 1  # no reply in time: send the datagram again
-            start_request(fd, clock)
+            start_request(fd, clock, clock)
 
-        for events in self._rounds(conns, on_tick, start_request, send_again):
+        for events in self._rounds(conns, start_request, send_again):
             for fd, _happened in events:
                 try:
                     received = recv_into[fd](receive_buffer, size, flags)
@@ -393,7 +478,12 @@ class LoadLoop:
                 else:
                     slow.append(micros)
                 requests += 1
-                if paced:
+                if paced:  # the uncorrected latency too, then wait for the schedule
+                    micros = (clock - sent_at[fd]) // 1000
+                    if micros < SLOTS:
+                        uncorrected[micros] += 1  # type: ignore[index]  # paced: an array
+                    else:
+                        uncorrected_slow.append(micros)
                     waiting.append(fd)
                     continue
                 started_at[fd] = clock

@@ -30,6 +30,16 @@ def parse_size(ctx: click.Context, param: click.Parameter, value: str) -> int:
     return size
 
 
+def _percentiles(ctx: click.Context, param: click.Parameter, value: str) -> tuple[float, ...]:
+    try:
+        chosen = sorted({float(part) for part in value.split(",") if part.strip()})
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a list like 50,99,99.9") from None
+    if not chosen or not all(0 < p <= 100 for p in chosen):
+        raise click.BadParameter("give percentiles above 0 and up to 100, like 50,99,99.9")
+    return tuple(chosen)
+
+
 def load_options(command: F) -> F:
     """The load shape, shared by the tcp, udp, unix and mux subcommands."""
     options = [
@@ -47,6 +57,9 @@ def load_options(command: F) -> F:
         click.option("--workers", type=click.IntRange(min=1), default=1,
                      show_default=True, help="Load processes (when one CPU core cannot keep "
                      "up with the server)."),
+        click.option("--percentiles", default="50,75,90,99,99.9,99.99", callback=_percentiles,
+                     show_default=True, metavar="LIST",
+                     help="Latency percentiles to report (JSON: p50_us, p99_9_us, ...)."),
         click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0,
                      show_default=True, help="Seconds to connect, and to wait for an echo "
                      "before counting an error (UDP: a lost datagram, sent again)."),
@@ -64,6 +77,16 @@ def _family_options(command: F) -> F:
     return click.option("-4", "family", flag_value=socket.AF_INET, type=int, help="Use IPv4 only.")(
         command
     )
+
+
+_interval_option = click.option(
+    "--interval",
+    type=click.FloatRange(min=0.2),
+    default=None,
+    metavar="S",
+    help="Print a line every S seconds: req/s, MiB/s, p50 and p99 of that interval, errors "
+    "(with --json: a JSON line each, then the final object as one line).",
+)
 
 
 @click.group()
@@ -85,7 +108,7 @@ def bench() -> None:
 def _run(target: Target, **load: object) -> int:
     from netkit.bench.load import LoadPlan
     from netkit.bench.runner import run_bench
-    from netkit.render.bench import bench_progress, render_bench
+    from netkit.render.bench import bench_progress, interval_printer, render_bench
 
     as_json = bool(load.pop("as_json"))
     plan = LoadPlan(target, **load)  # type: ignore[arg-type]  # click validated every option
@@ -93,9 +116,12 @@ def _run(target: Target, **load: object) -> int:
         message = f"a UDP datagram carries at most {UDP_MAX_PAYLOAD} bytes"
         raise click.BadParameter(message, param_hint="-s")
     title = f"{target.transport} {target.describe()}"
-    with bench_progress(plan.duration, title, enabled=not as_json) as on_progress:
-        result = run_bench(plan, on_progress)
-    render_bench(result, as_json=as_json)
+    streaming = plan.interval is not None
+    on_interval = interval_printer(as_json=as_json) if streaming else None
+    # The interval lines are the progress report: no bar over them.
+    with bench_progress(plan.duration, title, enabled=not (as_json or streaming)) as on_progress:
+        result = run_bench(plan, on_progress, on_interval=on_interval)
+    render_bench(result, as_json=as_json, as_lines=streaming)
     failed = result.errors or result.mismatches or not result.requests
     return ExitStatus.FAILURE if failed else ExitStatus.OK
 
@@ -104,6 +130,7 @@ def _run(target: Target, **load: object) -> int:
 @click.argument("host")
 @click.argument("port", type=click.IntRange(1, 65535))
 @_family_options
+@_interval_option
 @load_options
 def tcp(*, host: str, port: int, family: int | None, **load: object) -> int:
     """Load the TCP echo server at HOST PORT."""
@@ -114,6 +141,7 @@ def tcp(*, host: str, port: int, family: int | None, **load: object) -> int:
 @click.argument("host")
 @click.argument("port", type=click.IntRange(1, 65535))
 @_family_options
+@_interval_option
 @load_options
 def udp(*, host: str, port: int, family: int | None, **load: object) -> int:
     """Load the UDP echo server at HOST PORT: one datagram per round trip."""
@@ -122,6 +150,7 @@ def udp(*, host: str, port: int, family: int | None, **load: object) -> int:
 
 @bench.command()
 @click.argument("path", shell_complete=complete_path)
+@_interval_option
 @load_options
 def unix(*, path: str, **load: object) -> int:
     """Load the Unix stream echo server at PATH (@NAME: Linux abstract namespace)."""

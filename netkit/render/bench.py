@@ -251,6 +251,8 @@ def render_mux(results: Sequence[MuxResult], *, as_json: bool) -> None:
         if not first:
             show("")
         show(records_table(columns, table_rows, title=title))
+        if terminal_like(sys.stdout):  # a picture for people; nothing in a pipe
+            show(*_mux_charts(rows))
         first = False
     capped = [f"{r.mux} ({r.idle:,} idle)" for r in results
               if (r.load_cpu_percent or 0) >= LOAD_LIMIT_PERCENT]  # fmt: skip
@@ -260,6 +262,15 @@ def render_mux(results: Sequence[MuxResult], *, as_json: bool) -> None:
             f"the load process used >= {LOAD_LIMIT_PERCENT}% of a CPU in: "
             f"{', '.join(capped)}; there the load generator may be the limit (try --workers)",
         )
+
+
+def _mux_charts(rows: Sequence[MuxResult]) -> list[RenderableType]:
+    """Requests/s and p99 per design as bars, under the table of one idle level."""
+    from netkit.render.charts import bar_chart
+
+    rps = [(r.mux, r.rps, f"{r.rps:,.0f}" if r.rps else "") for r in rows]
+    p99 = [(r.mux, r.p99_us, _micros(r.p99_us) or "") for r in rows]
+    return [bar_chart(rps, title="req/s"), bar_chart(p99, title="p99 latency")]
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.table import Table
+from rich.text import Text
 
 from netkit.render.tables import cell, data
 
@@ -36,6 +37,12 @@ def sparkline(values: Sequence[float], width: int | None = None) -> str:
         return SPARKS[0] * len(shown)
     top = len(SPARKS) - 1
     return "".join(SPARKS[min(top, round(v / peak * top))] if v > 0 else " " for v in shown)
+
+
+def spark(values: Sequence[float], width: int, style: str = "cyan") -> Text:
+    """A sparkline as a table cell of a fixed ``width``: the newest value at the right, blank
+    where there is no history yet (ifaces --watch; conns --watch can use it the same way)."""
+    return data(sparkline(values, width).rjust(width), style=style)
 
 
 def _grid(title: str | None) -> Table:

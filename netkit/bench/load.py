@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from netkit.bench.latency import DEFAULT_PERCENTILES, SLOTS, Snapshots, new_counters
+from netkit.bench.sequence import Sequences
 from netkit.connect import Target, unix_address
 from netkit.errors import NetkitError
 from netkit.listen.mux import default_poller
@@ -76,7 +77,10 @@ class WorkerTotals:
     requests: int = 0
     errors: int = 0
     mismatches: int = 0
-    lost: int = 0
+    lost: int = 0  # UDP: datagrams never answered
+    reordered: int = 0  # UDP: answered after a later datagram was
+    duplicates: int = 0  # UDP: second replies to one datagram
+    jitter_us: float | None = None  # UDP: RFC 3550 jitter, the mean over the sockets
     alive: int = 0
     elapsed_s: float = 0.0
     cpu_s: float = 0.0  # this process's CPU time over the run: is the load generator the limit?
@@ -438,17 +442,31 @@ class LoadLoop:
         receive_buffer = bytearray(size)
         # Linux reports a datagram's real length with MSG_TRUNC, so an oversized one is caught.
         flags = getattr(socket, "MSG_TRUNC", 0) if sys.platform.startswith("linux") else 0
-        messages, started_at = conns.messages, conns.started_at
+        # Each datagram carries its socket's sequence number: the messages are stamped in place.
+        messages = [bytearray(message) for message in conns.messages]
+        sequences = Sequences(len(messages), size)
+        current, answered, stamp, mask = (
+            sequences.current,
+            sequences.answered,
+            sequences.field.pack_into,
+            sequences.mask,
+        )
+        judge, give_up = sequences.judge, sequences.give_up
+        started_at, sent_at = conns.started_at, conns.sent_at
         recv_into, send, fail, waiting = conns.recv_into, conns.send, conns.fail, conns.waiting
         counters, slow = totals.counters, totals.slow
-        sent_at = conns.sent_at
         uncorrected, uncorrected_slow = totals.uncorrected_counters, totals.uncorrected_slow
+        last_transit = [-1] * len(messages)  # the round-trip time of each socket's last reply
+        jitter = [0] * len(messages)  # RFC 3550 section 6.4.1, in ns x 16
         now = time.perf_counter_ns
         paced = plan.rate is not None
         requests = mismatches = 0
 
         def start_request(fd: int, scheduled: int, clock: int) -> None:
             started_at[fd], sent_at[fd] = scheduled, clock
+            number = current[fd] + 1 & mask
+            current[fd] = number
+            stamp(messages[fd], 0, number)
             try:
                 send[fd](messages[fd])
             except BlockingIOError:
@@ -457,7 +475,7 @@ class LoadLoop:
                 fail(fd, error.strerror or str(error))
 
         def send_again(fd: int, clock: int) -> None:
-            totals.lost += 1  # no reply in time: send the datagram again
+            give_up(fd)  # no reply in time: send the next datagram
             start_request(fd, clock, clock)
 
         for events in self._rounds(conns, start_request, send_again):
@@ -469,24 +487,39 @@ class LoadLoop:
                 except OSError as error:  # ECONNREFUSED: an ICMP port unreachable came back
                     fail(fd, error.strerror or str(error))
                     continue
-                if received != size or receive_buffer != messages[fd]:
+                if received == size and receive_buffer == messages[fd]:
+                    answered[fd] = current[fd]
+                elif judge(fd, receive_buffer, received, messages[fd]):
+                    continue  # late or duplicate: the datagram in flight is still awaited
+                else:
                     mismatches += 1
                 clock = now()
+                transit = clock - sent_at[fd]
                 micros = (clock - started_at[fd]) // 1000
                 if micros < SLOTS:
                     counters[micros] += 1
                 else:
                     slow.append(micros)
                 requests += 1
+                previous = last_transit[fd]
+                last_transit[fd] = transit
+                if previous >= 0:  # RFC 3550 appendix A.8's integer form: jitter kept x16
+                    previous -= transit
+                    if previous < 0:
+                        previous = -previous
+                    jitter[fd] += previous - ((jitter[fd] + 8) >> 4)
                 if paced:  # the uncorrected latency too, then wait for the schedule
-                    micros = (clock - sent_at[fd]) // 1000
+                    micros = transit // 1000
                     if micros < SLOTS:
                         uncorrected[micros] += 1  # type: ignore[index]  # paced: an array
                     else:
                         uncorrected_slow.append(micros)
                     waiting.append(fd)
                     continue
-                started_at[fd] = clock
+                started_at[fd] = sent_at[fd] = clock
+                number = current[fd] + 1 & mask
+                current[fd] = number
+                stamp(messages[fd], 0, number)
                 try:
                     send[fd](messages[fd])
                 except BlockingIOError:
@@ -494,3 +527,7 @@ class LoadLoop:
                 except OSError as error:
                     fail(fd, error.strerror or str(error))
             totals.requests, totals.mismatches = requests, mismatches
+        totals.lost = sequences.lost
+        totals.reordered, totals.duplicates = sequences.reordered, sequences.duplicates
+        answering = [j for fd, j in enumerate(jitter) if last_transit[fd] >= 0]
+        totals.jitter_us = sum(answering) / len(answering) / 16_000 if answering else None

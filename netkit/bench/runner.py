@@ -69,7 +69,10 @@ class BenchResult:
     uncorrected: LatencyFigures | None
     errors: int
     mismatches: int
-    lost: int  # UDP datagrams without a reply in --timeout (sent again)
+    lost: int  # UDP datagrams never answered (none within --timeout, the next one was sent)
+    reordered: int  # UDP replies that came after the reply to a later datagram
+    duplicates: int  # UDP replies to a datagram already answered
+    jitter_us: float | None  # UDP: RFC 3550 interarrival jitter of the round trips
     alive: int  # connections still open at the end
     load_cpu_percent: float  # the busiest load process's CPU use: near 100, the load is the limit
     error_samples: list[str]
@@ -128,10 +131,17 @@ def summarize(
         errors=sum(t.errors for t in totals),
         mismatches=sum(t.mismatches for t in totals),
         lost=sum(t.lost for t in totals),
+        reordered=sum(t.reordered for t in totals),
+        duplicates=sum(t.duplicates for t in totals),
+        jitter_us=_mean([t.jitter_us for t in totals if t.jitter_us is not None]),
         alive=sum(t.alive for t in totals),
         load_cpu_percent=round(max(t.cpu_s / (t.elapsed_s or 1e-9) for t in totals) * 100, 1),
         error_samples=samples,
     )
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
 
 
 def run_bench(

@@ -100,8 +100,9 @@ def render_bench(result: BenchResult, *, as_json: bool, as_lines: bool = False) 
         result.mismatches,
     ]
     if result.transport == "udp":
-        columns.append("lost")
-        row.append(result.lost)
+        columns += ["lost", "reordered", "duplicates", "jitter"]
+        jitter = None if result.jitter_us is None else f"{result.jitter_us:.1f} µs"
+        row += [result.lost, result.reordered, result.duplicates, jitter]
     show(records_table(columns, [row], title=bench_title(result)))
     if result.latency is not None:
         show(_latency_table(result))

@@ -45,6 +45,7 @@ class LoadPlan:
     timeout: float = 5.0  # a round trip waiting longer is an error (TCP) or a lost datagram (UDP)
     workers: int = 1
     interval: float | None = None  # seconds between IntervalSamples; None: none
+    connect_rate: bool = False  # a new connection per request (netkit.bench.connect_rate)
     percentiles: tuple[float, ...] = DEFAULT_PERCENTILES
 
 
@@ -89,6 +90,9 @@ class WorkerTotals:
     # --rate: latencies from the actual send (counters and slow: from the scheduled one)
     uncorrected_counters: array[int] | None = None
     uncorrected_slow: list[int] = field(default_factory=list)
+    # --connect-rate: how long each connect took
+    connect_counters: array[int] | None = None
+    connect_slow: list[int] = field(default_factory=list)
     error_messages: list[str] = field(default_factory=list)
 
 
@@ -97,7 +101,7 @@ def message_pattern(size: int) -> bytes:
     return (bytes(range(256)) * (size // 256 + 2))[: size + PATTERN_PHASES]
 
 
-def _resolve(target: Target) -> tuple[int, int, object]:
+def resolve(target: Target) -> tuple[int, int, object]:
     if target.transport == "unix":
         return socket.AF_UNIX, socket.SOCK_STREAM, unix_address(target.path)
     kind = socket.SOCK_DGRAM if target.transport == "udp" else socket.SOCK_STREAM
@@ -112,7 +116,7 @@ def _resolve(target: Target) -> tuple[int, int, object]:
 
 def open_connections(target: Target, count: int, timeout: float) -> list[socket.socket]:
     """Connect ``count`` sockets (blocking connect with a timeout, then non-blocking)."""
-    family, socktype, address = _resolve(target)
+    family, socktype, address = resolve(target)
     opened: list[socket.socket] = []
     try:
         for _ in range(count):
@@ -203,7 +207,7 @@ class _Connections:
         return [fd for fd in self.by_fd if sent_at[fd] < stale and fd not in waiting]
 
 
-class _Pacer:
+class Pacer:
     """--rate: a fixed schedule, one request every 1/rate seconds over all connections.
 
     The schedule never skips: after a stall the requests it missed go out as fast as
@@ -225,7 +229,7 @@ class _Pacer:
         return min(max(pause, 0.0), TICK_S)
 
 
-class _Intervals:
+class Intervals:
     """--interval: what the run gained since the last report, handed to a sink."""
 
     def __init__(
@@ -310,9 +314,9 @@ class LoadLoop:
         end = begin + int(plan.duration * 1e9)
         interval_ns = int(plan.interval * 1e9) if plan.interval else 0
         next_interval = begin + interval_ns if interval_ns else end + 1
-        intervals = _Intervals(totals, self.on_interval, begin) if interval_ns else None
+        intervals = Intervals(totals, self.on_interval, begin) if interval_ns else None
         next_tick = min(begin + TICK_NS, next_interval)
-        pacer = None if plan.rate is None else _Pacer(plan.rate, begin)
+        pacer = None if plan.rate is None else Pacer(plan.rate, begin)
         conns.start(begin, pacer is not None, start_request)
         while True:
             if pacer is None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from array import array
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
 from netkit.bench.latency import LatencyFigures, figures, fold, merge, quick_percentiles
@@ -23,6 +24,8 @@ from netkit.listen.transport import raise_open_files_limit
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+
+    from netkit.bench.connect_rate import ConnectLoop
 
 ProgressSink = Callable[[Progress], None]
 READY_TIMEOUT = 60.0
@@ -67,6 +70,7 @@ class BenchResult:
     # when it went. --json puts latency's fields at the top level (p50_us, p99_9_us, max_us...).
     latency: LatencyFigures | None
     uncorrected: LatencyFigures | None
+    connect: LatencyFigures | None  # --connect-rate: connect() to connected, per request
     errors: int
     mismatches: int
     lost: int  # UDP datagrams never answered (none within --timeout, the next one was sent)
@@ -90,29 +94,47 @@ def describe_target(plan: LoadPlan) -> str:
     return f"{host}:{target.port}"
 
 
-def encoded_histograms(totals: WorkerTotals) -> tuple[str, str | None]:
-    """A worker's latencies (and under --rate the uncorrected ones) as compressed histograms;
-    the raw counters are dropped, so the totals are small enough to send to the parent."""
-    corrected = fold(totals.counters, totals.slow).encode().decode("ascii")
-    uncorrected = None
-    if totals.uncorrected_counters is not None:
-        raw = fold(totals.uncorrected_counters, totals.uncorrected_slow)
-        uncorrected = raw.encode().decode("ascii")
+@dataclass(frozen=True, slots=True)
+class Histograms:
+    """One worker's latencies as compressed HDR histograms (small enough to send to the
+    parent): the requests, and where measured the uncorrected ones and the connects."""
+
+    requests: str
+    uncorrected: str | None
+    connects: str | None
+
+
+def encoded_histograms(totals: WorkerTotals) -> Histograms:
+    """Fold a worker's raw latencies into histograms and drop the raw counters."""
+
+    def encoded(counters: array[int] | None, slow: list[int]) -> str | None:
+        return None if counters is None else fold(counters, slow).encode().decode("ascii")
+
+    histograms = Histograms(
+        requests=encoded(totals.counters, totals.slow) or "",
+        uncorrected=encoded(totals.uncorrected_counters, totals.uncorrected_slow),
+        connects=encoded(totals.connect_counters, totals.connect_slow),
+    )
     totals.counters, totals.slow = totals.counters[:0], []
     totals.uncorrected_counters, totals.uncorrected_slow = None, []
-    return corrected, uncorrected
+    totals.connect_counters, totals.connect_slow = None, []
+    return histograms
 
 
 def summarize(
-    plan: LoadPlan, totals: list[WorkerTotals], histograms: list[tuple[str, str | None]]
+    plan: LoadPlan, totals: list[WorkerTotals], histograms: list[Histograms]
 ) -> BenchResult:
     requests = sum(t.requests for t in totals)
     elapsed = max((t.elapsed_s for t in totals), default=0.0) or 1e-9
     percentiles = plan.percentiles
-    latency = figures(merge(h for h, _ in histograms), percentiles)
-    uncorrected = None
+    latency = figures(merge(h.requests for h in histograms), percentiles)
+    uncorrected = connect = None
     if plan.rate is not None:
-        uncorrected = figures(merge(u for _, u in histograms if u is not None), percentiles)
+        uncorrected = figures(
+            merge(h.uncorrected for h in histograms if h.uncorrected), percentiles
+        )
+    if plan.connect_rate:
+        connect = figures(merge(h.connects for h in histograms if h.connects), percentiles)
     samples = list(dict.fromkeys(m for t in totals for m in t.error_messages))[:5]
     return BenchResult(
         transport=plan.target.transport,
@@ -128,6 +150,7 @@ def summarize(
         mibps=round(requests * plan.size / elapsed / (1 << 20), 2),
         latency=latency,
         uncorrected=uncorrected,
+        connect=connect,
         errors=sum(t.errors for t in totals),
         mismatches=sum(t.mismatches for t in totals),
         lost=sum(t.lost for t in totals),
@@ -138,6 +161,12 @@ def summarize(
         load_cpu_percent=round(max(t.cpu_s / (t.elapsed_s or 1e-9) for t in totals) * 100, 1),
         error_samples=samples,
     )
+
+
+def _connect_loop(plan: LoadPlan, first_index: int) -> ConnectLoop:
+    from netkit.bench.connect_rate import ConnectLoop
+
+    return ConnectLoop(plan, first_index)
 
 
 def _mean(values: list[float]) -> float | None:
@@ -159,6 +188,11 @@ def run_bench(
     report = on_progress or (lambda progress: None)
     intervals = _IntervalMerger(plan, on_interval or (lambda result: None))
     workers = max(1, min(plan.workers, plan.connections))
+    if workers == 1 and plan.connect_rate:
+        if before_start is not None:
+            before_start()
+        totals = _connect_loop(plan, 0).run(report, intervals.sink(0, 1))
+        return summarize(plan, [totals], [encoded_histograms(totals)])
     if workers == 1:
         socks = open_connections(plan.target, plan.connections, plan.timeout)
         try:
@@ -177,14 +211,18 @@ def _worker_main(plan: LoadPlan, first_index: int, count: int, channel: Connecti
     """A worker process: connect its share, wait for the start, run, send the totals back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     try:
-        socks = open_connections(plan.target, count, plan.timeout)
+        if plan.connect_rate:
+            loop: LoadLoop | ConnectLoop = _connect_loop(replace(plan, connections=count),
+                                                         first_index)  # fmt: skip
+        else:
+            loop = LoadLoop(plan, open_connections(plan.target, count, plan.timeout), first_index)
     except NetkitError as error:
         channel.send(("failed", error.message))
         return
     channel.send(("ready", None))
     if channel.recv() != "go":
         return
-    totals = LoadLoop(plan, socks, first_index).run(
+    totals = loop.run(
         lambda p: channel.send(("progress", p)), lambda s: channel.send(("interval", s))
     )
     histograms = encoded_histograms(totals)
@@ -232,7 +270,7 @@ def _run_in_workers(
             channel.send("go")
         latest: dict[int, Progress] = {}
         results: dict[int, WorkerTotals] = {}
-        histograms: dict[int, tuple[str, str | None]] = {}
+        histograms: dict[int, Histograms] = {}
         sinks = [intervals.sink(i, workers) for i in range(workers)]
         pending = set(range(workers))
         while pending:

@@ -62,9 +62,9 @@ def bench_json(result: BenchResult) -> dict[str, object]:
     for name, value in fields.items():
         if name == "latency":
             out.update(_latency_fields(result.latency, result.percentiles))
-        elif name == "uncorrected":
-            uncorrected = result.uncorrected
-            out[name] = None if uncorrected is None else uncorrected.fields()
+        elif name in ("uncorrected", "connect"):
+            figures: LatencyFigures | None = getattr(result, name)
+            out[name] = None if figures is None else figures.fields()
         else:
             out[name] = value
     return out
@@ -128,6 +128,9 @@ def _latency_table(result: BenchResult) -> RenderableType:
     timings = [("from send", result.latency)]
     if result.rate is not None:
         timings = [("from schedule", result.latency), ("uncorrected", result.uncorrected)]
+    if result.connect is not None:  # --connect-rate: a request counts from its connect call
+        first = ("from connect", result.latency) if result.rate is None else timings[0]
+        timings = [("connect", result.connect), first, *timings[1:]]
     for name, figures in timings:
         if figures is None:
             continue

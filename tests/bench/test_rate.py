@@ -102,3 +102,24 @@ def test_interval_text_lines_come_while_it_runs() -> None:
         assert first and "req/s" in first[0] and "p99" in first[0]
         rest, _ = process.communicate(timeout=30)
     assert rest.count("req/s") >= 3
+
+
+def test_connect_rate_opens_a_connection_per_request(listener: ListenerProcess) -> None:
+    # Short and bounded: a few hundred connections, each closed with a reset (no TIME_WAIT).
+    result = run_netkit(
+        "bench", "tcp", "127.0.0.1", str(listener.port), "-c", "2", "-d", "0.3",
+        "--connect-rate", "--rate", "1000", "--json", timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert 150 <= figures["requests"] <= 330
+    assert figures["errors"] == figures["mismatches"] == 0
+    connect = figures["connect"]
+    assert connect is not None and set(connect) == set(figures["uncorrected"])
+    assert 0 < connect["p50_us"] <= figures["uncorrected"]["p50_us"]  # part of the request
+    assert listener.alive()
+
+
+def test_without_connect_rate_there_is_no_connect_figure() -> None:
+    final = json.loads(output_of("-c", "1", "-d", "0.2", "--json"))
+    assert final["connect"] is None

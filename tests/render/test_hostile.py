@@ -181,7 +181,8 @@ def _bench_renderers() -> dict[str, Callable[[str, bool], None]]:
     counters = new_counters()
     counters[40] = 9
     latency = latency_figures(fold(counters, [2_000_000]), (50.0, 99.0))
-    numbers = {"latency": latency, "uncorrected": latency, "percentiles": (50.0, 99.0)}
+    numbers = {"latency": latency, "uncorrected": latency, "connect": latency,
+               "percentiles": (50.0, 99.0)}  # fmt: skip
 
     return {
         "bench": lambda t, j: render_bench(

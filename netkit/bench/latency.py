@@ -16,6 +16,7 @@ with the previous snapshot (a memcmp each) and reads only the blocks that change
 
 from __future__ import annotations
 
+import bisect
 import math
 from array import array
 from collections.abc import Iterable, Sequence
@@ -28,6 +29,7 @@ LOWEST_US = 1
 HIGHEST_US = 60_000_000  # one minute: slower than that is clamped to it
 SIGNIFICANT_DIGITS = 3
 DEFAULT_PERCENTILES = (50.0, 75.0, 90.0, 99.0, 99.9, 99.99)
+LOG_BOUNDS = [m * 10**e for e in range(8) for m in (1, 2, 5)]  # 1 µs ... 500 s
 _BLOCK = 1024  # counters compared at once while folding (4 KiB)
 _ZERO_BLOCK = bytes(4 * _BLOCK)
 
@@ -129,18 +131,17 @@ class LatencyFigures:
         return dict(self.percentiles).get(percentile)
 
     def log_buckets(self) -> list[tuple[int, int]]:
-        """(upper bound µs, count) per power-of-two bucket from the first to the last sample,
-        for the terminal histogram."""
+        """(upper bound µs, count) per bucket of a 1-2-5 series (10, 20, 50, 100 µs ...: even
+        steps on a log scale, round numbers for people), from the first sample's to the last's."""
         histogram = HdrHistogram.decode(self.histogram)
-        counts: dict[int, int] = {}
+        counts = [0] * len(LOG_BOUNDS)
         for item in histogram.get_recorded_iterator():
-            bound = 1 << max(0, int(item.value_iterated_to)).bit_length()
-            counts[bound] = counts.get(bound, 0) + item.count_added_in_this_iter_step
-        if not counts:
+            index = bisect.bisect_right(LOG_BOUNDS, int(item.value_iterated_to))
+            counts[min(index, len(LOG_BOUNDS) - 1)] += item.count_added_in_this_iter_step
+        used = [i for i, count in enumerate(counts) if count]
+        if not used:
             return []
-        low, high = min(counts), max(counts)
-        return [(1 << b, counts.get(1 << b, 0)) for b in range(low.bit_length() - 1,
-                                                               high.bit_length())]  # fmt: skip
+        return [(LOG_BOUNDS[i], counts[i]) for i in range(used[0], used[-1] + 1)]
 
 
 def figures(histogram: HdrHistogram, percentiles: Sequence[float]) -> LatencyFigures | None:

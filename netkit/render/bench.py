@@ -103,7 +103,8 @@ def render_bench(result: BenchResult, *, as_json: bool, as_lines: bool = False) 
         columns += ["lost", "reordered", "duplicates", "jitter"]
         jitter = None if result.jitter_us is None else f"{result.jitter_us:.1f} µs"
         row += [result.lost, result.reordered, result.duplicates, jitter]
-    show(records_table(columns, [row], title=bench_title(result)))
+    show(data(bench_title(result)))  # its own line: a table title wraps at the table's width
+    show(records_table(columns, [row]))
     if result.latency is not None:
         show(_latency_table(result))
         if terminal_like(sys.stdout):  # a picture for people; nothing in a pipe
@@ -152,7 +153,7 @@ def interval_printer(*, as_json: bool) -> IntervalSink:
         problems = result.errors + result.mismatches
         emit_lines(
             [
-                f"{result.start_s:6.1f}-{result.end_s:<6.1f} s  {result.rps:>12,.0f} req/s  "
+                f"{f'{result.start_s:.1f}-{result.end_s:.1f} s':>13}  {result.rps:>10,.0f} req/s  "
                 f"{result.mibps:>9,.2f} MiB/s  p50 {p50:>10}  p99 {p99:>10}  "
                 f"{problems} errors"
             ]

@@ -17,7 +17,7 @@ from netkit.render.tables import cell, data
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"  # a bar's last cell in eighths of a character
 SPARKS = "▁▂▃▄▅▆▇█"
-BAR_WIDTH = 40
+BAR_WIDTH = 30  # with the labels, a chart fits in 60 columns
 
 
 def bar(value: float, peak: float, width: int = BAR_WIDTH) -> str:

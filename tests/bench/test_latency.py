@@ -112,3 +112,10 @@ def test_field_names() -> None:
         "p99_99_us",
         "p99_999_us",
     ]
+
+
+def test_log_buckets_are_a_1_2_5_series_from_first_to_last() -> None:
+    result = figures(folded([15, 15, 30, 700, 700, 700, 1500]), (50.0,))
+    assert result is not None
+    assert result.log_buckets() == [(20, 2), (50, 1), (100, 0), (200, 0), (500, 0), (1000, 3),
+                                    (2000, 1)]  # fmt: skip

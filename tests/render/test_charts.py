@@ -33,11 +33,11 @@ def test_latency_histogram_snapshot() -> None:
     assert drawn(histogram_chart(buckets, title="latency histogram")) == "\n".join(
         [
             "latency histogram",
-            " < 32 µs ▌                                         10  1.0%",
-            " < 64 µs ████████████████████████████████████████ 900 90.0%",
-            "< 128 µs ███▌                                      80  8.0%",
-            "< 256 µs                                            0  0.0%",
-            "< 512 µs ▌                                         10  1.0%",
+            " < 32 µs ▍                               10  1.0%",
+            " < 64 µs ██████████████████████████████ 900 90.0%",
+            "< 128 µs ██▋                             80  8.0%",
+            "< 256 µs                                  0  0.0%",
+            "< 512 µs ▍                               10  1.0%",
         ]
     )
 
@@ -47,8 +47,8 @@ def test_bar_chart_snapshot() -> None:
     assert drawn(bar_chart(rows, title="req/s")) == "\n".join(
         [
             "req/s",
-            "epoll  ████████████████████████████████████████ 80,000",
-            "poll   ██████████                               20,000",
-            "select                                               -",
+            "epoll  ██████████████████████████████ 80,000",
+            "poll   ███████▌                       20,000",
+            "select                                     -",
         ]
     )

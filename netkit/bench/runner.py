@@ -313,6 +313,7 @@ class _IntervalMerger:
         self.plan, self.out = plan, sink
         self.parts: dict[int, list[IntervalSample]] = {}
         self.reported = 0
+        self.last_end = 0.0
 
     def sink(self, worker: int, workers: int) -> Callable[[IntervalSample], None]:
         def take(sample: IntervalSample) -> None:
@@ -331,8 +332,9 @@ class _IntervalMerger:
 
     def _hand_on(self, samples: list[IntervalSample]) -> None:
         self.reported += 1
-        start = (self.reported - 1) * (self.plan.interval or 0.0)
+        start = self.last_end  # where the previous interval ended (late, if the load stalled)
         end = max(s.end_s for s in samples)
+        self.last_end = end
         span = max(end - start, 1e-9)
         requests = sum(s.requests for s in samples)
         p50, p99 = quick_percentiles((pair for s in samples for pair in s.latencies), 0.5, 0.99)

@@ -13,7 +13,7 @@ import pytest
 
 from netkit.bench.mux import ListenerProcess
 from tests.connect.servers import echo_all, stream_server
-from tests.support import netkit_executable, run_netkit
+from tests.support import TerminalOutput, netkit_executable, run_netkit
 
 
 @pytest.fixture
@@ -123,3 +123,19 @@ def test_connect_rate_opens_a_connection_per_request(listener: ListenerProcess) 
 def test_without_connect_rate_there_is_no_connect_figure() -> None:
     final = json.loads(output_of("-c", "1", "-d", "0.2", "--json"))
     assert final["connect"] is None
+
+
+def test_the_latency_histogram_is_drawn_on_a_terminal_only() -> None:
+    with stream_server(echo_all) as (host, port):
+        argv = [netkit_executable(), "bench", "tcp", host, str(port), "-c", "2", "-d", "0.3"]
+        terminal = TerminalOutput(argv, env={"TERM": "xterm", "COLUMNS": "120"})
+        try:
+            terminal.process.proc.wait(30)
+        finally:
+            status = terminal.process.stop()
+        piped = run_netkit("bench", "tcp", host, str(port), "-c", "2", "-d", "0.3")
+    assert status == 0, terminal.process.stderr_lines
+    screen = terminal.screen()
+    assert "latency histogram" in screen and "█" in screen and "µs" in screen
+    assert piped.returncode == 0
+    assert "latency histogram" not in piped.stdout and "█" not in piped.stdout

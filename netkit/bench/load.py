@@ -4,7 +4,9 @@ Each connection sends its message, waits for the whole echo, checks it byte for 
 again. Built for throughput: the listener's best poller (epoll on Linux, see
 ``netkit.listen.mux``), level-triggered, one shared receive buffer
 filled with recv_into, state in lists indexed by descriptor, bound methods looked up once, and
-per round trip no allocation but the timestamp.
+per round trip no allocation but the timestamp. A latency is one increment in a counter array
+(netkit.bench.latency folds it into an HDR histogram off the hot path). Under --rate a Pacer
+releases requests on a fixed schedule and latency counts from each one's slot in it.
 """
 
 from __future__ import annotations

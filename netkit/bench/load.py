@@ -83,7 +83,7 @@ class WorkerTotals:
     lost: int = 0  # UDP: datagrams never answered
     reordered: int = 0  # UDP: answered after a later datagram was
     duplicates: int = 0  # UDP: second replies to one datagram
-    jitter_us: float | None = None  # UDP: RFC 3550 jitter, the mean over the sockets
+    jitter_us: float | None = None  # UDP: RFC 3550 jitter over consecutive replies
     alive: int = 0
     elapsed_s: float = 0.0
     cpu_s: float = 0.0  # this process's CPU time over the run: is the load generator the limit?
@@ -462,8 +462,10 @@ class LoadLoop:
         recv_into, send, fail, waiting = conns.recv_into, conns.send, conns.fail, conns.waiting
         counters, slow = totals.counters, totals.slow
         uncorrected, uncorrected_slow = totals.uncorrected_counters, totals.uncorrected_slow
-        last_transit = [-1] * len(messages)  # the round-trip time of each socket's last reply
-        jitter = [0] * len(messages)  # RFC 3550 section 6.4.1, in ns x 16
+        # RFC 3550 jitter over consecutive replies, whichever socket they came to: the sockets
+        # share one path, and two locals cost less per datagram than a pair of lists.
+        last_transit = -1  # the round-trip time of the last reply (ns)
+        jitter = 0  # in ns x 16
         now = time.perf_counter_ns
         paced = plan.rate is not None
         requests = mismatches = 0
@@ -507,13 +509,12 @@ class LoadLoop:
                 else:
                     slow.append(micros)
                 requests += 1
-                previous = last_transit[fd]
-                last_transit[fd] = transit
-                if previous >= 0:  # RFC 3550 appendix A.8's integer form: jitter kept x16
-                    previous -= transit
-                    if previous < 0:
-                        previous = -previous
-                    jitter[fd] += previous - ((jitter[fd] + 8) >> 4)
+                if last_transit >= 0:  # RFC 3550 appendix A.8's integer form: jitter kept x16
+                    difference = transit - last_transit
+                    if difference < 0:
+                        difference = -difference
+                    jitter += difference - ((jitter + 8) >> 4)
+                last_transit = transit
                 if paced:  # the uncorrected latency too, then wait for the schedule
                     micros = transit // 1000
                     if micros < SLOTS:
@@ -535,5 +536,4 @@ class LoadLoop:
             totals.requests, totals.mismatches = requests, mismatches
         totals.lost = sequences.lost
         totals.reordered, totals.duplicates = sequences.reordered, sequences.duplicates
-        answering = [j for fd, j in enumerate(jitter) if last_transit[fd] >= 0]
-        totals.jitter_us = sum(answering) / len(answering) / 16_000 if answering else None
+        totals.jitter_us = jitter / 16_000 if last_transit >= 0 else None

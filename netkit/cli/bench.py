@@ -30,6 +30,16 @@ def parse_size(ctx: click.Context, param: click.Parameter, value: str) -> int:
     return size
 
 
+def _percentiles(ctx: click.Context, param: click.Parameter, value: str) -> tuple[float, ...]:
+    try:
+        chosen = sorted({float(part) for part in value.split(",") if part.strip()})
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a list like 50,99,99.9") from None
+    if not chosen or not all(0 < p <= 100 for p in chosen):
+        raise click.BadParameter("give percentiles above 0 and up to 100, like 50,99,99.9")
+    return tuple(chosen)
+
+
 def load_options(command: F) -> F:
     """The load shape, shared by the tcp, udp, unix and mux subcommands."""
     options = [
@@ -57,6 +67,15 @@ def load_options(command: F) -> F:
     return command
 
 
+def percentiles_option(command: F) -> F:
+    """--percentiles, for the runs that report them (bench mux's columns are p50 and p99)."""
+    return click.option(
+        "--percentiles", default="50,75,90,99,99.9,99.99", callback=_percentiles,
+        show_default=True, metavar="LIST",
+        help="Latency percentiles to report (JSON: p50_us, p99_9_us, ...).",
+    )(command)  # fmt: skip
+
+
 def _family_options(command: F) -> F:
     command = click.option(
         "-6", "family", flag_value=socket.AF_INET6, type=int, help="Use IPv6 only."
@@ -64,6 +83,22 @@ def _family_options(command: F) -> F:
     return click.option("-4", "family", flag_value=socket.AF_INET, type=int, help="Use IPv4 only.")(
         command
     )
+
+
+_connect_rate_option = click.option(
+    "--connect-rate",
+    is_flag=True,
+    help="A new connection for every request (closed with a reset, so no TIME_WAIT is left): "
+    "measures connection set-up, reported apart as the connect latency.",
+)
+_interval_option = click.option(
+    "--interval",
+    type=click.FloatRange(min=0.2),
+    default=None,
+    metavar="S",
+    help="Print a line every S seconds: req/s, MiB/s, p50 and p99 of that interval, errors "
+    "(with --json: a JSON line each, then the final object as one line).",
+)
 
 
 @click.group()
@@ -85,7 +120,7 @@ def bench() -> None:
 def _run(target: Target, **load: object) -> int:
     from netkit.bench.load import LoadPlan
     from netkit.bench.runner import run_bench
-    from netkit.render.bench import bench_progress, render_bench
+    from netkit.render.bench import bench_progress, interval_printer, render_bench
 
     as_json = bool(load.pop("as_json"))
     plan = LoadPlan(target, **load)  # type: ignore[arg-type]  # click validated every option
@@ -93,9 +128,12 @@ def _run(target: Target, **load: object) -> int:
         message = f"a UDP datagram carries at most {UDP_MAX_PAYLOAD} bytes"
         raise click.BadParameter(message, param_hint="-s")
     title = f"{target.transport} {target.describe()}"
-    with bench_progress(plan.duration, title, enabled=not as_json) as on_progress:
-        result = run_bench(plan, on_progress)
-    render_bench(result, as_json=as_json)
+    streaming = plan.interval is not None
+    on_interval = interval_printer(as_json=as_json) if streaming else None
+    # The interval lines are the progress report: no bar over them.
+    with bench_progress(plan.duration, title, enabled=not (as_json or streaming)) as on_progress:
+        result = run_bench(plan, on_progress, on_interval=on_interval)
+    render_bench(result, as_json=as_json, as_lines=streaming)
     failed = result.errors or result.mismatches or not result.requests
     return ExitStatus.FAILURE if failed else ExitStatus.OK
 
@@ -104,7 +142,10 @@ def _run(target: Target, **load: object) -> int:
 @click.argument("host")
 @click.argument("port", type=click.IntRange(1, 65535))
 @_family_options
+@_connect_rate_option
+@_interval_option
 @load_options
+@percentiles_option
 def tcp(*, host: str, port: int, family: int | None, **load: object) -> int:
     """Load the TCP echo server at HOST PORT."""
     return _run(Target("tcp", host=host, port=str(port), family=family or 0), **load)
@@ -114,7 +155,9 @@ def tcp(*, host: str, port: int, family: int | None, **load: object) -> int:
 @click.argument("host")
 @click.argument("port", type=click.IntRange(1, 65535))
 @_family_options
+@_interval_option
 @load_options
+@percentiles_option
 def udp(*, host: str, port: int, family: int | None, **load: object) -> int:
     """Load the UDP echo server at HOST PORT: one datagram per round trip."""
     return _run(Target("udp", host=host, port=str(port), family=family or 0), **load)
@@ -122,7 +165,10 @@ def udp(*, host: str, port: int, family: int | None, **load: object) -> int:
 
 @bench.command()
 @click.argument("path", shell_complete=complete_path)
+@_connect_rate_option
+@_interval_option
 @load_options
+@percentiles_option
 def unix(*, path: str, **load: object) -> int:
     """Load the Unix stream echo server at PATH (@NAME: Linux abstract namespace)."""
     return _run(Target("unix", path=path), **load)

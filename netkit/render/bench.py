@@ -7,13 +7,24 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from netkit.bench.latency import percentile_name
 from netkit.bench.load import Progress
 from netkit.render.escape import visible
-from netkit.render.output import emit_json
+from netkit.render.output import (
+    emit_json,
+    emit_json_line,
+    emit_lines,
+    emit_message,
+    terminal_like,
+    to_jsonable,
+)
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from netkit.bench.latency import LatencyFigures
     from netkit.bench.mux import MuxPlan, MuxResult
-    from netkit.bench.runner import BenchResult, ProgressSink
+    from netkit.bench.runner import BenchResult, IntervalResult, IntervalSink, ProgressSink
 
 
 LOAD_LIMIT_PERCENT = 90
@@ -42,35 +53,114 @@ def bench_title(result: BenchResult) -> str:
     )
 
 
-def render_bench(result: BenchResult, *, as_json: bool) -> None:
+def bench_json(result: BenchResult) -> dict[str, object]:
+    """The --json object: the run's fields with the latency ones at the top level (p50_us ...
+    max_us, mean_us, stdev_us, histogram) and the uncorrected ones in ``uncorrected``."""
+    out: dict[str, object] = {}
+    fields = to_jsonable(result)
+    assert isinstance(fields, dict)  # a dataclass becomes a dict
+    for name, value in fields.items():
+        if name == "latency":
+            out.update(_latency_fields(result.latency, result.percentiles))
+        elif name in ("uncorrected", "connect"):
+            figures: LatencyFigures | None = getattr(result, name)
+            out[name] = None if figures is None else figures.fields()
+        else:
+            out[name] = value
+    return out
+
+
+def _latency_fields(
+    latency: LatencyFigures | None, percentiles: Sequence[float]
+) -> dict[str, object]:
+    if latency is not None:
+        return latency.fields()
+    empty: dict[str, object] = {percentile_name(p): None for p in percentiles}
+    empty.update(max_us=None, mean_us=None, stdev_us=None, histogram=None)
+    return empty
+
+
+def render_bench(result: BenchResult, *, as_json: bool, as_lines: bool = False) -> None:
+    """The summary: a table (and on a terminal the latency histogram under it), or JSON; with
+    ``as_lines`` one compact JSON line, after --interval's JSON Lines."""
     if as_json:
-        emit_json(result)
+        if as_lines:
+            emit_json_line(bench_json(result))
+        else:
+            emit_json(bench_json(result))
         return
     from netkit.render.tables import data, records_table, show
 
-    columns = ["requests", "req/s", "MiB/s", "p50", "p90", "p99", "max", "errors", "mismatches"]
+    columns = ["requests", "req/s", "MiB/s", "errors", "mismatches"]
     row: list[object] = [
         f"{result.requests:,}",
         f"{result.rps:,.0f}",
         f"{result.mibps:,.1f}",
-        _micros(result.p50_us),
-        _micros(result.p90_us),
-        _micros(result.p99_us),
-        _micros(result.max_us),
         result.errors,
         result.mismatches,
     ]
     if result.transport == "udp":
-        columns.append("lost")
-        row.append(result.lost)
-    show(records_table(columns, [row], title=bench_title(result)))
+        columns += ["lost", "reordered", "duplicates", "jitter"]
+        jitter = None if result.jitter_us is None else f"{result.jitter_us:.1f} µs"
+        row += [result.lost, result.reordered, result.duplicates, jitter]
+    show(data(bench_title(result)))  # its own line: a table title wraps at the table's width
+    show(records_table(columns, [row]))
+    if result.latency is not None:
+        show(_latency_table(result))
+        if terminal_like(sys.stdout):  # a picture for people; nothing in a pipe
+            from netkit.render.charts import histogram_chart
+
+            show(histogram_chart(result.latency.log_buckets(), title="latency histogram"))
     if result.load_cpu_percent >= LOAD_LIMIT_PERCENT:
-        show(
-            f"note: a load process used {result.load_cpu_percent:.0f}% of a CPU, so the load "
-            "generator may be the limit: add --workers if there are idle cores"
+        emit_message(
+            "note",
+            f"a load process used {result.load_cpu_percent:.0f}% of a CPU, so the load "
+            "generator may be the limit: add --workers if there are idle cores",
         )
     for sample in result.error_samples:
         show(data(f"error: {sample}", style="red"))
+
+
+def _latency_table(result: BenchResult) -> RenderableType:
+    from netkit.render.tables import records_table
+
+    columns = ["latency"] + [f"p{p:g}" for p in result.percentiles] + ["max", "mean", "stdev"]
+    rows: list[list[object]] = []
+    timings = [("from send", result.latency)]
+    if result.rate is not None:
+        timings = [("from schedule", result.latency), ("uncorrected", result.uncorrected)]
+    if result.connect is not None:  # --connect-rate: a request counts from its connect call
+        first = ("from connect", result.latency) if result.rate is None else timings[0]
+        timings = [("connect", result.connect), first, *timings[1:]]
+    for name, figures in timings:
+        if figures is None:
+            continue
+        row: list[object] = [name]
+        row += [_micros(value) for _, value in figures.percentiles]
+        row += [_micros(figures.max_us), _micros(round(figures.mean_us))]
+        row.append(_micros(round(figures.stdev_us)))
+        rows.append(row)
+    return records_table(columns, rows)
+
+
+def interval_printer(*, as_json: bool) -> IntervalSink:
+    """--interval: a text line, or a JSON line, per interval as it ends."""
+    if as_json:
+        return emit_json_line
+
+    def line(result: IntervalResult) -> None:
+        p50, p99 = _micros(result.p50_us) or "-", _micros(result.p99_us) or "-"
+        problems = result.errors + result.mismatches
+        emit_lines(
+            [
+                f"{f'{result.start_s:.1f}-{result.end_s:.1f} s':>13}  {result.rps:>10,.0f} req/s  "
+                f"{result.mibps:>9,.2f} MiB/s  p50 {p50:>10}  p99 {p99:>10}  "
+                f"{problems} errors"
+            ]
+        )
+        sys.stdout.flush()
+
+    return line
 
 
 @contextmanager
@@ -166,14 +256,26 @@ def render_mux(results: Sequence[MuxResult], *, as_json: bool) -> None:
         if not first:
             show("")
         show(records_table(columns, table_rows, title=title))
+        if terminal_like(sys.stdout):  # a picture for people; nothing in a pipe
+            show(*_mux_charts(rows))
         first = False
     capped = [f"{r.mux} ({r.idle:,} idle)" for r in results
               if (r.load_cpu_percent or 0) >= LOAD_LIMIT_PERCENT]  # fmt: skip
     if capped:
-        show(
-            f"note: the load process used >= {LOAD_LIMIT_PERCENT}% of a CPU in: "
-            f"{', '.join(capped)}; there the load generator may be the limit (try --workers)"
+        emit_message(
+            "note",
+            f"the load process used >= {LOAD_LIMIT_PERCENT}% of a CPU in: "
+            f"{', '.join(capped)}; there the load generator may be the limit (try --workers)",
         )
+
+
+def _mux_charts(rows: Sequence[MuxResult]) -> list[RenderableType]:
+    """Requests/s and p99 per design as bars, under the table of one idle level."""
+    from netkit.render.charts import bar_chart
+
+    rps = [(r.mux, r.rps, f"{r.rps:,.0f}" if r.rps else "") for r in rows]
+    p99 = [(r.mux, r.p99_us, _micros(r.p99_us) or "") for r in rows]
+    return [bar_chart(rps, title="req/s"), bar_chart(p99, title="p99 latency")]
 
 
 @contextmanager

@@ -9,9 +9,17 @@ from typing import Protocol
 from rich.table import Table
 from rich.text import Text
 
+from netkit.render.charts import spark
 from netkit.render.output import emit_json, emit_json_line, emit_message
 from netkit.render.tables import data, records_table, show, stacked, stdout_console
-from netkit.sysinfo.ifaces import Interface, InterfaceRates
+from netkit.sysinfo.ifaces import (
+    HISTORY,
+    Interface,
+    InterfaceRates,
+    InterfaceTrend,
+    RateHistory,
+    Trend,
+)
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
@@ -49,7 +57,7 @@ def _counter_lines(bytes_: int, packets: int, errors: int, drops: int) -> Text:
 def _keep_whole(table: Table, *names: str) -> Table:
     """Columns whose values must not be folded mid-word (a MAC, an address, a rate)."""
     for column in table.columns:
-        if str(column.header) in names:
+        if str(column.header) in names:  # a Text made by data(): its words
             column.no_wrap = True
     return table
 
@@ -96,14 +104,37 @@ def _rates_table(rates: Sequence[InterfaceRates], interval: float) -> Table:
     return _keep_whole(records_table(columns, rows, title=title), *columns)
 
 
+def _trend_cells(trend: Trend) -> list[object]:
+    return [
+        spark(trend.history, HISTORY),
+        *(f"{human_bytes(v)}/s" for v in (trend.current, trend.average, trend.minimum,
+                                          trend.maximum)),
+        human_bytes(trend.total_bytes),
+    ]  # fmt: skip
+
+
+def _trends_table(trends: Sequence[InterfaceTrend], interval: float) -> Table:
+    """nload/bmon style: per interface a line for rx and one for tx, each with a sparkline of
+    the last rounds, then now, avg, min and max over them and the total since the start."""
+    rows: list[list[object]] = []
+    for t in trends:
+        rows.append([t.name, _link_state(t.up), "rx", *_trend_cells(t.rx)])
+        rows.append(["", "", "tx", *_trend_cells(t.tx)])
+    columns = ("name", "state", "", f"last {HISTORY} rounds", "now", "avg", "min", "max",
+               "total")  # fmt: skip
+    title = f"every {interval:g} s ({time.strftime('%H:%M:%S')}); Ctrl-C stops"
+    return _keep_whole(records_table(columns, rows, title=title), *columns)
+
+
 class RatesDisplay(Protocol):
     def __call__(self, rates: Sequence[InterfaceRates]) -> None: ...
 
 
 @contextmanager
 def rates_display(*, as_json: bool, interval: float) -> Iterator[RatesDisplay]:
-    """Where `ifaces --watch` sends each round of rates: a live table on a terminal, one table
-    per round when piped, or JSON Lines (one object per interface and round) with --json."""
+    """Where `ifaces --watch` sends each round of rates: a live view of sparklines on a
+    terminal, one table per round when piped, or JSON Lines (one object per interface and
+    round) with --json."""
     if as_json:
 
         def json_lines(rates: Sequence[InterfaceRates]) -> None:
@@ -124,12 +155,13 @@ def rates_display(*, as_json: bool, interval: float) -> Iterator[RatesDisplay]:
         return
     from rich.live import Live
 
+    history = RateHistory(interval)
     with Live(console=console, auto_refresh=False) as live:
 
-        def live_table(rates: Sequence[InterfaceRates]) -> None:
-            live.update(_rates_table(rates, interval), refresh=True)
+        def live_view(rates: Sequence[InterfaceRates]) -> None:
+            live.update(_trends_table(history.add(rates), interval), refresh=True)
 
-        yield live_table
+        yield live_view
 
 
 def _asdict(rates: InterfaceRates) -> dict[str, object]:

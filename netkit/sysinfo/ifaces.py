@@ -3,6 +3,7 @@
 import ipaddress
 import socket
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -239,3 +240,77 @@ def watch_rates(
         yield [r for r in rates if not wanted or r.name in wanted]
         before = after
         rounds += 1
+
+
+HISTORY = 30  # rounds of rates kept for the sparklines (and for avg, min and max)
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """One direction of one interface over the watch: bytes per second in the last rounds,
+    and the bytes counted since the watch started."""
+
+    history: tuple[float, ...]  # oldest first, at most HISTORY rounds
+    current: float
+    average: float
+    minimum: float
+    maximum: float
+    total_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceTrend:
+    name: str
+    up: bool
+    rx: Trend
+    tx: Trend
+
+
+class _Direction:
+    def __init__(self, counter: int) -> None:
+        self.rates: deque[float] = deque(maxlen=HISTORY)
+        self.last = counter
+        self.total = 0
+
+    def add(self, rate: float, counter: int) -> Trend:
+        # A counter that went backwards was reset (interface re-created): count from zero.
+        self.total += counter - self.last if counter >= self.last else counter
+        self.last = counter
+        self.rates.append(rate)
+        rates = tuple(self.rates)
+        return Trend(
+            history=rates,
+            current=rate,
+            average=round(sum(rates) / len(rates), 1),
+            minimum=min(rates),
+            maximum=max(rates),
+            total_bytes=self.total,
+        )
+
+
+class RateHistory:
+    """`ifaces --watch` over time, as nload and bmon show it: each round of rates in, each
+    interface's recent history and totals since the first round out."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval  # seconds per round: the first round's bytes count too
+        self.directions: dict[str, tuple[_Direction, _Direction]] = {}
+
+    def add(self, rates: Iterable[InterfaceRates]) -> list[InterfaceTrend]:
+        trends = []
+        for r in rates:
+            if r.name not in self.directions:
+                # The first round's rates already cover one interval: count its bytes too.
+                rx_start = max(0, r.bytes_recv - round(r.rx_bytes_per_s * self.interval))
+                tx_start = max(0, r.bytes_sent - round(r.tx_bytes_per_s * self.interval))
+                self.directions[r.name] = (_Direction(rx_start), _Direction(tx_start))
+            rx, tx = self.directions[r.name]
+            trends.append(
+                InterfaceTrend(
+                    name=r.name,
+                    up=r.up,
+                    rx=rx.add(r.rx_bytes_per_s, r.bytes_recv),
+                    tx=tx.add(r.tx_bytes_per_s, r.bytes_sent),
+                )
+            )
+        return trends

@@ -216,3 +216,53 @@ def test_lost_udp_datagrams_are_sent_again() -> None:
     assert figures["lost"] > 0
     assert figures["requests"] > 0
     assert figures["errors"] == figures["mismatches"] == 0
+
+
+def test_udp_duplicates_late_replies_and_jitter_are_counted() -> None:
+    # Per peer: the 3rd datagram is held back until the 4th (sent after the timeout) has been
+    # answered, then answered late: reordered, and no longer lost. Every 5th is answered twice.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.1)
+    stopping = threading.Event()
+
+    def misbehave() -> None:
+        counts: dict[object, int] = {}
+        held: dict[object, bytes] = {}
+        while not stopping.is_set():
+            try:
+                data, peer = sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            count = counts[peer] = counts.get(peer, 0) + 1
+            if count == 3:
+                held[peer] = data
+                continue
+            sock.sendto(data, peer)
+            if count % 5 == 0:
+                sock.sendto(data, peer)
+            if peer in held:
+                sock.sendto(held.pop(peer), peer)
+
+    thread = threading.Thread(target=misbehave, daemon=True)
+    thread.start()
+    try:
+        port = sock.getsockname()[1]
+        status, figures = bench("udp", "127.0.0.1", str(port), "-c", "2", "--timeout", "0.05")
+    finally:
+        stopping.set()
+        thread.join(5)
+        sock.close()
+    assert status == 0, figures
+    assert figures["reordered"] == 2  # one per socket
+    assert figures["lost"] == 0  # the held datagrams did come back
+    assert figures["duplicates"] >= 2
+    assert figures["errors"] == figures["mismatches"] == 0
+    assert figures["jitter_us"] > 0
+
+
+def test_tcp_has_no_datagram_figures() -> None:
+    with stream_server(echo_all) as (host, port):
+        _, figures = bench("tcp", host, str(port), "-c", "1")
+    assert figures["jitter_us"] is None
+    assert figures["lost"] == figures["reordered"] == figures["duplicates"] == 0

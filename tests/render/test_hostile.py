@@ -178,13 +178,21 @@ def _ipc_renderers() -> dict[str, Callable[[str, bool], None]]:
 
 
 def _bench_renderers() -> dict[str, Callable[[str, bool], None]]:
+    from netkit.bench.latency import figures as latency_figures
+    from netkit.bench.latency import fold, new_counters
     from netkit.bench.mux import MuxResult
     from netkit.bench.runner import BenchResult
     from netkit.render.bench import render_bench, render_mux
 
+    counters = new_counters()
+    counters[40] = 9
+    latency = latency_figures(fold(counters, [2_000_000]), (50.0, 99.0))
+    numbers = {"latency": latency, "uncorrected": latency, "connect": latency,
+               "percentiles": (50.0, 99.0)}  # fmt: skip
+
     return {
         "bench": lambda t, j: render_bench(
-            hostile(BenchResult, t, load_cpu_percent=95.0), as_json=j
+            hostile(BenchResult, t, load_cpu_percent=95.0, rate=10.0, **numbers), as_json=j
         ),
         "bench mux": lambda t, j: render_mux(
             [hostile(MuxResult, t), hostile(MuxResult, t, idle=0, load_cpu_percent=99.0)],

@@ -3,14 +3,21 @@
 import json
 import signal
 import socket
-import subprocess
 import sys
 
 import pytest
 
 from netkit.render.sysinfo import human_bytes
-from netkit.sysinfo.ifaces import Counters, CounterSample, compute_rates, netmask_prefixlen
-from tests.support import RunningProcess, netkit_executable, run_netkit
+from netkit.sysinfo.ifaces import (
+    HISTORY,
+    Counters,
+    CounterSample,
+    InterfaceRates,
+    RateHistory,
+    compute_rates,
+    netmask_prefixlen,
+)
+from tests.support import RunningProcess, TerminalOutput, netkit_executable, run_netkit
 
 LOOPBACK = "lo" if sys.platform == "linux" else "lo0"
 
@@ -103,22 +110,40 @@ def test_watch_stops_on_ctrl_c_or_sigterm_with_exit_0(as_json: bool, sig: int) -
     assert not any("Traceback" in line for line in process.stderr_lines)
 
 
-def test_watch_in_a_terminal_draws_a_live_table() -> None:
-    script = subprocess.run(["which", "script"], capture_output=True, check=False)
-    if script.returncode != 0:
-        pytest.skip("script(1) is not installed")
-    command = f"{netkit_executable()} ifaces {LOOPBACK} --watch -i 0.1 -c 2"
-    result = subprocess.run(
-        ["script", "-qec", command, "/dev/null"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-        env={"TERM": "xterm", "COLUMNS": "120", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "rx/s" in result.stdout
-    assert "\x1b[" in result.stdout  # rich moved the cursor to redraw in place
+def test_watch_in_a_terminal_draws_sparklines_live() -> None:
+    argv = [netkit_executable(), "ifaces", LOOPBACK, "--watch", "-i", "0.1", "-c", "4"]
+    terminal = TerminalOutput(argv, env={"TERM": "xterm", "COLUMNS": "150"})
+    try:
+        terminal.process.proc.wait(30)
+    finally:
+        status = terminal.process.stop()
+    assert status == 0, terminal.process.stderr_lines
+    screen = terminal.screen()
+    assert "last 30 rounds" in screen and "total" in screen
+    assert "\x1b[" in screen  # rich moved the cursor to redraw in place
+    # Four rounds were drawn: the last one's sparkline has four values, right-aligned.
+    last = screen.rsplit("last 30 rounds", 1)[1]
+    rx_line = next(line for line in last.splitlines() if LOOPBACK in line)
+    assert rx_line.split("│")[4].rstrip()[-4:].strip(" ▁▂▃▄▅▆▇█") == ""
+
+
+def test_rate_history_keeps_the_last_rounds_and_counts_the_total() -> None:
+    history = RateHistory(interval=1.0)
+    rounds = [(100.0, 1100), (300.0, 1400), (200.0, 1600)]
+    for rate, counter in rounds:
+        (trend,) = history.add([_rates("eth0", rx=rate, rx_total=counter)])
+    assert trend.rx.history == (100.0, 300.0, 200.0)
+    assert (trend.rx.current, trend.rx.minimum, trend.rx.maximum) == (200.0, 100.0, 300.0)
+    assert trend.rx.average == 200.0
+    assert trend.rx.total_bytes == 600  # 100 in the first round, then 300 and 200
+    for _ in range(HISTORY + 5):
+        (trend,) = history.add([_rates("eth0", rx=1.0, rx_total=1700)])
+    assert len(trend.rx.history) == HISTORY
+    assert trend.rx.total_bytes == 700
+
+
+def _rates(name: str, rx: float, rx_total: int) -> InterfaceRates:
+    return InterfaceRates(name, True, rx, 0.0, 0.0, 0.0, 0.0, 0.0, rx_total, 0)
 
 
 # ---------------------------------------------------------------------------------------------

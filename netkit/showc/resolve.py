@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from netkit.errors import NetkitUsageError
+from netkit.resolve.names import InvalidNameError, host_name
 from netkit.showc.cstring import c_string
 from netkit.showc.program import ERROR_HELPERS, Header, assemble, render
 
 _NAMES = r"""
-/* The names from the command line. */
+/* The names from the command line, an internationalized one in its A-label form
+ * (xn--...), which is what the resolver is asked. */
 static const char *const names[] = {
 ${names}
 };
@@ -139,10 +141,20 @@ _HEADERS = ["errno.h", "stdio.h", "stdlib.h", "string.h", "arpa/inet.h", "netdb.
 _HEADERS += ["netinet/in.h", "sys/socket.h"]
 
 
+def _asked(name: str) -> str:
+    """The name as netkit asks the resolver: an internationalized one in its IDNA 2008 A-label
+    form (the C library does not convert it); one netkit refuses is passed on as given, for the
+    resolver to refuse."""
+    try:
+        return host_name(name).ascii
+    except InvalidNameError:
+        return name
+
+
 def _names(names: Sequence[str]) -> str:
     if not names:
         raise NetkitUsageError("--show-c needs at least one name")
-    return ",\n".join(f"    {c_string(name)}" for name in names)
+    return ",\n".join(f"    {c_string(_asked(name))}" for name in names)
 
 
 def legacy_program(names: Sequence[str]) -> str:

@@ -52,6 +52,8 @@ def server(
         yield spec, match.group(2)
     finally:
         status = process.stop(signal.SIGTERM)
+        if process.proc.stderr is not None:  # stop() leaves it to the reader thread, now done
+            process.proc.stderr.close()
     assert status == 0, process.stderr_lines  # SIGTERM is a clean stop
     if transport == "unix":
         assert not os.path.exists(spec.path)  # the socket file went with the server

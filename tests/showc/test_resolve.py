@@ -83,3 +83,9 @@ def test_getaddrinfo_failure_is_gai_strerror(compile_c: Compile) -> None:
     result = run_program(binary)
     assert result.returncode == 1
     assert result.stderr.startswith(b"getaddrinfo(no-such-host.invalid): ")
+
+
+def test_an_internationalized_name_is_asked_in_its_a_label_form() -> None:
+    source = legacy_program(["bücher.example"])
+    assert '"xn--bcher-kva.example"' in source
+    assert "b\\xc3\\xbccher.example" in source.split("*/", 1)[0]  # the command, escaped

@@ -1,6 +1,7 @@
 """`netkit ipc`: pipe, socketpair and SCM_RIGHTS demos between a parent and a child, and a bench."""
 
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,21 @@ def ipc() -> None:
 
 
 _inject_fault = click.option("--inject-fault", type=_FAULTS, hidden=True, help="Test hook.")
+_show_c = click.option(
+    "--show-c",
+    is_flag=True,
+    help="Print the equivalent C program, with the message filled in, instead of running the "
+    "demo (build it with cc -Wall -Wextra -O2).",
+)
+
+
+def _print_program(source: str, as_json: bool) -> int:
+    """--show-c: the generated C on stdout. It is plain printable ASCII by construction (every
+    outside byte is escaped in it), so it is written as it is."""
+    if as_json:
+        raise click.UsageError("--show-c prints C source: it has no --json form")
+    sys.stdout.write(source)
+    return ExitStatus.OK
 
 
 @ipc.command()
@@ -67,13 +83,18 @@ _inject_fault = click.option("--inject-fault", type=_FAULTS, hidden=True, help="
     help="What the parent sends: at most 4095 bytes, so that with its NUL it fits PIPE_BUF.",
 )
 @json_option
+@_show_c
 @_inject_fault
-def pipe(message: str, as_json: bool, inject_fault: str | None) -> int:
+def pipe(message: str, as_json: bool, show_c: bool, inject_fault: str | None) -> int:
     """pipe() and fork(): the parent writes a message, the child reads it and prints it.
 
     Like the C, the message travels with its NUL (strlen + 1 bytes) and must fit in PIPE_BUF
     (4096 bytes), so the write is atomic.
     """
+    if show_c:
+        from netkit.showc.ipc import pipe_program
+
+        return _print_program(pipe_program(message), as_json)
     from netkit.ipc.demos import run_pipe
     from netkit.render.ipc import render_demo
 
@@ -86,9 +107,16 @@ def pipe(message: str, as_json: bool, inject_fault: str | None) -> int:
 @click.option("-m", "--message", default="Hi child", show_default=True, help="Parent to child.")
 @click.option("-r", "--reply", default="Hi parent", show_default=True, help="Child to parent.")
 @json_option
+@_show_c
 @_inject_fault
-def socketpair(message: str, reply: str, as_json: bool, inject_fault: str | None) -> int:
+def socketpair(
+    message: str, reply: str, as_json: bool, show_c: bool, inject_fault: str | None
+) -> int:
     """socketpair(AF_UNIX, SOCK_STREAM) and fork(): one message each way on the same pair."""
+    if show_c:
+        from netkit.showc.ipc import socketpair_program
+
+        return _print_program(socketpair_program(message, reply), as_json)
     from netkit.ipc.demos import run_socketpair
     from netkit.render.ipc import render_demo
 

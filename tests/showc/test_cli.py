@@ -1,0 +1,76 @@
+"""The --show-c flag of netkit ipc pipe|socketpair, and what every generated program is made of."""
+
+import subprocess
+import sys
+
+import pytest
+
+from netkit.showc.connect import ConnectTarget, connect_program
+from netkit.showc.conv import address_program, byte_order_program
+from netkit.showc.ipc import pipe_program, socketpair_program
+from netkit.showc.listen import DESIGNS, ListenSpec, listen_program
+from netkit.showc.resolve import AddrinfoHints, legacy_program, modern_program
+from tests.showc.conftest import Compile, run_program
+from tests.support import invoke_netkit
+
+HOSTILE = 'q" b\\ */ /* ??= %s \n\t\x1b[2J é \udcff'
+
+
+def test_pipe_show_c_prints_the_program_and_runs_nothing(compile_c: Compile) -> None:
+    status, out, err = invoke_netkit("ipc", "pipe", "--show-c", "--message", "ping")
+    assert (status, err) == (0, "")
+    assert out == pipe_program("ping")
+    assert "Child received" not in out.split("*/", 1)[0]  # the header, not a demo's output
+    assert run_program(compile_c(out)).stdout == b"Child received: ping\n"
+
+
+def test_socketpair_show_c(compile_c: Compile) -> None:
+    status, out, _ = invoke_netkit("ipc", "socketpair", "--show-c", "-m", "ping", "-r", "pong")
+    assert status == 0
+    assert out == socketpair_program("ping", "pong")
+    assert run_program(compile_c(out)).stdout == b"Child got: ping\nParent got: pong\n"
+
+
+def test_show_c_refuses_json_and_the_demos_limits() -> None:
+    assert invoke_netkit("ipc", "pipe", "--show-c", "--json")[0] == 2
+    assert invoke_netkit("ipc", "pipe", "--show-c", "-m", "x" * 4096)[0] == 2
+
+
+def test_the_generators_load_only_with_show_c() -> None:
+    code = "import sys, netkit.cli, netkit.cli.ipc; print('netkit.showc' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def _every_program() -> list[str]:
+    programs = [
+        pipe_program(HOSTILE),
+        socketpair_program(HOSTILE, HOSTILE),
+        legacy_program([HOSTILE, "localhost"]),
+        modern_program([HOSTILE], AddrinfoHints(service=HOSTILE, family="6", addrconfig=True)),
+        address_program([HOSTILE, "::1"]),
+        byte_order_program([1, 2], 32, to_host=True),
+        connect_program(ConnectTarget("tcp", host=HOSTILE, port=HOSTILE, timeout=1.5)),
+        connect_program(ConnectTarget("udp", host=HOSTILE, port="53", family="4")),
+        connect_program(ConnectTarget("unix", path="@" + HOSTILE, half_close=False)),
+    ]
+    for transport in ("tcp", "udp", "unix"):
+        for design in DESIGNS:
+            if (transport, design) != ("udp", "thread"):
+                spec = ListenSpec(transport, design, host=HOSTILE, path=HOSTILE)  # type: ignore[arg-type]
+                programs.append(listen_program(spec))
+    return programs
+
+
+@pytest.mark.parametrize("source", _every_program())
+def test_programs_are_printable_ascii_whatever_the_input(compile_c: Compile, source: str) -> None:
+    """So --show-c output is safe on a terminal as it is, and no input reached the code raw:
+    each program still compiles warning-free with the hostile text in its literals and
+    comments."""
+    assert all(line.isascii() and line.isprintable() for line in source.split("\n"))
+    assert "\x1b" not in source and "é" not in source
+    assert "-Wall -Wextra -O2" in source.split("*/", 1)[0]  # the header says how to build it
+    if "kqueue()" not in source:  # kqueue is compiled where it exists (test_listen)
+        compile_c(source, "-pthread")

@@ -102,17 +102,44 @@ def _byte_order_command(
 
 
 _NTOH_HELP = "The value is in network byte order: convert it to host order ({}) instead."
+show_c_option = click.option(
+    "--show-c",
+    is_flag=True,
+    help="Print a complete C program that does this conversion (with the values filled in) "
+    "instead of converting.",
+)
+
+
+def _refuse_json(as_json: bool) -> None:
+    if as_json:
+        raise click.UsageError("--show-c prints C source; it has no --json form")
+
+
+def _print_byte_order_program(bits: Literal[16, 32], to_host: bool, values: tuple[str, ...]) -> int:
+    from netkit.conv import ConversionError, parse_unsigned
+    from netkit.showc.conv import byte_order_program
+
+    try:
+        numbers = [parse_unsigned(value, bits) for value in stream_stdin(values)]
+    except ConversionError as error:
+        raise click.BadParameter(str(error), param_hint="VALUE") from None
+    sys.stdout.write(byte_order_program(numbers, bits, to_host=to_host))
+    return ExitStatus.OK
 
 
 @conv.command()
 @click.argument("values", nargs=-1, required=True, metavar="VALUE...")
 @click.option("--ntoh", "to_host", is_flag=True, help=_NTOH_HELP.format("ntohs"))
 @json_option
-def port(values: tuple[str, ...], to_host: bool, as_json: bool) -> int:
+@show_c_option
+def port(values: tuple[str, ...], to_host: bool, as_json: bool, show_c: bool) -> int:
     """htons/ntohs: a 16-bit value (a port) in host and network byte order.
 
     VALUE is decimal, 0x hex, 0o octal or 0b binary, from 0 to 65535; '-' reads stdin.
     """
+    if show_c:
+        _refuse_json(as_json)
+        return _print_byte_order_program(16, to_host, values)
     return _byte_order_command(16, to_host, values, as_json)
 
 
@@ -120,11 +147,15 @@ def port(values: tuple[str, ...], to_host: bool, as_json: bool) -> int:
 @click.argument("values", nargs=-1, required=True, metavar="VALUE...")
 @click.option("--ntoh", "to_host", is_flag=True, help=_NTOH_HELP.format("ntohl"))
 @json_option
-def long_(values: tuple[str, ...], to_host: bool, as_json: bool) -> int:
+@show_c_option
+def long_(values: tuple[str, ...], to_host: bool, as_json: bool, show_c: bool) -> int:
     """htonl/ntohl: a 32-bit value in host and network byte order, and the IPv4 address it is.
 
     VALUE is decimal, 0x hex, 0o octal or 0b binary, from 0 to 4294967295; '-' reads stdin.
     """
+    if show_c:
+        _refuse_json(as_json)
+        return _print_byte_order_program(32, to_host, values)
     return _byte_order_command(32, to_host, values, as_json)
 
 
@@ -145,11 +176,13 @@ def long_(values: tuple[str, ...], to_host: bool, as_json: bool) -> int:
 )
 @click.option("-6", "family", flag_value="IPv6", help="Read integers as IPv6; only accept IPv6.")
 @json_option
+@show_c_option
 def ip(
     addresses: tuple[str, ...],
     parse_as: Literal["text", "int", "packed"],
     family: Literal["IPv4", "IPv6"] | None,
     as_json: bool,
+    show_c: bool,
 ) -> int:
     """inet_pton/inet_ntop: an address as text, bytes, integer and binary, and what kind it is.
 
@@ -161,6 +194,14 @@ def ip(
     Text input is accepted exactly as inet_pton accepts it (no "1.2.3", no "01.2.3.4");
     an IPv6 scope id (fe80::1%eth0) is shown separately. '-' reads addresses from stdin.
     """
+    if show_c:
+        _refuse_json(as_json)
+        if parse_as != "text":
+            raise click.UsageError("--show-c shows inet_pton, which reads addresses as text")
+        from netkit.showc.conv import address_program
+
+        sys.stdout.write(address_program(list(stream_stdin(addresses))))
+        return ExitStatus.OK
     return _show_batch(
         (
             analyze_address(text, parse_as=parse_as, family=family)

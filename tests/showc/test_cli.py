@@ -74,3 +74,34 @@ def test_programs_are_printable_ascii_whatever_the_input(compile_c: Compile, sou
     assert "-Wall -Wextra -O2" in source.split("*/", 1)[0]  # the header says how to build it
     if "kqueue()" not in source:  # kqueue is compiled where it exists (test_listen)
         compile_c(source, "-pthread")
+
+
+def test_conv_port_and_long_show_c_print_what_netkit_prints(compile_c: Compile) -> None:
+    status, out, err = invoke_netkit("conv", "port", "8080", "--show-c")
+    assert (status, err) == (0, "")
+    assert out == byte_order_program([8080], 16, to_host=False)
+    printed = run_program(compile_c(out)).stdout.decode()
+    assert "host port: 0x1f90 -> network: 0x901f" in printed
+    status, out, _ = invoke_netkit("conv", "long", "--ntoh", "0x0100007f", "--show-c")
+    assert status == 0 and out == byte_order_program([0x0100007F], 32, to_host=True)
+
+
+def test_conv_ip_show_c_runs_inet_pton(compile_c: Compile) -> None:
+    status, out, _ = invoke_netkit("conv", "ip", "192.168.1.1", "::1", "--show-c")
+    assert status == 0 and out == address_program(["192.168.1.1", "::1"])
+    printed = run_program(compile_c(out)).stdout.decode()
+    assert "IPv4: 192.168.1.1 (0xc0a80101)" in printed
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("conv", "port", "8080", "--show-c", "--json"),
+        ("conv", "ip", "1.2.3.4", "--show-c", "--json"),
+        ("conv", "ip", "--from", "int", "1", "--show-c"),
+        ("conv", "ip", "10.0.0.1/8", "--show-c"),
+        ("conv", "port", "70000", "--show-c"),
+    ],
+)
+def test_conv_show_c_refuses_what_c_cannot_show(args: tuple[str, ...]) -> None:
+    assert invoke_netkit(*args)[0] == 2

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from netkit.resolve.wire import MalformedReplyError, Reply, question_length, read_name, without_edns
 
 Server = tuple[str, int]  # (address, port)
+NO_REPLY = "no reply"  # how every timeout's message begins (a batch's summary counts them)
 
 
 class Exchange(NamedTuple):
@@ -108,7 +109,6 @@ class InFlight:
     """
 
     __slots__ = (
-        "attempt",
         "channel",
         "ignored",
         "ignored_at_send",
@@ -133,7 +133,6 @@ class InFlight:
         self.truncated = False
         self.tries = 0
         self.server: Server = ("", 0)
-        self.attempt = 0  # bumped by every send and by the end, so stale timers are recognised
         self.sent_at = 0.0
         self.channel: Channel | None = None  # where it waits for its reply, under id qid
         self.qid = 0
@@ -149,15 +148,12 @@ class InFlight:
         self.server = servers[self.tries % len(servers)]
         self.tries += 1
 
-    def start_clock(self, now: float) -> int:
-        """A send starts now: returns the attempt number its timer must carry to be current."""
-        self.attempt += 1
+    def start_clock(self, now: float) -> None:
+        """A send starts now (the engine's timer for the query starts with it)."""
         self.sent_at = now
-        return self.attempt
 
     def outcome(self, reply: Reply | None, error: str | None, received: float) -> Exchange:
-        """How the query went, once it is over; its timer is stale from now on."""
-        self.attempt += 1
+        """How the query went, once it is over."""
         elapsed = received - self.sent_at
         return Exchange(reply, self.server, self.transport, elapsed, self.tries, error)
 
@@ -238,5 +234,5 @@ class RetryPolicy:
         where = ", ".join(sorted({f"{address}#{port}" for address, port in self.servers}))
         over = " over TCP" if query.transport == "tcp" else ""
         tries = f"{query.tries} tries" if query.tries > 1 else "1 try"
-        message = f"no reply{over} from {where} after {tries} of {self.timeout:g} s each"
+        message = f"{NO_REPLY}{over} from {where} after {tries} of {self.timeout:g} s each"
         return message + query.ignored.described()

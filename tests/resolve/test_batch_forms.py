@@ -114,3 +114,27 @@ def test_ctrl_c_closes_the_output_and_says_so(at_nsd: list[str], form: str, tmp_
     if form == "--json":
         assert json.loads(out) is not None  # a complete array, whatever it holds
     assert err.decode().splitlines()[-1].endswith(", interrupted")
+
+
+def test_batch_lines_may_name_their_types(at_nsd: list[str], tmp_path: Path) -> None:
+    names = write_names(
+        tmp_path,
+        [
+            "host.example.test AAAA",
+            "example.test mx txt",  # as dig reads them: any case
+            "mail.example.test",  # -t's types
+            "host.example.test NOSUCHTYPE",
+        ],
+    )
+    done = run_netkit("resolve", *at_nsd, "-t", "A", "-f", str(names), "--jsonl")
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["name"], r["type"]) for r in results] == [
+        ("host.example.test", "AAAA"),
+        ("example.test", "MX"),
+        ("example.test", "TXT"),
+        ("mail.example.test", "A"),
+        ("host.example.test", "NOSUCHTYPE"),
+    ]
+    assert results[0]["answers"][0]["data"] == "2001:db8::10"
+    assert [r["error"] is None for r in results] == [True, True, True, True, False]
+    assert "NOSUCHTYPE" in results[4]["error"]

@@ -85,6 +85,8 @@ class DnsModeOptions(NamedTuple):
     tls_ca: Annotated[str | None, "--tls-ca"] = None
     no_recurse: Annotated[bool, "--no-recurse"] = False
     dnssec: Annotated[bool, "--dnssec"] = False
+    rate: Annotated[float | None, "--rate"] = None
+    servers_file: Annotated[IO[str] | None, "--servers-file"] = None
 
 
 Group = TypeVar("Group", Request, ModernModeOptions, DnsModeOptions)
@@ -212,7 +214,28 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     metavar="TYPE",
     help="Record type: A, AAAA, MX, TXT, SRV, ... (repeatable; default A).",
 )
-@click.option("-s", "--server", "servers", multiple=True, metavar="ADDR", help="Server to ask.")
+@click.option(
+    "-s",
+    "--server",
+    "servers",
+    multiple=True,
+    metavar="ADDR",
+    help="Server to ask (repeatable: a batch spreads its queries over them, and asks the "
+    "others while one stops answering).",
+)
+@click.option(
+    "--servers-file",
+    type=click.File("r"),
+    metavar="FILE",
+    help="Servers to ask, one a line (as --server; blank and # lines skipped).",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0.1),
+    metavar="QPS",
+    help="Send at most QPS queries a second in all (retries included), to be polite to a "
+    "shared resolver.",
+)
 @click.option(
     "-p",
     "--port",
@@ -458,9 +481,14 @@ def _modern_lookup(options: ModernModeOptions, *, reverse: bool) -> "Callable[[s
 def _transport(options: DnsModeOptions) -> "Transport":
     """UDP, TCP, TLS or HTTPS, refusing options that belong to another of them."""
     if options.doh_url is not None and (
-        options.transport is not None or options.at_servers or options.servers
+        options.transport is not None
+        or options.at_servers
+        or options.servers
+        or options.servers_file
     ):
-        raise click.UsageError("--https URL names its server: no @SERVER, --server, --tcp, --tls")
+        raise click.UsageError(
+            "--https URL names its server: no @SERVER, --server, --servers-file, --tcp, --tls"
+        )
     if options.tls_hostname and options.transport != "tls":
         raise click.UsageError("--tls-hostname is for --tls")
     if options.tls_ca and options.transport != "tls" and options.doh_url is None:
@@ -477,7 +505,8 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         servers = [(options.doh_url, options.port or query.DEFAULT_PORTS["https"])]
     else:
         default_port = options.port or query.DEFAULT_PORTS[transport]
-        named = [*options.at_servers, *options.servers] or query.system_servers()
+        named = [*options.at_servers, *options.servers, *_server_lines(options.servers_file)]
+        named = named or query.system_servers()
         try:
             servers = [query.parse_server(server, default_port) for server in named]
         except ValueError as error:
@@ -493,6 +522,7 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         recurse=not options.no_recurse,
         dnssec=options.dnssec,
         concurrency=request.concurrency,
+        rate=options.rate,
         # A table or +short shows answers only; JSON and the dig-style view show every section.
         answers_only=request.short or (several and request.form == "table"),
         tls_hostname=options.tls_hostname,
@@ -513,6 +543,13 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
     if request.as_json or request.jsonl or result.rcode is not None:
         _single(render_dns, result, request)
     return _finish([result.error] if result.error else [], short=request.short)
+
+
+def _server_lines(servers_file: IO[str] | None) -> list[str]:
+    if servers_file is None:
+        return []
+    lines = (line.strip() for line in servers_file)
+    return [line for line in lines if line and not line.startswith(("#", ";"))]
 
 
 def _questions(request: Request, types: list[str]) -> Iterator["DnsQuestion"]:

@@ -19,7 +19,7 @@ queries behind it back by at most the window.
 import os
 import selectors
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
@@ -29,6 +29,7 @@ from netkit.resolve.inflight import (
     InFlight,
     RetryPolicy,
     Server,
+    ServerChoice,
     reply_shaped,
 )
 from netkit.resolve.tcp import TcpChannel
@@ -62,13 +63,25 @@ class QueryEngine:
     """
 
     def __init__(
-        self, policy: RetryPolicy, *, window: int, tcp: bool = False, answers_only: bool = False
+        self,
+        policy: RetryPolicy,
+        *,
+        window: int,
+        tcp: bool = False,
+        answers_only: bool = False,
+        rate: float | None = None,
     ) -> None:
         if not policy.servers:
             raise ValueError("no servers")
         self.policy = policy
         self.window = max(1, window)
         self.reorder = max(REORDER_WINDOW, 16 * self.window)
+        self._choice = ServerChoice(policy.servers)
+        # --rate: tries (first ones and retries) go out at most this many a second, paced one
+        # by one; a try that must wait for its turn waits in _queued.
+        self._interval = 1.0 / rate if rate else 0.0
+        self._next_turn = 0.0
+        self._queued: deque[InFlight] = deque()
         self.tcp = tcp
         self.answers_only = answers_only  # see parse_reply
         self._selector = selectors.DefaultSelector()
@@ -104,7 +117,14 @@ class QueryEngine:
         window, reorder = self.window, self.reorder
         try:
             while True:
-                while not exhausted and self._in_flight < window and taken - out < reorder:
+                while self._queued and self._turn():
+                    self._new_try(self._queued.popleft())
+                while (
+                    not exhausted
+                    and self._in_flight < window
+                    and taken - out < reorder
+                    and self._turn()
+                ):
                     item = next(source, None)
                     if item is None:
                         exhausted = True
@@ -122,11 +142,15 @@ class QueryEngine:
                     yield None if exchange is _SKIPPED else exchange
                 if exhausted and out == taken:
                     return
-                if not exhausted and self._in_flight < window and taken - out < reorder:
+                room = not exhausted and self._in_flight < window and taken - out < reorder
+                if room and not self._interval:
                     continue  # room again: take more before waiting
                 wait = None
                 if self._timers:
                     wait = max(0.0, next(iter(self._timers.values())) - time.monotonic())
+                if self._interval and (room or self._queued):
+                    turn = max(0.0, self._next_turn - time.monotonic())
+                    wait = turn if wait is None else min(wait, turn)
                 for key, mask in self._selector.select(wait):
                     if isinstance(key.data, UdpChannel):
                         self._drain_udp(key.data)
@@ -141,9 +165,28 @@ class QueryEngine:
             key.data.close()
         self._selector.close()
 
+    def _turn(self) -> bool:
+        """Whether a try may go out now under --rate (taking the turn if so)."""
+        if not self._interval:
+            return True
+        now = time.monotonic()
+        if now < self._next_turn:
+            return False
+        # A turn missed by less than 50 ms may still be taken (the loop wakes up late), so the
+        # rate holds over a second without bursts above it.
+        self._next_turn = max(self._next_turn, now - 0.05) + self._interval
+        return True
+
     def _new_try(self, query: InFlight) -> None:
-        query.next_try(self.policy.servers)
+        query.next_try(self._choice.pick(query, time.monotonic()))
         self._send(query)
+
+    def _try_again(self, query: InFlight) -> None:
+        """Another try now, or when its turn comes under --rate."""
+        if self._interval:
+            self._queued.append(query)
+        else:
+            self._new_try(query)
 
     def _send(self, query: InFlight) -> None:
         """Send the query to its server over its transport, under a new id, with a new timer.
@@ -169,12 +212,32 @@ class QueryEngine:
         self._held[query.index] = query.outcome(reply, error, received)
         self._timers.pop(query, None)
         self._in_flight -= 1
+        if reply is not None:
+            self._choice.answered(query)
 
     def _retry_or_fail(self, query: InFlight, error: str) -> None:
-        if self.policy.another_try(query):
-            self._new_try(query)
+        if self._choice.ask_elsewhere(query):
+            query.forgive_try()
+            self._try_again(query)
+        elif self.policy.another_try(query):
+            self._try_again(query)
         else:
             self._finish(query, None, error, time.monotonic())
+
+    def _server_silent(self, server: Server, now: float, *, refused: bool = False) -> None:
+        """A try to server went unanswered: when that sets the server aside, the queries
+        waiting on it are asked elsewhere at once rather than each waiting out its timeout."""
+        if not self._choice.silent(server, now, refused=refused):
+            return
+        for channel in [*self._udp.get(server, ()), *self._tcp.get(server, ())]:
+            for query in list(channel.waiting.values()):
+                if self._choice.ask_elsewhere(query):
+                    query.stop_waiting()
+                    self._timers.pop(query, None)
+                    query.forgive_try()
+                    self._try_again(query)
+            if isinstance(channel, TcpChannel):
+                self._retire(channel)
 
     def _expire(self, now: float) -> None:
         timers = self._timers
@@ -186,6 +249,7 @@ class QueryEngine:
             channel = query.time_out()
             if isinstance(channel, TcpChannel):
                 self._retire(channel)
+            self._server_silent(query.server, now)
             self._retry_or_fail(query, self.policy.timeout_message(query))
 
     # -- channels -------------------------------------------------------------------------------
@@ -240,7 +304,9 @@ class QueryEngine:
             self._refused(channel)
 
     def _refused(self, channel: UdpChannel) -> None:
-        """ICMP port unreachable: nobody listens there, so every query on it fails now."""
+        """ICMP port unreachable: nobody listens there, so every query on it fails now (or,
+        with other servers, is asked elsewhere)."""
+        self._server_silent(channel.server, time.monotonic(), refused=True)
         address, port = channel.server
         for qid, query in list(channel.waiting.items()):
             # A retry below may meet the refusal first and fail the rest: skip what it took.

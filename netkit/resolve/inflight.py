@@ -110,6 +110,7 @@ class InFlight:
 
     __slots__ = (
         "channel",
+        "forgiven",
         "ignored",
         "ignored_at_send",
         "index",
@@ -132,6 +133,7 @@ class InFlight:
         self.transport = transport  # "udp", or "tcp" (asked for, or after a truncated reply)
         self.truncated = False
         self.tries = 0
+        self.forgiven = 0  # tries not counted because their server had stopped answering
         self.server: Server = ("", 0)
         self.sent_at = 0.0
         self.channel: Channel | None = None  # where it waits for its reply, under id qid
@@ -143,10 +145,16 @@ class InFlight:
 
     # -- tries and the clock ----------------------------------------------------------------
 
-    def next_try(self, servers: Sequence[Server]) -> None:
-        """Tries rotate through the servers: the first to the first, the second to the next."""
-        self.server = servers[self.tries % len(servers)]
+    def next_try(self, server: Server) -> None:
+        """A new try, to server (ServerChoice picks it)."""
+        self.server = server
         self.tries += 1
+
+    def forgive_try(self) -> None:
+        """The try went to a server that has stopped answering: it does not count, and the
+        query asks elsewhere (as many times as there are other servers, at most)."""
+        self.tries -= 1
+        self.forgiven += 1
 
     def start_clock(self, now: float) -> None:
         """A send starts now (the engine's timer for the query starts with it)."""
@@ -217,6 +225,70 @@ class InFlight:
         if self.qname is None or wire[12:end] != self.message[12:end]:
             return None
         return self.qname, end
+
+
+# A server with this many timeouts (or a refusal) in a row, and no reply between them, is set
+# aside while others answer; it gets another query after SET_ASIDE_FOR seconds.
+SET_ASIDE_AFTER = 8
+SET_ASIDE_FOR = 10.0
+
+
+class ServerChoice:
+    """Which server a try goes to: queries spread over the servers for throughput (query i's
+    first try to server i mod n, each retry to the next), and a server that stops answering is
+    set aside while another answers, so its queries are asked elsewhere. Changed by its own
+    methods alone, which the engine calls as replies and timeouts come."""
+
+    __slots__ = ("_answered_sent", "_aside_until", "_silent", "servers")
+
+    def __init__(self, servers: Sequence[Server]) -> None:
+        self.servers = tuple(servers)
+        self._silent = dict.fromkeys(self.servers, 0)  # timeouts in a row, by server
+        # By server: the send time of the latest-sent query it answered.
+        self._answered_sent = dict.fromkeys(self.servers, float("-inf"))
+        self._aside_until: dict[Server, float] = {}
+
+    def pick(self, query: "InFlight", now: float) -> Server:
+        servers = self.servers
+        start = query.index + query.tries + query.forgiven  # every ask goes to the next
+        if not self._aside_until:
+            return servers[start % len(servers)]
+        for step in range(len(servers)):
+            server = servers[(start + step) % len(servers)]
+            until = self._aside_until.get(server)
+            if until is None:
+                return server
+            if now >= until:  # time to see whether it is back: one more timeout sets it aside
+                del self._aside_until[server]
+                return server
+        return servers[start % len(servers)]  # every one set aside: ask as if none were
+
+    def answered(self, query: "InFlight") -> None:
+        server = query.server
+        self._silent[server] = 0
+        self._answered_sent[server] = max(self._answered_sent[server], query.sent_at)
+
+    def ask_elsewhere(self, query: "InFlight") -> bool:
+        """Whether a try that went unanswered should not count, and the query go to another
+        server: its server has answered no query sent after this one (it looks down, not the
+        name slow), and another server is in use. A name that times out while its server
+        answers queries sent after it is the name's own failure, and counts."""
+        others = len(self.servers) - 1 - len(self._aside_until)
+        return (
+            query.forgiven < len(self.servers) - 1
+            and (others > 0 or query.server in self._aside_until)
+            and self._answered_sent[query.server] < query.sent_at
+        )
+
+    def silent(self, server: Server, now: float, *, refused: bool = False) -> bool:
+        """A try to server timed out (or was refused): True when this sets it aside now."""
+        self._silent[server] += SET_ASIDE_AFTER if refused else 1
+        if self._silent[server] < SET_ASIDE_AFTER or server in self._aside_until:
+            return False
+        if len(self._aside_until) + 1 >= len(self.servers):
+            return False  # the last one left: nowhere else to ask
+        self._aside_until[server] = now + SET_ASIDE_FOR
+        return True
 
 
 @dataclass(frozen=True, slots=True)

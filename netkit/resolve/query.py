@@ -58,6 +58,7 @@ class DnsOptions:
     recurse: bool = True
     dnssec: bool = False
     concurrency: int = 64
+    rate: float | None = None  # tries a second at most, retries included (--rate)
     answers_only: bool = False  # decode only what a batch table prints (see parse_reply)
     tls_ca: str | None = None  # DoT/DoH: verify the certificate chain against this CA file
     tls_hostname: str | None = None  # DoT: the name the certificate must be valid for (SNI)
@@ -270,6 +271,7 @@ def _exchanges(items: Iterator[Item], options: DnsOptions) -> Iterator[Exchange 
             window=options.concurrency,
             tcp=options.transport == "tcp",
             answers_only=options.answers_only,
+            rate=options.rate,
         )
         return engine.stream(items)
     return _exchange_encrypted(items, options)

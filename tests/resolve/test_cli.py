@@ -159,7 +159,7 @@ def test_full_usage_lines(tmp_path: Path) -> None:
         (["--modern", "--tls-ca", str(ca)], "--tls-ca is for --dns queries, not --modern"),
         (
             ["--https", "u", "--tls"],
-            "--https URL names its server: no @SERVER, --server, --tcp, --tls",
+            "--https URL names its server: no @SERVER, --server, --servers-file, --tcp, --tls",
         ),
         (["-6"], "-4/-6 is for --modern (getaddrinfo)"),
     ]:

@@ -368,6 +368,7 @@ def _stream_batch(
     write: "Callable[[Iterable[Result], BatchForm], None]",
     *,
     expected: int | None = None,
+    noun: str = "lookups",
 ) -> int:
     """Write a batch's results as they come, with the progress display and the summary line.
 
@@ -392,7 +393,7 @@ def _stream_batch(
 
     sys.stdout.flush()
     if not request.quiet:
-        render_summary(tally)
+        render_summary(tally, noun)
     if interrupted:
         return ExitStatus.INTERRUPTED
     return ExitStatus.OK if tally.all_answered else ExitStatus.FAILURE
@@ -534,7 +535,9 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
 
             results = query.stream_queries(chain(first, questions), settings)
             expected = None if request.size_hint is None else request.size_hint * len(types)
-            return _stream_batch(request, results, query.dns_outcome, stream_dns, expected=expected)
+            return _stream_batch(
+                request, results, query.dns_outcome, stream_dns, expected=expected, noun="queries"
+            )
         [result] = query.run_queries(first, settings)
     except query.DoHUnavailableError as error:
         raise NetkitError(str(error)) from None

@@ -92,7 +92,7 @@ def batch_progress(total: int | None, tally: "Tally") -> Iterator[Callable[[], N
         yield refresh
 
 
-def render_summary(tally: "Tally") -> None:
+def render_summary(tally: "Tally", noun: str = "queries") -> None:
     """The batch's one line on stderr: how many, how fast, and what failed how."""
     failed = tally.queries - tally.answered
     kinds = [
@@ -105,8 +105,9 @@ def render_summary(tally: "Tally") -> None:
         )
         if count
     ]
+    per_second = "q/s" if noun == "queries" else f"{noun}/s"
     line = (
-        f"{tally.queries:,} in {tally.elapsed():.2f} s ({tally.rate():,.0f}/s): "
+        f"{tally.queries:,} {noun} in {tally.elapsed():.2f} s, {tally.rate():,.0f} {per_second}: "
         f"{tally.answered:,} answered, {failed:,} failed"
     )
     if kinds:

@@ -70,7 +70,7 @@ def test_summary_line_counts_each_outcome(at_nsd: list[str], tmp_path: Path) -> 
     names = write_names(tmp_path, NAMES)
     done = run_netkit("resolve", *at_nsd, "-f", str(names), "--jsonl")
     summary = done.stderr.splitlines()[-1]
-    assert summary.startswith("netkit: summary: 5 in ")
+    assert summary.startswith("netkit: summary: 5 queries in ")
     assert summary.endswith(": 3 answered, 2 failed (1 NXDOMAIN, 1 other)")
     quiet = run_netkit("resolve", *at_nsd, "-f", str(names), "--jsonl", "--quiet")
     assert quiet.stderr == ""
@@ -138,3 +138,16 @@ def test_batch_lines_may_name_their_types(at_nsd: list[str], tmp_path: Path) -> 
     assert results[0]["answers"][0]["data"] == "2001:db8::10"
     assert [r["error"] is None for r in results] == [True, True, True, True, False]
     assert "NOSUCHTYPE" in results[4]["error"]
+
+
+@pytest.mark.parametrize("mode", ["--modern", "--legacy"])
+def test_a_system_resolver_batch_streams_in_input_order(mode: str) -> None:
+    # The lookups run on a pool of threads; their results still come out in input order.
+    names = ["localhost", "a..b", "127.0.0.1"] * 40
+    done = run_netkit("resolve", mode, *names, "--jsonl", "-c", "8")
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["name"] for r in results] == names
+    assert [r["error"] is None for r in results] == [True, False, True] * 40
+    assert done.stderr.splitlines()[-1].endswith(": 80 answered, 40 failed (40 other)")
+    array = run_netkit("resolve", mode, *names, "--json", "-q")
+    assert [r["name"] for r in json.loads(array.stdout)] == names

@@ -64,7 +64,7 @@ def test_invalid_name_in_a_batch_is_a_row() -> None:
     assert done.stdout == "127.0.0.1\n"
     assert done.stderr == "netkit: error: 'a..b' has an empty label\n"
     summary = run_netkit("resolve", "localhost", "a..b", "--short").stderr.splitlines()[-1]
-    assert summary.startswith("netkit: summary: 2 in ")
+    assert summary.startswith("netkit: summary: 2 lookups in ")
     assert summary.endswith(": 1 answered, 1 failed (1 other)")
 
 

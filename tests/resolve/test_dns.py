@@ -235,7 +235,7 @@ def test_batch_table_shows_rows_and_failures(at_nsd: list[str]) -> None:
     assert done.returncode == 1
     assert "192.0.2.10" in done.stdout
     assert "NXDOMAIN" in done.stdout
-    assert done.stderr.startswith("netkit: summary: 2 in ")
+    assert done.stderr.startswith("netkit: summary: 2 queries in ")
     assert done.stderr.endswith(": 1 answered, 1 failed (1 NXDOMAIN)\n")
 
 

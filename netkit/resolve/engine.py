@@ -4,16 +4,20 @@ One asyncio task and one socket per query spends its time creating sockets and s
 callbacks. Here a handful of connected UDP sockets per server carry a window of queries in
 flight; each readable socket is drained until EAGAIN, and a reply is matched to its query by
 (socket, id) and then by question (RFC 5452 section 9.1), so stray, spoofed or garbled replies
-are counted and ignored rather than accepted. Timeouts live in one FIFO (every try waits the
-same time). A truncated reply (TC) moves its query to TCP (RFC 7766 section 5), and --tcp sends
-every query that way: over a few non-blocking connections per server in the same loop, queries
-pipelined and replies matched by id in any order (RFC 7766 section 6.2.1).
+are counted and ignored rather than accepted. Timeouts live in one ordered queue (every try
+waits the same time). A truncated reply (TC) moves its query to TCP (RFC 7766 section 5), and
+--tcp sends every query that way: over a few non-blocking connections per server in the same
+loop, queries pipelined and replies matched by id in any order (RFC 7766 section 6.2.1).
 
 A batch streams: queries are taken from the input as the window has room, and results leave in
 input order as soon as every earlier one is out. Finished results wait for their turn in a
 reorder window, and no query is taken more than that many places ahead of the oldest one not
 yet out, so memory stays flat however long the input is; a query that times out holds the
 queries behind it back by at most the window.
+
+With several servers, ServerChoice (inflight.py) says where each try goes and when a server
+that stopped answering is set aside; the engine moves the queries waiting on it. With --rate,
+every try waits for its turn, paced one by one.
 """
 
 import os

@@ -7,7 +7,8 @@ one rule refuses a group's options in a mode that does not take the group, and e
 function receives its own group alone, so it cannot read another mode's options.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from typing import IO, TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, TypeVar
 
 import click
@@ -18,8 +19,10 @@ from netkit.errors import ExitStatus, NetkitError
 from netkit.render.output import emit_message
 
 if TYPE_CHECKING:
-    from netkit.resolve.query import Transport
-    from netkit.resolve.system import ModernResult, SockType
+    from netkit.render.resolve import BatchForm
+    from netkit.resolve.query import DnsQuestion, Transport
+    from netkit.resolve.system import LegacyResult, ModernResult, SockType
+    from netkit.resolve.tally import Outcome, Result
 
 Mode = Literal["legacy", "modern", "dns"]
 
@@ -28,14 +31,30 @@ Mode = Literal["legacy", "modern", "dns"]
 # these classes at start-up, and three dataclasses cost over a millisecond, these a fifth.
 
 
+# A name to look up and the record types its batch line names (--dns; none: -t's).
+NameLine = tuple[str, tuple[str, ...]]
+
+
 class Request(NamedTuple):
     """What every mode takes: the names and how to show the results."""
 
-    names: list[str]
+    names: Iterator[NameLine]  # the NAME arguments, then -f FILE's lines, read as needed
+    several: bool  # more than one name: a batch, streamed, with a summary line
     reverse: bool
     short: bool
     as_json: bool
+    jsonl: bool
+    quiet: bool
     concurrency: int  # lookups at once (--modern, --dns)
+    size_hint: int | None  # names in -f FILE when it is a regular file (for the progress)
+
+    @property
+    def form(self) -> "BatchForm":
+        if self.jsonl:
+            return "jsonl"
+        if self.as_json:
+            return "json"
+        return "short" if self.short else "table"
 
 
 # An option of one mode is declared Annotated with the name its usage errors give it, and it
@@ -66,6 +85,8 @@ class DnsModeOptions(NamedTuple):
     tls_ca: Annotated[str | None, "--tls-ca"] = None
     no_recurse: Annotated[bool, "--no-recurse"] = False
     dnssec: Annotated[bool, "--dnssec"] = False
+    rate: Annotated[float | None, "--rate"] = None
+    servers_file: Annotated[IO[str] | None, "--servers-file"] = None
 
 
 Group = TypeVar("Group", Request, ModernModeOptions, DnsModeOptions)
@@ -89,16 +110,41 @@ def _group(cls: type[Group], parsed: dict[str, Any], **known: Any) -> Group:
 
 def _read_names(
     arguments: tuple[str, ...], name_file: IO[str] | None
-) -> tuple[list[str], list[str]]:
-    """Split '@SERVER' arguments from names, and add the names of -f FILE (one a line)."""
+) -> tuple[list[str], Iterator[NameLine], bool]:
+    """Split '@SERVER' arguments from names; the names of -f FILE follow, read as needed.
+
+    Returns the servers, the names, and whether they make a batch: -f FILE (however many
+    lines it has: nothing is read ahead to find out) or several names.
+    """
     servers = [a for a in arguments if a.startswith("@")]
-    names = [a for a in arguments if not a.startswith("@")]
-    if name_file is not None:
-        for line in name_file:
-            text = line.strip()
-            if text and not text.startswith(("#", ";")):
-                names.append(text)
-    return servers, names
+    names = [(a, ()) for a in arguments if not a.startswith("@")]
+    if name_file is None:
+        return servers, iter(names), len(names) > 1
+    return servers, chain(names, _batch_lines(name_file)), True
+
+
+def _batch_lines(name_file: IO[str]) -> Iterator[NameLine]:
+    """Lines 'NAME [TYPE ...]' (blank lines, # and ; comments skipped), as dig -f reads them."""
+    for line in name_file:
+        fields = line.split()
+        if fields and not fields[0].startswith(("#", ";")):
+            yield fields[0], tuple(fields[1:])
+
+
+def _size_hint(name_file: IO[str] | None) -> int | None:
+    """The lines of a regular file (a first quick pass in binary), for the progress display."""
+    import os
+    import stat
+
+    if name_file is None or not hasattr(name_file, "name"):
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(name_file.fileno()).st_mode):
+            return None
+        with open(name_file.name, "rb") as counting:
+            return sum(block.count(b"\n") for block in iter(lambda: counting.read(1 << 20), b""))
+    except (OSError, ValueError):
+        return None
 
 
 def _pick_mode(mode: Mode | None, dns: DnsModeOptions, modern: ModernModeOptions) -> Mode:
@@ -137,7 +183,8 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     "name_file",
     type=click.File("r"),
     metavar="FILE",
-    help="Read names from FILE, one a line ('-' for stdin; blank and # lines skipped).",
+    help="Read names from FILE as needed, one a line ('-' for stdin; blank and # lines "
+    "skipped). With --dns a line may name record types after the name: NAME [TYPE ...].",
 )
 @click.option("--legacy", "mode", flag_value="legacy", help="gethostbyname (the default).")
 @click.option("--modern", "mode", flag_value="modern", help="getaddrinfo / getnameinfo.")
@@ -167,7 +214,28 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     metavar="TYPE",
     help="Record type: A, AAAA, MX, TXT, SRV, ... (repeatable; default A).",
 )
-@click.option("-s", "--server", "servers", multiple=True, metavar="ADDR", help="Server to ask.")
+@click.option(
+    "-s",
+    "--server",
+    "servers",
+    multiple=True,
+    metavar="ADDR",
+    help="Server to ask (repeatable: a batch spreads its queries over them, and asks the "
+    "others while one stops answering).",
+)
+@click.option(
+    "--servers-file",
+    type=click.File("r"),
+    metavar="FILE",
+    help="Servers to ask, one a line (as --server; blank and # lines skipped).",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0.1),
+    metavar="QPS",
+    help="Send at most QPS queries a second in all (retries included), to be polite to a "
+    "shared resolver.",
+)
 @click.option(
     "-p",
     "--port",
@@ -222,6 +290,17 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     help="Queries in flight at once in a batch.",
 )
 @json_option
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help="Print JSON Lines: one object a line, the fields of --json, each as it comes.",
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="A batch shows no progress on the terminal and no summary line on stderr.",
+)
 def resolve(**parsed: Any) -> int:
     """Resolve names the way programs do, or ask DNS servers directly.
 
@@ -232,7 +311,12 @@ def resolve(**parsed: Any) -> int:
       netkit resolve --dns example.com -t MX     a DNS query, like dig
       netkit resolve @127.0.0.1 -p 5353 www.example.test -t AAAA
       netkit resolve --dns -x 192.0.2.1          a PTR query
-      netkit resolve --dns -f names.txt --json   a batch, concurrently, in input order
+      netkit resolve --dns -f names.txt --jsonl  a batch, concurrently, in input order
+
+    A batch (several names, or -f FILE) streams: names are read as they are needed and each
+    result is written as soon as the ones before it are, so a million names run in the memory
+    of a few thousand. --modern and --legacy batches run on a pool of up to 32 threads (-c).
+    A batch ends with a summary line on stderr, and shows its progress there on a terminal.
 
     @SERVER, --server, -t, --port, --tcp, --tls, --https, --no-recurse and --dnssec imply
     --dns. Without a server, --dns asks the nameservers of /etc/resolv.conf. A truncated UDP
@@ -241,10 +325,23 @@ def resolve(**parsed: Any) -> int:
     Exit status: 0 when every query got an answer, 1 when any did not (NXDOMAIN, NODATA,
     SERVFAIL, timeout, invalid name, ...), 2 for usage errors.
     """
-    at_servers, names = _read_names(parsed.pop("arguments"), parsed.pop("name_file"))
-    if not names:
+    if parsed["as_json"] and parsed["jsonl"]:
+        raise click.UsageError("--json and --jsonl are two forms of the same output: pick one")
+    name_file = parsed.pop("name_file")
+    at_servers, names, several = _read_names(parsed.pop("arguments"), name_file)
+    first = next(names, None)
+    if first is None:
         raise click.UsageError("no names given")
-    request = _group(Request, parsed, names=names)
+    import sys
+
+    progress_shown = several and not parsed["quiet"] and sys.stderr.isatty()
+    request = _group(
+        Request,
+        parsed,
+        names=chain([first], names),
+        several=several,
+        size_hint=_size_hint(name_file) if progress_shown else None,
+    )
     dns = _group(DnsModeOptions, parsed, at_servers=tuple(at_servers))
     modern = _group(ModernModeOptions, parsed)
     mode = _pick_mode(parsed["mode"], dns, modern)
@@ -255,43 +352,107 @@ def resolve(**parsed: Any) -> int:
     return _dns(request, dns)
 
 
-def _finish(errors: list[str], total: int, *, short: bool) -> int:
-    """A lone failed lookup is an error line; in a batch the table shows it. Either way: exit 1."""
-    if total == 1 and errors:
+def _finish(errors: list[str], *, short: bool) -> int:
+    """A lone failed lookup is an error line (+short has no other room for it): exit 1."""
+    if errors and not short:
         raise NetkitError(errors[0])
-    if short:  # +short output has no room for failures: name each on stderr
-        for error in errors:
-            emit_message("error", error)
+    for error in errors:
+        emit_message("error", error)
     return ExitStatus.FAILURE if errors else ExitStatus.OK
 
 
+def _stream_batch(
+    request: Request,
+    results: Iterable["Result"],
+    outcome: "Callable[[Result], Outcome]",
+    write: "Callable[[Iterable[Result], BatchForm], None]",
+    *,
+    expected: int | None = None,
+    noun: str = "lookups",
+) -> int:
+    """Write a batch's results as they come, with the progress display and the summary line.
+
+    Ctrl-C stops it cleanly: what is out stays out, the output is closed (the JSON array, the
+    table's box), the summary says it was interrupted, and the exit status is 130.
+    """
+    from netkit.render.resolve import batch_progress, render_summary
+    from netkit.resolve.tally import Tally
+
+    tally = Tally()
+    interrupted = False
+    try:
+        if request.quiet:
+            write(tally.count(results, outcome), request.form)
+        else:
+            with batch_progress(expected, tally) as refresh:
+                write(tally.count(results, outcome, refresh), request.form)
+    except KeyboardInterrupt:
+        interrupted = True
+    tally.stop(interrupted=interrupted)
+    import sys
+
+    sys.stdout.flush()
+    if not request.quiet:
+        render_summary(tally, noun)
+    if interrupted:
+        return ExitStatus.INTERRUPTED
+    return ExitStatus.OK if tally.all_answered else ExitStatus.FAILURE
+
+
+def _system_outcome(result: Any) -> "Outcome":
+    return "answered" if result.error is None else "other"
+
+
+def _system_batch(request: Request, lookup: "Callable[[str], Result]") -> Iterator["Result"]:
+    """The system resolver's calls block: a batch waits on several at once, in a bounded
+    pool of threads, and its results stream out in input order."""
+    from netkit.resolve.pool import ordered_map
+
+    names = (name for name, _types in request.names)
+    workers = min(request.concurrency, 32)
+    if workers <= 1:
+        return (lookup(name) for name in names)
+    return ordered_map(lookup, names, workers=workers, ahead=8 * workers)
+
+
 def _legacy(request: Request) -> int:
-    from netkit.render.resolve import render_legacy
+    from netkit.render.resolve import render_legacy, stream_legacy
     from netkit.resolve.system import legacy_lookup
 
-    results = [legacy_lookup(name, reverse=request.reverse) for name in request.names]
-    as_json, short = request.as_json, request.short
-    if as_json or short or len(results) > 1 or results[0].error is None:
-        render_legacy(results, as_json=as_json, short=short)
-    return _finish([r.error for r in results if r.error], len(results), short=short)
+    def lookup(name: str) -> "LegacyResult":
+        return legacy_lookup(name, reverse=request.reverse)
+
+    if request.several:
+        batch = _system_batch(request, lookup)
+        return _stream_batch(request, batch, _system_outcome, stream_legacy)
+    [(name, _types)] = request.names
+    result = lookup(name)
+    if request.as_json or request.jsonl or request.short or result.error is None:
+        _single(render_legacy, result, request)
+    return _finish([result.error] if result.error else [], short=request.short)
+
+
+def _single(render: Callable[..., None], result: object, request: Request) -> None:
+    if request.jsonl:
+        from netkit.render.output import emit_json_line
+
+        emit_json_line(result)
+        return
+    render([result], as_json=request.as_json, short=request.short)
 
 
 def _modern(request: Request, options: ModernModeOptions) -> int:
-    from netkit.render.resolve import render_modern
+    from netkit.render.resolve import render_modern, stream_modern
 
     lookup = _modern_lookup(options, reverse=request.reverse)
-    names, as_json, short = request.names, request.as_json, request.short
-    if len(names) > 1 and request.concurrency > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        # getaddrinfo is thread-safe (POSIX), and a batch spends its time waiting on it.
-        with ThreadPoolExecutor(max_workers=min(request.concurrency, 32)) as pool:
-            results = list(pool.map(lookup, names))
-    else:
-        results = [lookup(name) for name in names]
-    if as_json or short or len(results) > 1 or results[0].error is None:
-        render_modern(results, as_json=as_json, short=short)
-    return _finish([r.error for r in results if r.error], len(results), short=short)
+    if request.several:
+        batch = _system_batch(request, lookup)
+        return _stream_batch(request, batch, _system_outcome, stream_modern)
+    [(name, _types)] = request.names
+    result = lookup(name)
+    if request.as_json or request.jsonl or request.short or result.error is None:
+        _single(render_modern, result, request)
+    return _finish([result.error] if result.error else [], short=request.short)
 
 
 def _modern_lookup(options: ModernModeOptions, *, reverse: bool) -> "Callable[[str], ModernResult]":
@@ -321,9 +482,14 @@ def _modern_lookup(options: ModernModeOptions, *, reverse: bool) -> "Callable[[s
 def _transport(options: DnsModeOptions) -> "Transport":
     """UDP, TCP, TLS or HTTPS, refusing options that belong to another of them."""
     if options.doh_url is not None and (
-        options.transport is not None or options.at_servers or options.servers
+        options.transport is not None
+        or options.at_servers
+        or options.servers
+        or options.servers_file
     ):
-        raise click.UsageError("--https URL names its server: no @SERVER, --server, --tcp, --tls")
+        raise click.UsageError(
+            "--https URL names its server: no @SERVER, --server, --servers-file, --tcp, --tls"
+        )
     if options.tls_hostname and options.transport != "tls":
         raise click.UsageError("--tls-hostname is for --tls")
     if options.tls_ca and options.transport != "tls" and options.doh_url is None:
@@ -332,7 +498,6 @@ def _transport(options: DnsModeOptions) -> "Transport":
 
 
 def _dns(request: Request, options: DnsModeOptions) -> int:
-    from netkit.render.resolve import batch_progress, render_dns
     from netkit.resolve import query
 
     transport = _transport(options)
@@ -341,16 +506,15 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         servers = [(options.doh_url, options.port or query.DEFAULT_PORTS["https"])]
     else:
         default_port = options.port or query.DEFAULT_PORTS[transport]
-        named = [*options.at_servers, *options.servers] or query.system_servers()
+        named = [*options.at_servers, *options.servers, *_server_lines(options.servers_file)]
+        named = named or query.system_servers()
         try:
             servers = [query.parse_server(server, default_port) for server in named]
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="'@SERVER'") from None
-    questions = [
-        query.DnsQuestion(name, rdtype, request.reverse)
-        for name in request.names
-        for rdtype in types
-    ]
+    questions = _questions(request, types)
+    first = [] if request.several else list(islice(questions, 2))  # one name, several types?
+    several = request.several or len(first) > 1
     settings = query.DnsOptions(
         servers=servers,
         transport=transport,
@@ -359,16 +523,49 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         recurse=not options.no_recurse,
         dnssec=options.dnssec,
         concurrency=request.concurrency,
+        rate=options.rate,
         # A table or +short shows answers only; JSON and the dig-style view show every section.
-        answers_only=request.short or (not request.as_json and len(questions) > 1),
+        answers_only=request.short or (several and request.form == "table"),
         tls_hostname=options.tls_hostname,
         tls_ca=options.tls_ca,
     )
     try:
-        with batch_progress(len(questions), "querying") as progress:
-            results = query.run_queries(questions, settings, progress)
+        if several:
+            from netkit.render.resolve import stream_dns
+
+            results = query.stream_queries(chain(first, questions), settings)
+            expected = None if request.size_hint is None else request.size_hint * len(types)
+            return _stream_batch(
+                request, results, query.dns_outcome, stream_dns, expected=expected, noun="queries"
+            )
+        [result] = query.run_queries(first, settings)
     except query.DoHUnavailableError as error:
         raise NetkitError(str(error)) from None
-    if request.as_json or len(results) > 1 or results[0].rcode is not None:
-        render_dns(results, as_json=request.as_json, short=request.short)
-    return _finish([r.error for r in results if r.error], len(results), short=request.short)
+    from netkit.render.resolve import render_dns
+
+    if request.as_json or request.jsonl or result.rcode is not None:
+        _single(render_dns, result, request)
+    return _finish([result.error] if result.error else [], short=request.short)
+
+
+def _server_lines(servers_file: IO[str] | None) -> list[str]:
+    if servers_file is None:
+        return []
+    lines = (line.strip() for line in servers_file)
+    return [line for line in lines if line and not line.startswith(("#", ";"))]
+
+
+def _questions(request: Request, types: list[str]) -> Iterator["DnsQuestion"]:
+    """A question for each name and type: the types of its batch line, or those of -t."""
+    from netkit.resolve.query import DnsQuestion
+    from netkit.resolve.wire import type_text, type_value
+
+    def canonical(text: str) -> str:
+        try:
+            return type_text(type_value(text))
+        except ValueError:
+            return text  # asked as written: its result says the type is unknown
+
+    for name, line_types in request.names:
+        for rdtype in [canonical(text) for text in line_types] or types:
+            yield DnsQuestion(name, rdtype, request.reverse)

@@ -11,7 +11,8 @@ the terminal is the raw byte streams of ``connect`` and ``listen --print``.
 import dataclasses
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from typing import NamedTuple, TextIO
 
 import click
@@ -33,13 +34,47 @@ def terminal_like(stream: TextIO) -> bool:
     return stream.isatty() or bool(os.environ.get("FORCE_COLOR"))
 
 
+def fields_of(value: object) -> dict[str, object]:
+    """A dataclass result's fields by name: how every JSON writer here meets one.
+
+    json's encoders call it (their ``default``) for each dataclass they reach, at any depth,
+    and write strings, numbers, lists and tuples themselves, in C. Reading the fields is what
+    ``dataclasses.asdict`` does without its deep copy of every value: a batch writes millions.
+    """
+    names = _FIELD_NAMES.get(type(value))
+    if names is None:
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            raise TypeError(f"{type(value).__name__} is not JSON serializable")
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    return {name: getattr(value, name) for name in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, once read
+
+
 def to_jsonable(value: object) -> object:
-    """Dataclass results (and lists of them) as plain JSON-ready data."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+    """Dataclass results (and lists, tuples and dicts of them) as plain JSON-ready data."""
     if isinstance(value, (list, tuple)):
         return [to_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_jsonable(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(fields_of(value))
     return value
+
+
+@cache
+def _compact_encoder() -> Callable[[object], str]:
+    import json
+
+    # json's C encoder, made once; ensure_ascii=False keeps names readable (json_safe then
+    # escapes what a terminal would act on).
+    return json.JSONEncoder(ensure_ascii=False, default=fields_of).encode
+
+
+def json_line(value: object) -> str:
+    """One compact JSON text for ``value`` on one line (no newline added), terminal-safe."""
+    return json_safe(_compact_encoder()(value))
 
 
 def json_text(data: object, indent: int | None = None) -> str:
@@ -51,41 +86,32 @@ def json_text(data: object, indent: int | None = None) -> str:
     """
     import json
 
-    return json_safe(json.dumps(data, indent=indent, ensure_ascii=False))
+    return json_safe(json.dumps(data, indent=indent, ensure_ascii=False, default=fields_of))
 
 
 def emit_json(value: object) -> None:
     """Print one JSON document on stdout."""
-    sys.stdout.write(json_text(to_jsonable(value), 2) + "\n")
-
-
-def emit_json_array(records: Iterable[object], stream: TextIO | None = None) -> None:
-    """Print one JSON array, an element a line: a listing of 10,000 records costs the time
-    and memory of its parts, not of one indented document (json.dumps with indent is several
-    times slower). Lines are written a thousand at a time: faster than a write per record."""
-    import json
-
-    out = stream or sys.stdout
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    lines: list[str] = []
-    opening = "[\n"
-    for record in records:
-        lines.append(json_safe(encode(to_jsonable(record))))
-        if len(lines) == 1000:
-            out.write(opening + ",\n".join(lines))
-            opening = ",\n"
-            lines.clear()
-    if lines:
-        out.write(opening + ",\n".join(lines))
-        opening = ",\n"
-    out.write("[]\n" if opening == "[\n" else "\n]\n")
+    sys.stdout.write(json_text(value, 2) + "\n")
 
 
 def emit_json_line(value: object, stream: TextIO | None = None) -> None:
     """Print one compact JSON object on its own line (JSON Lines, for logs and streams)."""
     out = stream or sys.stdout
-    out.write(json_text(to_jsonable(value)) + "\n")
+    out.write(json_line(value) + "\n")
     out.flush()
+
+
+def emit_json_array(values: Iterable[object], stream: TextIO | None = None) -> None:
+    """Write one JSON array with an object a line, each as it comes: valid JSON when it is
+    complete, grep-able, and closed even when the values stop early (Ctrl-C)."""
+    out = stream or sys.stdout
+    opening = "[\n"
+    try:
+        for value in values:
+            out.write(opening + json_line(value))
+            opening = ",\n"
+    finally:
+        out.write("[]\n" if opening == "[\n" else "\n]\n")
 
 
 class Styled(NamedTuple):

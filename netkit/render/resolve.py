@@ -1,27 +1,32 @@
 """Output for `netkit resolve`: hostent blocks, addrinfo tables, dig-style replies, batch tables."""
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from netkit.render.escape import json_safe, visible
+from netkit.render.escape import visible
 from netkit.render.output import (
     Line,
     Styled,
     emit_details,
     emit_json,
+    emit_json_array,
     emit_lines,
+    emit_message,
+    json_line,
 )
+from netkit.render.rows import Column, row_stream
+from netkit.render.rows import Styled as Painted
 
 if TYPE_CHECKING:  # the resolve cores load lazily; these names are for the type checker
     from netkit.resolve.query import DnsResult
     from netkit.resolve.system import LegacyResult, ModernResult
+    from netkit.resolve.tally import Tally
     from netkit.resolve.wire import Record
 
-# rich lays out ~3,000 rows a second: beyond this many rows a batch prints as plain columns.
-RICH_TABLE_ROWS = 300
-PROGRESS_MIN = 200  # a progress bar for batches at least this long, on a terminal
+# How a batch's results are written: a table, +short answers, one JSON array, or JSON Lines.
+BatchForm = Literal["table", "short", "json", "jsonl"]
 
 LEGACY_NOTE = (
     "note: gethostbyname() is IPv4-only and obsolete (removed in POSIX.1-2008); "
@@ -34,74 +39,95 @@ def _names(name: str, ascii_name: str) -> str:
     return name if name == ascii_name else f"{name} ({ascii_name})"
 
 
-def print_table(columns: Sequence[str], rows: Sequence[Sequence[object]], title: str) -> None:
-    """A rich table for a screenful; plain aligned columns for thousands of rows."""
-    if len(rows) <= RICH_TABLE_ROWS:
-        from netkit.render.tables import records_table, show
-
-        show(records_table(columns, rows, title=title))
-        return
-    cells = [[("-" if value is None else visible(str(value))) for value in row] for row in rows]
-    widths = [len(name) for name in columns]
-    for row in cells:
-        for position, value in enumerate(row):
-            widths[position] = max(widths[position], _width(value))
-    last = len(columns) - 1
-    header = "  ".join(name.upper().ljust(widths[i]) for i, name in enumerate(columns)).rstrip()
-    out: list[Line] = [title, [Styled(header, bold=True, fg="cyan")]]
-    out.extend(
-        "  ".join(
-            value if i == last else value + " " * (widths[i] - _width(value))
-            for i, value in enumerate(row)
-        )
-        for row in cells
-    )
-    emit_lines(out)
-
-
-def _width(text: str) -> int:
-    """Terminal cells: an IDN in CJK takes two a character."""
-    if text.isascii():
-        return len(text)
-    from rich.cells import cell_len
-
-    return cell_len(text)
+def print_table(
+    columns: Sequence[str], rows: Iterable[Sequence[object]], title: str | None
+) -> None:
+    """Rows as they come: rich's box on a terminal, plain columns in a pipe (render/rows.py)."""
+    with row_stream(columns, title=title) as add:
+        for row in rows:
+            add(row)
 
 
 @contextmanager
-def batch_progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr for a long batch on a terminal; None (no bar) otherwise."""
-    if total < PROGRESS_MIN or not sys.stderr.isatty():
+def batch_progress(total: int | None, tally: "Tally") -> Iterator[Callable[[], None] | None]:
+    """A progress display on stderr while a batch runs on a terminal; None (none) otherwise.
+
+    It shows what tally has counted: done of total (when the input's length is known),
+    answered, failed, queries a second and the time left. The returned function refreshes it.
+    """
+    if not sys.stderr.isatty():
         yield None
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from netkit.render.tables import stderr_console
 
+    of_total = " of {task.total:,.0f}" if total is not None else ""
     with Progress(
         TextColumn("{task.description}", markup=False),
         BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%", markup=False, style="progress.percentage"),
+        TextColumn("{task.completed:,.0f}" + of_total, markup=False),
+        TextColumn("{task.fields[answered]:,} answered", markup=False, style="green"),
+        TextColumn("{task.fields[failed]:,} failed", markup=False, style="red"),
+        TextColumn("{task.fields[rate]:,.0f} q/s", markup=False),
         TimeRemainingColumn(),
         console=stderr_console(),
         transient=True,
+        # Results stream to stdout meanwhile: rich must not take them into its own display
+        # (the data would go to the terminal on stderr).
+        redirect_stdout=False,
+        redirect_stderr=False,
     ) as progress:
-        task = progress.add_task(visible(label), total=total)
-        yield lambda done: progress.update(task, completed=done)
+        task = progress.add_task("resolving", total=total, answered=0, failed=0, rate=0.0)
+
+        def refresh() -> None:
+            progress.update(
+                task,
+                completed=tally.queries,
+                answered=tally.answered,
+                failed=tally.queries - tally.answered,
+                rate=tally.rate(),
+            )
+
+        yield refresh
+
+
+def render_summary(tally: "Tally", noun: str = "queries") -> None:
+    """The batch's one line on stderr: how many, how fast, and what failed how."""
+    failed = tally.queries - tally.answered
+    kinds = [
+        f"{count:,} {what}"
+        for count, what in (
+            (tally.nxdomain, "NXDOMAIN"),
+            (tally.servfail, "SERVFAIL"),
+            (tally.timeouts, "timed out"),
+            (tally.other, "other"),
+        )
+        if count
+    ]
+    per_second = "q/s" if noun == "queries" else f"{noun}/s"
+    line = (
+        f"{tally.queries:,} {noun} in {tally.elapsed():.2f} s, {tally.rate():,.0f} {per_second}: "
+        f"{tally.answered:,} answered, {failed:,} failed"
+    )
+    if kinds:
+        line += f" ({', '.join(kinds)})"
+    if tally.interrupted:
+        line += ", interrupted"
+    emit_message("summary", line)
 
 
 # -- legacy: gethostbyname ----------------------------------------------------------------------
 
 
 def render_legacy(results: Sequence["LegacyResult"], *, as_json: bool, short: bool) -> None:
+    """One lookup: its detail block (or JSON, or the +short lines)."""
     if as_json:
         emit_json(results)
-        return
-    if short:
+    elif short:
         emit_lines([line for r in results for line in _legacy_short(r)])
-        return
-    emit_lines([[Styled(LEGACY_NOTE, dim=True)]], stream=sys.stderr)
-    if len(results) == 1 and results[0].error is None:
+    else:
+        emit_lines([[Styled(LEGACY_NOTE, dim=True)]], stream=sys.stderr)
         result = results[0]
         rows: list[tuple[str, object]] = []
         # The name asked, when it differs; for a reverse lookup it is the address (the IP row).
@@ -110,21 +136,34 @@ def render_legacy(results: Sequence["LegacyResult"], *, as_json: bool, short: bo
         rows += [("alias", alias) for alias in result.aliases]
         rows += [("IP", address) for address in result.addresses]
         emit_details(f"Host: {result.canonical}", rows)
-        return
-    print_table(
-        ("name", "canonical", "aliases", "addresses", "error"),
-        [
+
+
+def stream_legacy(results: Iterable["LegacyResult"], form: BatchForm) -> None:
+    """A batch of lookups, each written as it comes."""
+    if form == "json":
+        emit_json_array(results)
+    elif form == "jsonl":
+        _json_lines(results)
+    elif form == "short":
+        for result in results:
+            _short_error(result.error)
+            _write_lines(_legacy_short(result))
+    else:
+        emit_lines([[Styled(LEGACY_NOTE, dim=True)]], stream=sys.stderr)
+        print_table(
+            ("name", "canonical", "aliases", "addresses", "error"),
             (
-                _names(r.name, r.ascii_name),
-                r.canonical,
-                " ".join(r.aliases) or None,
-                " ".join(r.addresses) or None,
-                r.error,
-            )
-            for r in results
-        ],
-        title="gethostbyname_ex() / gethostbyaddr()",
-    )
+                (
+                    _names(r.name, r.ascii_name),
+                    r.canonical,
+                    " ".join(r.aliases) or None,
+                    " ".join(r.addresses) or None,
+                    r.error,
+                )
+                for r in results
+            ),
+            title="gethostbyname_ex() / gethostbyaddr()",
+        )
 
 
 def _legacy_short(result: "LegacyResult") -> list[str]:
@@ -136,86 +175,118 @@ def _legacy_short(result: "LegacyResult") -> list[str]:
     return list(result.addresses)
 
 
+def _write_lines(lines: Iterable[str]) -> None:
+    """Text lines from outside (answers, names), each shown through visible()."""
+    for line in lines:
+        sys.stdout.write(visible(line) + "\n")
+
+
+def _short_error(error: str | None) -> None:
+    """+short output has no room for a failure: name it on stderr as it comes."""
+    if error is not None:
+        emit_message("error", error)
+
+
+def _json_lines(results: Iterable[object]) -> None:
+    """JSON Lines: one compact object a line, the fields of --json."""
+    write = sys.stdout.write
+    for result in results:
+        write(json_line(result) + "\n")
+
+
 # -- modern: getaddrinfo ------------------------------------------------------------------------
 
 _ADDRINFO_COLUMNS = ("family", "socktype", "protocol", "address", "port", "flowinfo", "scope id")
 
 
 def render_modern(results: Sequence["ModernResult"], *, as_json: bool, short: bool) -> None:
+    """One lookup: its addrinfo table or getnameinfo block (or JSON, or the +short lines)."""
     if as_json:
         emit_json(results)
         return
     if short:
-        lines: list[str] = []
         for r in results:
-            if r.error is None and not r.results:
-                lines.append(str(r.canonical))
-            lines += list(dict.fromkeys(info.address for info in r.results))
-        emit_lines(lines)
+            _write_lines(_modern_short(r))
         return
-    if len(results) == 1 and results[0].error is None:
-        result = results[0]
-        if not result.results:  # getnameinfo
-            rows: list[tuple[str, object]] = [("address", result.name)]
-            if result.service is not None:
-                rows.append(("service", result.service))
-            emit_details(f"Host: {result.canonical}", rows)
-            return
-        title = f"getaddrinfo({_names(result.name, result.ascii_name)})"
-        title += f": canonical name {result.canonical}" if result.canonical else ""
+    result = results[0]
+    if not result.results:  # getnameinfo
+        rows: list[tuple[str, object]] = [("address", result.name)]
+        if result.service is not None:
+            rows.append(("service", result.service))
+        emit_details(f"Host: {result.canonical}", rows)
+        return
+    title = f"getaddrinfo({_names(result.name, result.ascii_name)})"
+    title += f": canonical name {result.canonical}" if result.canonical else ""
+    # The title says the canonical name: written in a pipe too, where a table has no title.
+    emit_lines([title])
+    print_table(
+        _ADDRINFO_COLUMNS,
+        [
+            (i.family, i.socktype, i.protocol, i.address, i.port, i.flowinfo, i.scope_id)
+            for i in result.results
+        ],
+        title=None,
+    )
+
+
+def _modern_short(result: "ModernResult") -> list[str]:
+    if result.error is None and not result.results:
+        return [str(result.canonical)]
+    return list(dict.fromkeys(info.address for info in result.results))
+
+
+def stream_modern(results: Iterable["ModernResult"], form: BatchForm) -> None:
+    """A batch of lookups, each written as it comes."""
+    if form == "json":
+        emit_json_array(results)
+    elif form == "jsonl":
+        _json_lines(results)
+    elif form == "short":
+        for result in results:
+            _short_error(result.error)
+            _write_lines(_modern_short(result))
+    else:
+        columns = ("name", "canonical", "family", "socktype", "protocol", "address", "port")
         print_table(
-            _ADDRINFO_COLUMNS,
-            [
-                (i.family, i.socktype, i.protocol, i.address, i.port, i.flowinfo, i.scope_id)
-                for i in result.results
-            ],
-            title=title,
+            (*columns, "error"), _modern_rows(results), title="getaddrinfo() / getnameinfo()"
         )
-        return
-    table_rows: list[tuple[object, ...]] = []
+
+
+def _modern_rows(results: Iterable["ModernResult"]) -> Iterator[tuple[object, ...]]:
     for r in results:
         name = _names(r.name, r.ascii_name)
         if r.error is not None or not r.results:
-            table_rows.append((name, r.canonical, None, None, None, None, None, r.error))
+            yield (name, r.canonical, None, None, None, None, None, r.error)
         for i in r.results:
-            table_rows.append(
-                (name, r.canonical, i.family, i.socktype, i.protocol, i.address, i.port, None)
-            )
-    columns = ("name", "canonical", "family", "socktype", "protocol", "address", "port", "error")
-    print_table(columns, table_rows, title="getaddrinfo() / getnameinfo()")
+            yield (name, r.canonical, i.family, i.socktype, i.protocol, i.address, i.port, None)
 
 
 # -- --dns: dig-style ---------------------------------------------------------------------------
 
 
-def _dns_json_lines(results: Sequence["DnsResult"]) -> None:
-    """A big batch as one JSON array with an object a line: valid JSON, grep-able, and written
-    by json's C encoder (indent= falls back to the pure-Python one, ~5x slower)."""
-    import dataclasses
-    import json
-
-    def plain(value: object) -> object:
-        if isinstance(value, list):
-            return [plain(item) for item in value]
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return value
-
-    names = [f.name for f in dataclasses.fields(results[0])]
-    objects = [{name: plain(getattr(r, name)) for name in names} for r in results]
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    sys.stdout.write(json_safe("[\n" + ",\n".join(encode(value) for value in objects) + "\n]\n"))
-
-
 def render_dns(results: Sequence["DnsResult"], *, as_json: bool, short: bool) -> None:
-    if as_json and len(results) > RICH_TABLE_ROWS:
-        _dns_json_lines(results)
-    elif as_json:
+    """One query: its reply the way dig prints it (or JSON, or the +short lines)."""
+    if as_json:
         emit_json(results)
     elif short:
-        emit_lines([record.data for r in results for record in r.answers])
-    elif len(results) == 1:
+        _write_lines(record.data for r in results for record in r.answers)
+    else:
         emit_lines(dig_lines(results[0]))
+
+
+def stream_dns(results: Iterable["DnsResult"], form: BatchForm) -> None:
+    """A batch of queries, each written as soon as its turn comes. +short has no room for a
+    failure: it is named on stderr as it comes."""
+    if form == "json":
+        emit_json_array(results)
+    elif form == "jsonl":
+        _json_lines(results)
+    elif form == "short":
+        write = sys.stdout.write
+        for result in results:
+            _short_error(result.error)
+            for record in result.answers:
+                write(visible(record.data) + "\n")
     else:
         _dns_table(results)
 
@@ -296,28 +367,32 @@ def _query_name(result: "DnsResult") -> str:
     return f"{result.unicode_name} ({result.qname})"
 
 
-def _dns_table(results: Sequence["DnsResult"]) -> None:
+_DNS_COLUMNS = (
+    Column("name"),
+    Column("type"),
+    Column("ttl", justify="right"),
+    Column("data"),
+    Column("status"),
+)
+
+
+def _dns_table(results: Iterable["DnsResult"]) -> None:
+    """A row an answer (or a row for a failure or a referral), as the results come; the
+    batch's counts are the summary line's, on stderr, once they are known."""
     from netkit.resolve.query import dns_status
 
-    rows: list[tuple[object, ...]] = []
-    for r in results:
-        status = dns_status(r)
-        if r.error is not None:
-            # The name and server have their own columns and title: keep the reason.
-            reason = r.error.removeprefix(f"{r.qname}: ").removeprefix(f"{r.qname} {r.type}: ")
-            reason = reason.removesuffix(f" from {r.server}#{r.port}")
-            rows.append((_query_name(r), r.type, None, reason, status))
-            continue
-        for record in r.answers:
-            name = _query_name(r) if record.name == r.qname else record.name
-            rows.append((name, record.type, record.ttl, record.data, status))
-        if not r.answers:  # a referral
-            rows.append((r.qname, r.type, None, None, status))
-    failed = sum(1 for r in results if r.error is not None)
-    servers = sorted({f"{r.server}#{r.port}" for r in results if r.server})
-    transports = sorted({r.transport.upper() for r in results})
-    title = (
-        f"{len(results)} queries to {', '.join(servers)} over {'/'.join(transports)}: "
-        f"{len(results) - failed} answered, {failed} failed"
-    )
-    print_table(("name", "type", "ttl", "data", "status"), rows, title=title)
+    with row_stream(_DNS_COLUMNS) as add:
+        for r in results:
+            status = dns_status(r)
+            if r.error is not None:
+                # The name and server are known from elsewhere: keep the reason.
+                reason = r.error.removeprefix(f"{r.qname}: ").removeprefix(f"{r.qname} {r.type}: ")
+                reason = reason.removesuffix(f" from {r.server}#{r.port}")
+                add((_query_name(r), r.type, None, reason, Painted(status, "red")))
+                continue
+            painted = Painted(status, "green")
+            for record in r.answers:
+                name = _query_name(r) if record.name == r.qname else record.name
+                add((name, record.type, record.ttl, record.data, painted))
+            if not r.answers:  # a referral
+                add((r.qname, r.type, None, None, painted))

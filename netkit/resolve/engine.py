@@ -4,17 +4,27 @@ One asyncio task and one socket per query spends its time creating sockets and s
 callbacks. Here a handful of connected UDP sockets per server carry a window of queries in
 flight; each readable socket is drained until EAGAIN, and a reply is matched to its query by
 (socket, id) and then by question (RFC 5452 section 9.1), so stray, spoofed or garbled replies
-are counted and ignored rather than accepted. Timeouts live in one FIFO (every try waits the
-same time). A truncated reply (TC) moves its query to TCP (RFC 7766 section 5), and --tcp sends
-every query that way: over a few non-blocking connections per server in the same loop, queries
-pipelined and replies matched by id in any order (RFC 7766 section 6.2.1).
+are counted and ignored rather than accepted. Timeouts live in one ordered queue (every try
+waits the same time). A truncated reply (TC) moves its query to TCP (RFC 7766 section 5), and
+--tcp sends every query that way: over a few non-blocking connections per server in the same
+loop, queries pipelined and replies matched by id in any order (RFC 7766 section 6.2.1).
+
+A batch streams: queries are taken from the input as the window has room, and results leave in
+input order as soon as every earlier one is out. Finished results wait for their turn in a
+reorder window, and no query is taken more than that many places ahead of the oldest one not
+yet out, so memory stays flat however long the input is; a query that times out holds the
+queries behind it back by at most the window.
+
+With several servers, ServerChoice (inflight.py) says where each try goes and when a server
+that stopped answering is set aside; the engine moves the queries waiting on it. With --rate,
+every try waits for its turn, paced one by one.
 """
 
 import os
 import selectors
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from netkit.resolve.inflight import (
@@ -23,6 +33,7 @@ from netkit.resolve.inflight import (
     InFlight,
     RetryPolicy,
     Server,
+    ServerChoice,
     reply_shaped,
 )
 from netkit.resolve.tcp import TcpChannel
@@ -35,6 +46,17 @@ _CHANNELS_PER_SERVER = 4
 
 AnyChannel = TypeVar("AnyChannel", UdpChannel, TcpChannel)
 
+# Results held for their turn in input order: queries are taken at most this many places ahead
+# of the oldest one not yet out (or 16 windows in flight, when that is more).
+REORDER_WINDOW = 4096
+
+# A message to send and its question name as text (None when the replies should spell it), or
+# no message: a place in the order whose result the caller already has (an invalid name).
+Item = tuple[bytes | None, str | None]
+
+
+_SKIPPED = Exchange(None, ("", 0), "", 0.0, 0, "no query")  # marks an item without a message
+
 
 class QueryEngine:
     """Send prepared query messages to servers and collect the replies in input order.
@@ -45,23 +67,38 @@ class QueryEngine:
     """
 
     def __init__(
-        self, policy: RetryPolicy, *, window: int, tcp: bool = False, answers_only: bool = False
+        self,
+        policy: RetryPolicy,
+        *,
+        window: int,
+        tcp: bool = False,
+        answers_only: bool = False,
+        rate: float | None = None,
     ) -> None:
         if not policy.servers:
             raise ValueError("no servers")
         self.policy = policy
         self.window = max(1, window)
+        self.reorder = max(REORDER_WINDOW, 16 * self.window)
+        self._choice = ServerChoice(policy.servers)
+        # --rate: tries (first ones and retries) go out at most this many a second, paced one
+        # by one; a try that must wait for its turn waits in _queued.
+        self._interval = 1.0 / rate if rate else 0.0
+        self._next_turn = 0.0
+        self._queued: deque[InFlight] = deque()
         self.tcp = tcp
         self.answers_only = answers_only  # see parse_reply
         self._selector = selectors.DefaultSelector()
         self._udp: dict[Server, list[UdpChannel]] = {}
         self._tcp: dict[Server, list[TcpChannel]] = {}
         self._rotation = 0  # which of a server's channels takes the next query
-        # Every try waits the same timeout, so deadlines come in send order: a FIFO is the
-        # timer queue (a heap would sort what is already sorted). Stale entries are skipped.
-        self._timers: deque[tuple[float, int, InFlight]] = deque()
-        self._results: list[Exchange | None] = []
-        self._done = 0
+        # Every try waits the same timeout, so deadlines come in send order: an ordered dict
+        # (query -> deadline; a new send moves its query to the end) is the timer queue, a FIFO
+        # from which an answered query leaves at once. A FIFO with stale entries skipped at
+        # their deadline would hold every answered query for a timeout: memory that grows
+        # with the rate, and a batch's peak with its length.
+        self._timers: OrderedDict[InFlight, float] = OrderedDict()
+        self._held: dict[int, Exchange] = {}  # finished, waiting for their turn
         self._in_flight = 0
         self._buffer = bytearray(65535)  # the largest UDP payload: one allocation for the run
         self._view = memoryview(self._buffer)
@@ -71,51 +108,89 @@ class QueryEngine:
 
     # -- the loop -------------------------------------------------------------------------------
 
-    def run(
-        self,
-        messages: Sequence[bytes],
-        progress: Callable[[int], None] | None = None,
-        names: Sequence[str | None] | None = None,
-    ) -> list[Exchange]:
-        """Exchange every message; results keep the order of messages.
-
-        names, the question names of messages as text, spare decoding them again in replies.
-        """
-        self._results = [None] * len(messages)
+    def stream(self, items: Iterable[Item]) -> Iterator[Exchange | None]:  # noqa: PLR0912  # the event loop: a branch per readiness case
+        """Exchange the message of every item, taken as there is room; yield the results in
+        the order of items (None for an item without a message), each once all before it are
+        out. Closing the generator early closes the sockets."""
+        source = iter(items)
+        held = self._held
         transport = "tcp" if self.tcp else "udp"
-        qnames = names if names is not None else [None] * len(messages)
-        pending = deque(
-            InFlight(index, message, qname, transport)
-            for index, (message, qname) in enumerate(zip(messages, qnames, strict=True))
-        )
+        taken = 0  # items taken from source
+        out = 0  # results yielded
+        exhausted = False
+        window, reorder = self.window, self.reorder
         try:
-            while self._done < len(messages):
-                while pending and self._in_flight < self.window:
-                    self._in_flight += 1
-                    self._new_try(pending.popleft())
+            while True:
+                while self._queued and self._turn():
+                    self._new_try(self._queued.popleft())
+                while (
+                    not exhausted
+                    and self._in_flight < window
+                    and taken - out < reorder
+                    and self._turn()
+                ):
+                    item = next(source, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    message, qname = item
+                    if message is None:
+                        held[taken] = _SKIPPED
+                    else:
+                        self._in_flight += 1
+                        self._new_try(InFlight(taken, message, qname, transport))
+                    taken += 1
+                while out in held:
+                    exchange = held.pop(out)
+                    out += 1
+                    yield None if exchange is _SKIPPED else exchange
+                if exhausted and out == taken:
+                    return
+                room = not exhausted and self._in_flight < window and taken - out < reorder
+                if room and not self._interval:
+                    continue  # room again: take more before waiting
                 wait = None
                 if self._timers:
-                    wait = max(0.0, self._timers[0][0] - time.monotonic())
+                    wait = max(0.0, next(iter(self._timers.values())) - time.monotonic())
+                if self._interval and (room or self._queued):
+                    turn = max(0.0, self._next_turn - time.monotonic())
+                    wait = turn if wait is None else min(wait, turn)
                 for key, mask in self._selector.select(wait):
                     if isinstance(key.data, UdpChannel):
                         self._drain_udp(key.data)
                     else:
                         self._tcp_ready(key.data, mask)
                 self._expire(time.monotonic())
-                if progress is not None:
-                    progress(self._done)
         finally:
             self.close()
-        return [result for result in self._results if result is not None]
 
     def close(self) -> None:
         for key in list(self._selector.get_map().values()):
             key.data.close()
         self._selector.close()
 
+    def _turn(self) -> bool:
+        """Whether a try may go out now under --rate (taking the turn if so)."""
+        if not self._interval:
+            return True
+        now = time.monotonic()
+        if now < self._next_turn:
+            return False
+        # A turn missed by less than 50 ms may still be taken (the loop wakes up late), so the
+        # rate holds over a second without bursts above it.
+        self._next_turn = max(self._next_turn, now - 0.05) + self._interval
+        return True
+
     def _new_try(self, query: InFlight) -> None:
-        query.next_try(self.policy.servers)
+        query.next_try(self._choice.pick(query, time.monotonic()))
         self._send(query)
+
+    def _try_again(self, query: InFlight) -> None:
+        """Another try now, or when its turn comes under --rate."""
+        if self._interval:
+            self._queued.append(query)
+        else:
+            self._new_try(query)
 
     def _send(self, query: InFlight) -> None:
         """Send the query to its server over its transport, under a new id, with a new timer.
@@ -125,7 +200,9 @@ class QueryEngine:
         """
         now = time.monotonic()
         # The timer starts before the send: a send that fails at once makes it stale.
-        self._timers.append((now + self.policy.timeout, query.start_clock(now), query))
+        query.start_clock(now)
+        self._timers[query] = now + self.policy.timeout
+        self._timers.move_to_end(query)
         if query.transport == "tcp":
             self._tcp_send(query)
         else:
@@ -136,25 +213,47 @@ class QueryEngine:
     ) -> None:
         # The clock stops when the reply arrived, not after decoding it: the first record of a
         # type makes dnspython import its module, which is no part of the server's time.
-        self._results[query.index] = query.outcome(reply, error, received)
-        self._done += 1
+        self._held[query.index] = query.outcome(reply, error, received)
+        self._timers.pop(query, None)
         self._in_flight -= 1
+        if reply is not None:
+            self._choice.answered(query)
 
     def _retry_or_fail(self, query: InFlight, error: str) -> None:
-        if self.policy.another_try(query):
-            self._new_try(query)
+        if self._choice.ask_elsewhere(query):
+            query.forgive_try()
+            self._try_again(query)
+        elif self.policy.another_try(query):
+            self._try_again(query)
         else:
             self._finish(query, None, error, time.monotonic())
 
+    def _server_silent(self, server: Server, now: float, *, refused: bool = False) -> None:
+        """A try to server went unanswered: when that sets the server aside, the queries
+        waiting on it are asked elsewhere at once rather than each waiting out its timeout."""
+        if not self._choice.silent(server, now, refused=refused):
+            return
+        for channel in [*self._udp.get(server, ()), *self._tcp.get(server, ())]:
+            for query in list(channel.waiting.values()):
+                if self._choice.ask_elsewhere(query):
+                    query.stop_waiting()
+                    self._timers.pop(query, None)
+                    query.forgive_try()
+                    self._try_again(query)
+            if isinstance(channel, TcpChannel):
+                self._retire(channel)
+
     def _expire(self, now: float) -> None:
         timers = self._timers
-        while timers and timers[0][0] <= now:
-            _deadline, attempt, query = timers.popleft()
-            if attempt != query.attempt:
-                continue  # answered, or sent again since
+        while timers:
+            query, deadline = next(iter(timers.items()))
+            if deadline > now:
+                return
+            del timers[query]
             channel = query.time_out()
             if isinstance(channel, TcpChannel):
                 self._retire(channel)
+            self._server_silent(query.server, now)
             self._retry_or_fail(query, self.policy.timeout_message(query))
 
     # -- channels -------------------------------------------------------------------------------
@@ -209,7 +308,9 @@ class QueryEngine:
             self._refused(channel)
 
     def _refused(self, channel: UdpChannel) -> None:
-        """ICMP port unreachable: nobody listens there, so every query on it fails now."""
+        """ICMP port unreachable: nobody listens there, so every query on it fails now (or,
+        with other servers, is asked elsewhere)."""
+        self._server_silent(channel.server, time.monotonic(), refused=True)
         address, port = channel.server
         for qid, query in list(channel.waiting.items()):
             # A retry below may meet the refusal first and fail the rest: skip what it took.

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from netkit.resolve.wire import MalformedReplyError, Reply, question_length, read_name, without_edns
 
 Server = tuple[str, int]  # (address, port)
+NO_REPLY = "no reply"  # how every timeout's message begins (a batch's summary counts them)
 
 
 class Exchange(NamedTuple):
@@ -108,8 +109,8 @@ class InFlight:
     """
 
     __slots__ = (
-        "attempt",
         "channel",
+        "forgiven",
         "ignored",
         "ignored_at_send",
         "index",
@@ -132,8 +133,8 @@ class InFlight:
         self.transport = transport  # "udp", or "tcp" (asked for, or after a truncated reply)
         self.truncated = False
         self.tries = 0
+        self.forgiven = 0  # tries not counted because their server had stopped answering
         self.server: Server = ("", 0)
-        self.attempt = 0  # bumped by every send and by the end, so stale timers are recognised
         self.sent_at = 0.0
         self.channel: Channel | None = None  # where it waits for its reply, under id qid
         self.qid = 0
@@ -144,20 +145,23 @@ class InFlight:
 
     # -- tries and the clock ----------------------------------------------------------------
 
-    def next_try(self, servers: Sequence[Server]) -> None:
-        """Tries rotate through the servers: the first to the first, the second to the next."""
-        self.server = servers[self.tries % len(servers)]
+    def next_try(self, server: Server) -> None:
+        """A new try, to server (ServerChoice picks it)."""
+        self.server = server
         self.tries += 1
 
-    def start_clock(self, now: float) -> int:
-        """A send starts now: returns the attempt number its timer must carry to be current."""
-        self.attempt += 1
+    def forgive_try(self) -> None:
+        """The try went to a server that has stopped answering: it does not count, and the
+        query asks elsewhere (as many times as there are other servers, at most)."""
+        self.tries -= 1
+        self.forgiven += 1
+
+    def start_clock(self, now: float) -> None:
+        """A send starts now (the engine's timer for the query starts with it)."""
         self.sent_at = now
-        return self.attempt
 
     def outcome(self, reply: Reply | None, error: str | None, received: float) -> Exchange:
-        """How the query went, once it is over; its timer is stale from now on."""
-        self.attempt += 1
+        """How the query went, once it is over."""
         elapsed = received - self.sent_at
         return Exchange(reply, self.server, self.transport, elapsed, self.tries, error)
 
@@ -223,6 +227,70 @@ class InFlight:
         return self.qname, end
 
 
+# A server with this many timeouts (or a refusal) in a row, and no reply between them, is set
+# aside while others answer; it gets another query after SET_ASIDE_FOR seconds.
+SET_ASIDE_AFTER = 8
+SET_ASIDE_FOR = 10.0
+
+
+class ServerChoice:
+    """Which server a try goes to: queries spread over the servers for throughput (query i's
+    first try to server i mod n, each retry to the next), and a server that stops answering is
+    set aside while another answers, so its queries are asked elsewhere. Changed by its own
+    methods alone, which the engine calls as replies and timeouts come."""
+
+    __slots__ = ("_answered_sent", "_aside_until", "_silent", "servers")
+
+    def __init__(self, servers: Sequence[Server]) -> None:
+        self.servers = tuple(servers)
+        self._silent = dict.fromkeys(self.servers, 0)  # timeouts in a row, by server
+        # By server: the send time of the latest-sent query it answered.
+        self._answered_sent = dict.fromkeys(self.servers, float("-inf"))
+        self._aside_until: dict[Server, float] = {}
+
+    def pick(self, query: "InFlight", now: float) -> Server:
+        servers = self.servers
+        start = query.index + query.tries + query.forgiven  # every ask goes to the next
+        if not self._aside_until:
+            return servers[start % len(servers)]
+        for step in range(len(servers)):
+            server = servers[(start + step) % len(servers)]
+            until = self._aside_until.get(server)
+            if until is None:
+                return server
+            if now >= until:  # time to see whether it is back: one more timeout sets it aside
+                del self._aside_until[server]
+                return server
+        return servers[start % len(servers)]  # every one set aside: ask as if none were
+
+    def answered(self, query: "InFlight") -> None:
+        server = query.server
+        self._silent[server] = 0
+        self._answered_sent[server] = max(self._answered_sent[server], query.sent_at)
+
+    def ask_elsewhere(self, query: "InFlight") -> bool:
+        """Whether a try that went unanswered should not count, and the query go to another
+        server: its server has answered no query sent after this one (it looks down, not the
+        name slow), and another server is in use. A name that times out while its server
+        answers queries sent after it is the name's own failure, and counts."""
+        others = len(self.servers) - 1 - len(self._aside_until)
+        return (
+            query.forgiven < len(self.servers) - 1
+            and (others > 0 or query.server in self._aside_until)
+            and self._answered_sent[query.server] < query.sent_at
+        )
+
+    def silent(self, server: Server, now: float, *, refused: bool = False) -> bool:
+        """A try to server timed out (or was refused): True when this sets it aside now."""
+        self._silent[server] += SET_ASIDE_AFTER if refused else 1
+        if self._silent[server] < SET_ASIDE_AFTER or server in self._aside_until:
+            return False
+        if len(self._aside_until) + 1 >= len(self.servers):
+            return False  # the last one left: nowhere else to ask
+        self._aside_until[server] = now + SET_ASIDE_FOR
+        return True
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """Where and how long to ask: every try waits timeout seconds, tries go round the servers."""
@@ -238,5 +306,5 @@ class RetryPolicy:
         where = ", ".join(sorted({f"{address}#{port}" for address, port in self.servers}))
         over = " over TCP" if query.transport == "tcp" else ""
         tries = f"{query.tries} tries" if query.tries > 1 else "1 try"
-        message = f"no reply{over} from {where} after {tries} of {self.timeout:g} s each"
+        message = f"{NO_REPLY}{over} from {where} after {tries} of {self.timeout:g} s each"
         return message + query.ignored.described()

@@ -3,13 +3,14 @@
 import gc
 import socket
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from netkit.resolve.engine import QueryEngine
-from netkit.resolve.inflight import Exchange, RetryPolicy, Server
+from netkit.resolve.engine import Item, QueryEngine
+from netkit.resolve.inflight import NO_REPLY, Exchange, RetryPolicy, Server
 from netkit.resolve.names import InvalidNameError, host_name, reverse_name, unicode_form
 from netkit.resolve.wire import (
     Edns,
@@ -20,6 +21,9 @@ from netkit.resolve.wire import (
     spelled_as_presented,
     type_value,
 )
+
+if TYPE_CHECKING:
+    from netkit.resolve.tally import Outcome
 
 Transport = Literal["udp", "tcp", "tls", "https"]
 DEFAULT_PORTS = {"udp": 53, "tcp": 53, "tls": 853, "https": 443}
@@ -54,6 +58,7 @@ class DnsOptions:
     recurse: bool = True
     dnssec: bool = False
     concurrency: int = 64
+    rate: float | None = None  # tries a second at most, retries included (--rate)
     answers_only: bool = False  # decode only what a batch table prints (see parse_reply)
     tls_ca: str | None = None  # DoT/DoH: verify the certificate chain against this CA file
     tls_hostname: str | None = None  # DoT: the name the certificate must be valid for (SNI)
@@ -199,14 +204,16 @@ def _invalid(question: DnsQuestion, error: str, options: DnsOptions) -> DnsResul
     )
 
 
-def run_queries(
-    questions: Sequence[DnsQuestion],
-    options: DnsOptions,
-    progress: Callable[[int], None] | None = None,
-) -> list[DnsResult]:
+def run_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> list[DnsResult]:
     """Ask every question; results keep the order of questions, failures included."""
+    return list(stream_queries(questions, options))
+
+
+def stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> Iterator[DnsResult]:
+    """Ask every question, taking them as there is room; yield the results in the order of
+    questions, failures included, each as soon as every earlier one is out."""
     with _no_cycle_collection():
-        return _run_queries(questions, options, progress)
+        yield from _stream_queries(questions, options)
 
 
 @contextmanager
@@ -222,58 +229,55 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _run_queries(
-    questions: Sequence[DnsQuestion],
-    options: DnsOptions,
-    progress: Callable[[int], None] | None,
-) -> list[DnsResult]:
-    prepared: list[tuple[int, str, bytes]] = []  # (position, qname, message)
-    results: list[DnsResult | None] = [None] * len(questions)
-    for position, question in enumerate(questions):
-        try:
-            qname = _qname(question)
-            wire_name = name_to_wire(qname)
-        except InvalidNameError as error:
-            results[position] = _invalid(question, str(error), options)
-            continue
-        except ValueError as error:  # dnspython's own name errors (escapes)
-            results[position] = _invalid(question, f"'{question.name}': {error}", options)
-            continue
-        rdtype = type_value(question.type)
-        message = build_query(wire_name, rdtype, recurse=options.recurse, dnssec=options.dnssec)
-        prepared.append((position, qname, message))
-    messages = [message for _, _, message in prepared]
-    # A name with escapes (\.) or octets that need them has more than one spelling: let the
-    # replies spell it, as dig does.
-    names = [qname if spelled_as_presented(qname) else None for _, qname, _ in prepared]
-    exchanges = _exchange(messages, names, options, progress)
-    for (position, qname, _message), exchange in zip(prepared, exchanges, strict=True):
-        results[position] = _result(questions[position], qname, exchange)
-    return [result for result in results if result is not None]
+def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> Iterator[DnsResult]:
+    # What each item given to the engine stands for, in order: its question and query name,
+    # or the result of a question that could not be asked. It holds no more than the engine's
+    # reorder window, since the engine takes items only as it has room.
+    places: deque[tuple[DnsQuestion, str] | DnsResult] = deque()
+
+    def items() -> Iterator[Item]:
+        for question in questions:
+            try:
+                qname = _qname(question)
+                wire_name = name_to_wire(qname)
+                rdtype = type_value(question.type)
+            except InvalidNameError as error:
+                places.append(_invalid(question, str(error), options))
+                yield None, None
+                continue
+            except ValueError as error:  # dnspython's own name errors (escapes), a bad type
+                places.append(_invalid(question, f"'{question.name}': {error}", options))
+                yield None, None
+                continue
+            places.append((question, qname))
+            message = build_query(wire_name, rdtype, recurse=options.recurse, dnssec=options.dnssec)
+            # A name with escapes (\.) or octets that need them has more than one spelling:
+            # let the replies spell it, as dig does.
+            yield message, qname if spelled_as_presented(qname) else None
+
+    for exchange in _exchanges(items(), options):
+        place = places.popleft()
+        if isinstance(place, DnsResult):
+            yield place
+        else:
+            assert exchange is not None  # an item with a message has an exchange
+            yield _result(place[0], place[1], exchange)
 
 
-def _exchange(
-    messages: list[bytes],
-    names: list[str | None],
-    options: DnsOptions,
-    progress: Callable[[int], None] | None,
-) -> list[Exchange]:
-    if not messages:
-        return []
+def _exchanges(items: Iterator[Item], options: DnsOptions) -> Iterator[Exchange | None]:
     if options.transport in ("udp", "tcp"):
         engine = QueryEngine(
             RetryPolicy(tuple(options.servers), options.timeout, options.tries),
             window=options.concurrency,
             tcp=options.transport == "tcp",
             answers_only=options.answers_only,
+            rate=options.rate,
         )
-        return engine.run(messages, progress, names)
-    return _exchange_encrypted(messages, options, progress)
+        return engine.stream(items)
+    return _exchange_encrypted(items, options)
 
 
-def _exchange_encrypted(
-    messages: list[bytes], options: DnsOptions, progress: Callable[[int], None] | None
-) -> list[Exchange]:
+def _exchange_encrypted(items: Iterator[Item], options: DnsOptions) -> Iterator[Exchange | None]:
     """DoT (RFC 7858) and DoH (RFC 8484) through dnspython, a few queries at a time."""
     import dns.query
 
@@ -281,17 +285,14 @@ def _exchange_encrypted(
         raise DoHUnavailableError(
             "DNS over HTTPS needs the optional extra: pip install 'netkit[doh]'"
         )
-    from concurrent.futures import ThreadPoolExecutor
+    from netkit.resolve.pool import ordered_map
 
-    done = 0
-    results: list[Exchange] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(options.concurrency, 8))) as pool:
-        for exchange in pool.map(lambda m: _encrypted_once(m, options), messages):
-            results.append(exchange)
-            done += 1
-            if progress is not None:
-                progress(done)
-    return results
+    def exchange(item: Item) -> Exchange | None:
+        message = item[0]
+        return None if message is None else _encrypted_once(message, options)
+
+    workers = max(1, min(options.concurrency, 8))
+    return ordered_map(exchange, items, workers=workers, ahead=4 * workers)
 
 
 class DoHUnavailableError(RuntimeError):
@@ -336,7 +337,7 @@ def _encrypted_once(message: bytes, options: DnsOptions) -> Exchange:
                 )
             reply = parse_reply(response.to_wire())
         except dns.exception.Timeout:
-            error = f"no reply from {where} over {options.transport.upper()} in time"
+            error = f"{NO_REPLY} from {where} over {options.transport.upper()} in time"
             continue
         except (OSError, dns.exception.DNSException, MalformedReplyError, ValueError) as failure:
             # One line: dnspython's DoH errors append the response body on further lines.
@@ -357,3 +358,16 @@ def dns_status(result: DnsResult) -> str:
     if result.rcode == "NOERROR" and result.error is not None:
         return "NODATA"
     return result.rcode
+
+
+def dns_outcome(result: DnsResult) -> "Outcome":
+    """How a batch's summary counts a result: answered, NXDOMAIN, SERVFAIL, timeout, other."""
+    if result.error is None:
+        return "answered"
+    if result.rcode == "NXDOMAIN":
+        return "NXDOMAIN"
+    if result.rcode == "SERVFAIL":
+        return "SERVFAIL"
+    if result.rcode is None and result.error.startswith(NO_REPLY):
+        return "timeout"
+    return "other"

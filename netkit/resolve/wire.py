@@ -60,16 +60,17 @@ _RCODES = {
 # Label octets dnspython (and dig) print as they are; everything else is escaped.
 _SPECIAL = b'"().;\\@$'
 _PLAIN_OCTETS = bytes(c for c in range(0x21, 0x7F) if c not in _SPECIAL)
+_NAME_OCTETS = _PLAIN_OCTETS + b"."  # ...and the dots between labels
 
 
 def spelled_as_presented(name: str) -> bool:
     """Whether ``name`` is already written the way a reply's decoder would write it: only
     octets that need no escape, between the dots. A name typed with a space, an ESC or a
-    semicolon has another spelling in presentation format (\\032, \\027, \\;), as dig shows."""
-    return all(
-        label.isascii() and not label.encode().translate(None, _PLAIN_OCTETS)
-        for label in name.rstrip(".").split(".")
-    )
+    semicolon has another spelling in presentation format (\\032, \\027, \\;), as dig shows.
+
+    One pass over the whole name (the dots allowed as they are) says the same as a pass over
+    each label, at a fraction of the cost: a batch asks it for every name."""
+    return name.isascii() and not name.encode().translate(None, _NAME_OCTETS)
 
 
 # Offsets of names decoded so far in one message -> (text, octets on the wire).

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import dns.flags
 import dns.message
+import dns.name
 import dns.rcode
 import dns.rrset
 
@@ -198,3 +199,120 @@ def doh_server(status: int = 200) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def _silent_for(wire: bytes, zone: bytes) -> bool:
+    """Whether the query's name is in zone (wire form, lower case): a crude test that is
+    right for the tests' own names."""
+    return zone in wire[12:].lower()
+
+
+def _forward_udp(
+    sock: socket.socket, upstream: socket.socket, zone: bytes, stop: threading.Event
+) -> None:
+    sock.settimeout(0.05)
+    while not stop.is_set():
+        try:
+            query, peer = sock.recvfrom(65535)
+        except TimeoutError:
+            continue
+        except OSError:
+            return
+        if _silent_for(query, zone):
+            continue
+        upstream.send(query)
+        try:
+            sock.sendto(upstream.recv(65535), peer)
+        except TimeoutError:
+            continue
+
+
+def _forward_tcp_connection(
+    connection: socket.socket, upstream_port: int, zone: bytes, stop: threading.Event
+) -> None:
+    """Queries pipelined on one connection, each asked upstream over UDP in turn."""
+    import select
+
+    with connection, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as upstream:
+        upstream.connect(("127.0.0.1", upstream_port))
+        upstream.settimeout(2)
+        pending = b""
+        while not stop.is_set():
+            readable, _, _ = select.select([connection], [], [], 0.05)
+            if not readable:
+                continue
+            try:
+                chunk = connection.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                return  # the client closed it
+            pending += chunk
+            while len(pending) >= 2 and len(pending) >= 2 + int.from_bytes(pending[:2], "big"):
+                size = int.from_bytes(pending[:2], "big")
+                query, pending = pending[2 : 2 + size], pending[2 + size :]
+                if _silent_for(query, zone):
+                    continue
+                upstream.send(query)
+                try:
+                    reply = upstream.recv(65535)
+                    connection.sendall(len(reply).to_bytes(2, "big") + reply)
+                except OSError:
+                    return
+
+
+def _accept_forwarding(
+    listener: socket.socket, upstream_port: int, zone: bytes, stop: threading.Event
+) -> None:
+    listener.settimeout(0.05)
+    workers = []
+    while not stop.is_set():
+        try:
+            connection, _peer = listener.accept()
+        except TimeoutError:
+            continue
+        except OSError:
+            break
+        worker = threading.Thread(
+            target=_forward_tcp_connection,
+            args=(connection, upstream_port, zone, stop),
+            daemon=True,
+        )
+        worker.start()
+        workers.append(worker)
+    for worker in workers:
+        worker.join(5)
+
+
+@contextmanager
+def forwarder(upstream_port: int, silent_zone: str) -> Iterator[int]:
+    """A resolver that asks the server on upstream_port (over UDP) for every name, except that
+    names in silent_zone get no reply: as if that zone's servers were down. UDP and TCP on
+    one port; yields the port."""
+    zone = dns.name.from_text(silent_zone).to_wire().lower()
+    udp, listener = _bind(True)
+    assert listener is not None
+    port = int(udp.getsockname()[1])
+    upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    upstream.connect(("127.0.0.1", upstream_port))
+    upstream.settimeout(2)
+    upstream.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=_forward_udp, args=(udp, upstream, zone, stop), daemon=True),
+        threading.Thread(
+            target=_accept_forwarding, args=(listener, upstream_port, zone, stop), daemon=True
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        yield port
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+        udp.close()
+        listener.close()
+        upstream.close()

@@ -59,10 +59,13 @@ def test_the_root_is_a_name_not_an_empty_label(at_nsd: list[str]) -> None:
 
 
 def test_invalid_name_in_a_batch_is_a_row() -> None:
-    done = run_netkit("resolve", "localhost", "a..b", "--short")
+    done = run_netkit("resolve", "localhost", "a..b", "--short", "--quiet")
     assert done.returncode == 1
     assert done.stdout == "127.0.0.1\n"
     assert done.stderr == "netkit: error: 'a..b' has an empty label\n"
+    summary = run_netkit("resolve", "localhost", "a..b", "--short").stderr.splitlines()[-1]
+    assert summary.startswith("netkit: summary: 2 lookups in ")
+    assert summary.endswith(": 1 answered, 1 failed (1 other)")
 
 
 def test_reverse_of_a_non_address_is_one_line() -> None:
@@ -156,7 +159,7 @@ def test_full_usage_lines(tmp_path: Path) -> None:
         (["--modern", "--tls-ca", str(ca)], "--tls-ca is for --dns queries, not --modern"),
         (
             ["--https", "u", "--tls"],
-            "--https URL names its server: no @SERVER, --server, --tcp, --tls",
+            "--https URL names its server: no @SERVER, --server, --servers-file, --tcp, --tls",
         ),
         (["-6"], "-4/-6 is for --modern (getaddrinfo)"),
     ]:

@@ -27,11 +27,38 @@ class Target:
     port: str = ""
     path: str = ""
     family: int = socket.AF_UNSPEC  # AF_INET for -4, AF_INET6 for -6
+    source_host: str | None = None  # -s: bind to this local address before connecting
+    source_port: int | None = None  # --source-port: and to this local port
 
     def describe(self) -> str:
         if self.transport == "unix":
             return self.path
         return f"{self.host} port {self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """Which ways bytes go and how: nc's -C, --send-only and --recv-only."""
+
+    crlf: bool = False  # -C: a LF from stdin not already after a CR goes out as CR LF
+    send_only: bool = False  # ignore what the peer sends; end when stdin ends
+    recv_only: bool = False  # never read stdin, never send (not even the FIN)
+
+
+class CrlfTranslator:
+    """Turns LF into CR LF (nc -C), leaving CR LF alone even across two reads."""
+
+    def __init__(self) -> None:
+        self.after_cr = False
+
+    def feed(self, data: bytes) -> bytes:
+        if not data:
+            return data
+        text = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        if self.after_cr and data.startswith(b"\n"):
+            text = text[1:]  # the CR that ended the previous read already went out
+        self.after_cr = data.endswith(b"\r")
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +86,7 @@ class SessionSummary:
     datagrams_sent: int | None
     datagrams_received: int | None
     duration_s: float
-    ended: str  # peer closed, idle timeout, reply wait over, connect only
+    ended: str  # peer closed, idle timeout, reply wait over, connect only, stdin ended (send only)
 
 
 EventSink = Callable[[SessionEvent], None]
@@ -122,6 +149,7 @@ def open_socket(
     host = _strip_brackets(target.host)
     try:
         infos = socket.getaddrinfo(host, target.port, target.family, kind)
+        source = _source_address(target, kind)
     except socket.gaierror as error:
         raise NetkitError(f"cannot resolve {target.host}: {error.strerror}") from None
     except UnicodeError:
@@ -132,6 +160,7 @@ def open_socket(
         sock = socket.socket(family, socktype, proto)
         sock.settimeout(timeout)
         try:
+            _bind_source(sock, source, family)
             sock.connect(address)
         except TimeoutError:
             last_failure = _failure(target, where, f"timed out after {timeout:g} s")
@@ -144,6 +173,39 @@ def open_socket(
         elapsed = round(time.monotonic() - started, 6)
         on_event(SessionEvent("connect-failed", elapsed, target.transport, where, None, detail))
     raise NetkitError(last_failure or f"cannot resolve {target.host}: no addresses")
+
+
+def _source_address(target: Target, kind: int) -> dict[int, tuple[object, ...]] | None:
+    """-s/--source-port: the local address to bind, per family it resolves to."""
+    if target.source_host is None and target.source_port is None:
+        return None
+    host = _strip_brackets(target.source_host) if target.source_host else None
+    port = target.source_port or 0
+    try:
+        infos = socket.getaddrinfo(host, port, target.family, kind, 0, socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise NetkitError(f"cannot resolve source {target.source_host}: {error.strerror}") from None
+    addresses: dict[int, tuple[object, ...]] = {}
+    for family, _, _, _, address in infos:
+        addresses.setdefault(family, address)
+    return addresses
+
+
+def _bind_source(
+    sock: socket.socket, source: dict[int, tuple[object, ...]] | None, family: int
+) -> None:
+    if source is None:
+        return
+    address = source.get(family)
+    if address is None:
+        raise OSError(0, "the source address is of another address family")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        where = format_address(address, family)
+        raise OSError(error.errno, f"cannot bind source {where}: {reason}") from None
 
 
 def write_all(fd: int, data: memoryview) -> None:
@@ -176,11 +238,14 @@ class Session:
         *,
         timeout: float | None = None,
         half_close: bool = True,
+        relay: Relay = Relay(),
         on_event: EventSink | None = None,
     ) -> None:
         self.target = target
         self.timeout = timeout
-        self.half_close = half_close
+        self.half_close = half_close and not relay.recv_only
+        self.relay_mode = relay
+        self.crlf = CrlfTranslator() if relay.crlf else None
         self.on_event: EventSink = on_event or (lambda event: None)
         self.started = time.monotonic()
         self.sock = open_socket(target, timeout, self.on_event, self.started)
@@ -252,18 +317,20 @@ class Session:
         view = memoryview(buffer)
         read_size = UDP_MAX_PAYLOAD if udp else CHUNK
         pending = memoryview(b"")  # read from stdin, not yet accepted by the socket
-        input_open = _readable_fd(stdin_fd)
+        input_open = not self.relay_mode.recv_only and _readable_fd(stdin_fd)
         if not input_open:
             self._input_closed()
         linger = self.timeout if self.timeout is not None else UDP_DEFAULT_LINGER
         last_activity = time.monotonic()
         while True:
+            if self.relay_mode.send_only and not input_open and not pending:
+                return self._summary("stdin ended (send only)")
             wait: float | None = self.timeout
             if udp and not input_open:
                 wait = linger
             if wait is not None:
                 wait = max(0.0, last_activity + wait - time.monotonic())
-            want_read: list[int | socket.socket] = [sock]
+            want_read: list[int | socket.socket] = [] if self.relay_mode.send_only else [sock]
             if input_open and not pending and stdin_fd is not None:
                 want_read.append(stdin_fd)
             readable, writable, _ = select.select(want_read, [sock] if pending else [], [], wait)
@@ -293,6 +360,8 @@ class Session:
                     data = os.read(stdin_fd, read_size)
                 except OSError:
                     data = b""
+                if data and self.crlf is not None:
+                    data = self.crlf.feed(data)
                 if data:
                     pending = self._send(memoryview(data), udp)
                 else:
@@ -312,6 +381,9 @@ class Session:
         return memoryview(b"") if udp else data[sent:]
 
     def _input_closed(self) -> None:
+        if self.relay_mode.recv_only:
+            self._emit("input-closed", "receive only: stdin is not read, nothing is sent")
+            return
         if self.target.transport == "udp":
             self._emit("input-closed", "stdin ended: waiting for replies")
             return

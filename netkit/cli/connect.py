@@ -8,7 +8,8 @@ from typing import TypeVar
 import click
 
 from netkit.cli.completers import complete_path
-from netkit.connect import Session, Target, Transport
+from netkit.cli.options import TcpByDefault
+from netkit.connect import Relay, Session, Target, Transport
 from netkit.errors import ExitStatus
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -47,6 +48,34 @@ def _family_options(command: F) -> F:
     return command
 
 
+def _relay_options(command: F) -> F:
+    """nc's habits for how bytes go: -C, --send-only, --recv-only."""
+    command = click.option(
+        "--recv-only", is_flag=True, help="Only receive: never read stdin or send anything."
+    )(command)
+    command = click.option(
+        "--send-only",
+        is_flag=True,
+        help="Only send: ignore what the peer sends and end when stdin ends.",
+    )(command)
+    return click.option(
+        "-C", "--crlf", is_flag=True, help="Send line ends as CR LF (for SMTP, HTTP by hand)."
+    )(command)
+
+
+def _source_options(command: F) -> F:
+    """Where the connection comes from (nc -s and -p)."""
+    command = click.option(
+        "--source-port",
+        type=click.IntRange(1, 65535),
+        metavar="N",
+        help="Bind to local port N before connecting (nc -p).",
+    )(command)
+    return click.option(
+        "-s", "--source", metavar="ADDR", help="Bind to local address ADDR before connecting."
+    )(command)
+
+
 _RAW_HELP = (
     "On a terminal, show the peer's bytes unchanged, control sequences included: for a server "
     "whose ANSI colours you want to see. Without it a terminal shows them escaped (\\x1b), "
@@ -60,11 +89,12 @@ _NO_HALF_CLOSE_HELP = (
 )
 
 
-@click.group()
+@click.group(cls=TcpByDefault)
 def connect() -> None:
     """Connect to a server: stdin goes to the socket, the socket goes to stdout (like nc).
 
     \b
+      echo hello | netkit connect 127.0.0.1 5566       (tcp is the default)
       echo hello | netkit connect tcp 127.0.0.1 5566
       netkit connect tcp ::1 80 -v < request.bin > reply.bin
       printf 'ping' | netkit connect udp 127.0.0.1 5566 --timeout 1
@@ -88,11 +118,14 @@ def _run(
     raw: bool,
     zero_io: bool = False,
     half_close: bool = True,
+    relay: Relay | None = None,
 ) -> int:
     from netkit.render.connect import SessionLog, peer_output
 
     log = SessionLog(verbose=verbose, as_json=as_json)
-    session = Session(target, timeout=timeout, half_close=half_close, on_event=log.event)
+    session = Session(
+        target, timeout=timeout, half_close=half_close, relay=relay or Relay(), on_event=log.event
+    )
     if zero_io:
         summary = session.check_only()
     else:
@@ -104,51 +137,96 @@ def _run(
     return ExitStatus.OK
 
 
-def _net_command(transport: Transport, host: str, port: str, family: int | None) -> Target:
+def _relay(crlf: bool, send_only: bool, recv_only: bool) -> Relay:
+    if send_only and recv_only:
+        raise click.UsageError("--send-only and --recv-only exclude each other")
+    return Relay(crlf=crlf, send_only=send_only, recv_only=recv_only)
+
+
+def _net_command(
+    transport: Transport,
+    host: str,
+    port: str,
+    family: int | None,
+    *,
+    source: str | None = None,
+    source_port: int | None = None,
+) -> Target:
     if not port.replace("-", "").isalnum():
         raise click.BadParameter(
             f"{port!r} is not a port number or service name", param_hint="PORT"
         )
     if port.isdigit() and not 0 < int(port) <= 65535:
         raise click.BadParameter(f"{port} is not between 1 and 65535", param_hint="PORT")
-    return Target(transport, host=host, port=port, family=family or socket.AF_UNSPEC)
+    return Target(
+        transport,
+        host=host,
+        port=port,
+        family=family or socket.AF_UNSPEC,
+        source_host=source,
+        source_port=source_port,
+    )
 
 
 @connect.command()
 @click.argument("host")
 @click.argument("port")
 @_family_options
+@_source_options
 @click.option("-z", "--zero-io", is_flag=True, help=_ZERO_HELP)
 @click.option("--no-half-close", "half_close", is_flag=True, flag_value=False, default=True,
               help=_NO_HALF_CLOSE_HELP)  # fmt: skip
+@_relay_options
 @_common_options
 def tcp(
     *,
     host: str,
     port: str,
     family: int | None,
+    source: str | None,
+    source_port: int | None,
     zero_io: bool,
     half_close: bool,
+    crlf: bool,
+    send_only: bool,
+    recv_only: bool,
     timeout: float | None,
     verbose: bool,
     as_json: bool,
     raw: bool,
 ) -> int:
     """Connect to HOST PORT over TCP (HOST: a name, an IPv4 address, or IPv6 like ::1)."""
-    target = _net_command("tcp", host, port, family)
-    return _run(target, timeout, verbose, as_json, raw=raw, zero_io=zero_io, half_close=half_close)
+    target = _net_command("tcp", host, port, family, source=source, source_port=source_port)
+    relay = _relay(crlf, send_only, recv_only)
+    return _run(
+        target,
+        timeout,
+        verbose,
+        as_json,
+        raw=raw,
+        zero_io=zero_io,
+        half_close=half_close,
+        relay=relay,
+    )
 
 
 @connect.command()
 @click.argument("host")
 @click.argument("port")
 @_family_options
+@_source_options
+@_relay_options
 @_common_options
 def udp(
     *,
     host: str,
     port: str,
     family: int | None,
+    source: str | None,
+    source_port: int | None,
+    crlf: bool,
+    send_only: bool,
+    recv_only: bool,
     timeout: float | None,
     verbose: bool,
     as_json: bool,
@@ -159,7 +237,9 @@ def udp(
     After stdin ends, replies are awaited for --timeout seconds (default 2) after the last
     one. An ICMP port unreachable (nobody listening) is reported as connection refused.
     """
-    return _run(_net_command("udp", host, port, family), timeout, verbose, as_json, raw=raw)
+    target = _net_command("udp", host, port, family, source=source, source_port=source_port)
+    relay = _relay(crlf, send_only, recv_only)
+    return _run(target, timeout, verbose, as_json, raw=raw, relay=relay)
 
 
 @connect.command()
@@ -167,12 +247,16 @@ def udp(
 @click.option("-z", "--zero-io", is_flag=True, help=_ZERO_HELP)
 @click.option("--no-half-close", "half_close", is_flag=True, flag_value=False, default=True,
               help=_NO_HALF_CLOSE_HELP)  # fmt: skip
+@_relay_options
 @_common_options
 def unix(
     *,
     path: str,
     zero_io: bool,
     half_close: bool,
+    crlf: bool,
+    send_only: bool,
+    recv_only: bool,
     timeout: float | None,
     verbose: bool,
     as_json: bool,
@@ -180,4 +264,14 @@ def unix(
 ) -> int:
     """Connect to the Unix stream socket PATH (@NAME: Linux abstract namespace)."""
     target = Target("unix", path=path)
-    return _run(target, timeout, verbose, as_json, raw=raw, zero_io=zero_io, half_close=half_close)
+    relay = _relay(crlf, send_only, recv_only)
+    return _run(
+        target,
+        timeout,
+        verbose,
+        as_json,
+        raw=raw,
+        zero_io=zero_io,
+        half_close=half_close,
+        relay=relay,
+    )

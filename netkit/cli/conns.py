@@ -17,6 +17,7 @@ from netkit.sysinfo.conns import TCP_STATES, ConnectionFilter, Proto
 @click.option("-4", "ipv4", is_flag=True, help="Only IPv4 TCP and UDP sockets.")
 @click.option("-6", "ipv6", is_flag=True, help="Only IPv6 TCP and UDP sockets.")
 @click.option(
+    "-p",
     "--port",
     "ports",
     type=click.IntRange(0, 65535),

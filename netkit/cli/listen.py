@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netkit.cli.completers import complete_local_address, complete_mux, complete_path
-from netkit.cli.options import json_option
+from netkit.cli.options import TcpByDefault, json_option
 from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
 from netkit.listen.mux import MUX_CHOICES
 
@@ -105,12 +105,16 @@ def _common(transport: str) -> Callable[[F], F]:
                 help="Refuse peers in this network (repeatable; wins over --allow).",
             ),
             click.option(
+                "-p",
                 "--port",
+                "port_option",
                 type=click.IntRange(0, 65535),
-                default=DEFAULT_PORT,
-                show_default=True,
-                help="Port; 0 picks a free one (the readiness line shows it).",
+                default=None,
+                metavar="PORT",
+                help=f"Port (or the PORT argument; default {DEFAULT_PORT}); 0 picks a free one "
+                "(the readiness line shows it).",
             ),
+            click.argument("port", type=click.IntRange(0, 65535), required=False),
             click.option(
                 "--host",
                 default="127.0.0.1",
@@ -151,12 +155,13 @@ def _common(transport: str) -> Callable[[F], F]:
     return decorate
 
 
-@click.group()
+@click.group(cls=TcpByDefault)
 def listen() -> None:
     """Run an echo (or discard, or print) server over TCP, UDP or a Unix socket.
 
     \b
       netkit listen tcp                     echo on 127.0.0.1:5566, best event loop here
+      netkit listen 8080                    the same on port 8080 (tcp is the default)
       netkit listen tcp --mux select -v     the select(2) design, logging each client
       netkit listen udp --port 0            echo datagrams on a free port
       netkit listen unix --path /tmp/e.sock
@@ -205,6 +210,17 @@ def _run(config: ListenConfig, opts: dict[str, Any]) -> int:
     return 0
 
 
+def _port(opts: dict[str, Any]) -> int:
+    """The port from the PORT argument or -p/--port (nc -l -p habit); both must agree."""
+    argument, option = opts["port"], opts["port_option"]
+    if argument is not None and option is not None and argument != option:
+        raise click.UsageError(f"PORT {argument} and --port {option} disagree")
+    for port in (argument, option):
+        if port is not None:
+            return int(port)
+    return DEFAULT_PORT
+
+
 def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
     return ListenConfig(
         transport=transport,  # type: ignore[arg-type]  # one of the three command names
@@ -224,14 +240,14 @@ def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
 @_common("tcp")
 def tcp(**opts: Any) -> int:
     """Echo over TCP: one connection state machine, any --mux."""
-    return _run(_config("tcp", opts, host=opts["host"], port=opts["port"]), opts)
+    return _run(_config("tcp", opts, host=opts["host"], port=_port(opts)), opts)
 
 
 @listen.command()
 @_common("udp")
 def udp(**opts: Any) -> int:
     """Echo every datagram back to its sender, for any number of peers at once."""
-    return _run(_config("udp", opts, host=opts["host"], port=opts["port"]), opts)
+    return _run(_config("udp", opts, host=opts["host"], port=_port(opts)), opts)
 
 
 @listen.command()

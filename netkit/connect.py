@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from netkit.errors import NetkitError
 
@@ -229,6 +229,69 @@ def _readable_fd(fd: int | None) -> bool:
     return True
 
 
+class Channel(Protocol):
+    """How a session's bytes cross its socket: plain here, TLS in netkit.tls.channel."""
+
+    write_end: str  # what close_write sends, for the log: "FIN (shutdown SHUT_WR)"
+
+    def recv_into(self, buffer: bytearray) -> int | None:
+        """Bytes read into ``buffer``; 0 at the peer's end; None when nothing is ready after all."""
+        ...
+
+    def send(self, data: memoryview) -> int:
+        """Bytes the socket took; 0 when it would block."""
+        ...
+
+    def close_write(self) -> None:
+        """Tell the peer nothing more will come, and keep reading."""
+        ...
+
+    def buffered(self) -> bool:
+        """Bytes are ready that select() cannot see (TLS records already decrypted)."""
+        ...
+
+    def unsent(self) -> bool:
+        """The channel holds bytes of its own for the socket (TLS records, alerts)."""
+        ...
+
+    def flush(self) -> None:
+        """Send what the channel holds, as far as the socket takes it now."""
+        ...
+
+
+class PlainChannel:
+    """A socket's bytes as they are; the end of writing is shutdown(SHUT_WR), a FIN."""
+
+    write_end = "FIN (shutdown SHUT_WR)"
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def recv_into(self, buffer: bytearray) -> int | None:
+        try:
+            return self.sock.recv_into(buffer)
+        except BlockingIOError:
+            return None
+
+    def send(self, data: memoryview) -> int:
+        try:
+            return self.sock.send(data)
+        except BlockingIOError:
+            return 0
+
+    def close_write(self) -> None:
+        self.sock.shutdown(socket.SHUT_WR)
+
+    def buffered(self) -> bool:
+        return False
+
+    def unsent(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        pass
+
+
 class Session:
     """One client session: relays bytes both ways until the peer closes or the timeout hits."""
 
@@ -240,7 +303,10 @@ class Session:
         half_close: bool = True,
         relay: Relay = Relay(),
         on_event: EventSink | None = None,
+        connected: tuple[socket.socket, Channel] | None = None,
     ) -> None:
+        """Connect to ``target``, or take over a socket already ``connected`` (TLS) and the
+        channel its bytes cross."""
         self.target = target
         self.timeout = timeout
         self.half_close = half_close and not relay.recv_only
@@ -248,7 +314,11 @@ class Session:
         self.crlf = CrlfTranslator() if relay.crlf else None
         self.on_event: EventSink = on_event or (lambda event: None)
         self.started = time.monotonic()
-        self.sock = open_socket(target, timeout, self.on_event, self.started)
+        if connected is None:
+            self.sock = open_socket(target, timeout, self.on_event, self.started)
+            self.channel: Channel = PlainChannel(self.sock)
+        else:
+            self.sock, self.channel = connected
         self.sock.setblocking(False)
         if target.transport == "tcp":
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -333,7 +403,12 @@ class Session:
             want_read: list[int | socket.socket] = [] if self.relay_mode.send_only else [sock]
             if input_open and not pending and stdin_fd is not None:
                 want_read.append(stdin_fd)
-            readable, writable, _ = select.select(want_read, [sock] if pending else [], [], wait)
+            if self.channel.buffered() and sock in want_read:
+                wait = 0
+            want_write = [sock] if pending or self.channel.unsent() else []
+            readable, writable, _ = select.select(want_read, want_write, [], wait)
+            if self.channel.buffered() and sock in want_read and sock not in readable:
+                readable.append(sock)
             if not readable and not writable:
                 if udp and not input_open:
                     return self._summary("reply wait over")
@@ -342,17 +417,17 @@ class Session:
             last_activity = time.monotonic()
             if sock in readable:
                 try:
-                    received = sock.recv_into(buffer)
-                except BlockingIOError:
-                    received = -1
+                    received = self.channel.recv_into(buffer)
                 except OSError as error:
                     raise self._socket_error(error) from None
                 if received == 0 and not udp:
                     return self._summary("peer closed")
-                if received >= 0:
+                if received is not None:
                     self.bytes_received += received
                     self.datagrams_received += 1
                     output(view[:received])
+            if sock in writable:
+                self._flush_channel()
             if pending and sock in writable:
                 pending = self._send(pending, udp)
             if stdin_fd is not None and stdin_fd in readable:
@@ -368,14 +443,20 @@ class Session:
                     input_open = False
                     self._input_closed()
 
+    def _flush_channel(self) -> None:
+        try:
+            self.channel.flush()
+        except OSError as error:
+            raise self._socket_error(error) from None
+
     def _send(self, data: memoryview, udp: bool) -> memoryview:
         """Send what the socket takes now; return the rest (a datagram goes whole or waits)."""
         try:
-            sent = self.sock.send(data)
-        except BlockingIOError:
-            return data
+            sent = self.channel.send(data)
         except OSError as error:
             raise self._socket_error(error) from None
+        if sent == 0:
+            return data
         self.bytes_sent += sent
         self.datagrams_sent += 1
         return memoryview(b"") if udp else data[sent:]
@@ -391,10 +472,10 @@ class Session:
             self._emit("input-closed", "stdin ended: reading until the peer closes (no FIN sent)")
             return
         try:
-            self.sock.shutdown(socket.SHUT_WR)
+            self.channel.close_write()
         except OSError as error:
             raise self._socket_error(error) from None
         self._emit(
             "input-closed",
-            "stdin ended: sent FIN (shutdown SHUT_WR), reading until the peer closes",
+            f"stdin ended: sent {self.channel.write_end}, reading until the peer closes",
         )

@@ -11,6 +11,7 @@ from netkit.cli.completers import complete_path
 from netkit.cli.options import TcpByDefault
 from netkit.connect import Relay, Session, Target, Transport
 from netkit.errors import ExitStatus, NetkitError
+from netkit.scan.targets import looks_like_port_list
 from netkit.tls import TLS_VERSIONS
 
 if TYPE_CHECKING:
@@ -148,7 +149,10 @@ _RAW_HELP = (
     "since any server can send sequences that retitle the window or rewrite the screen; "
     "newlines, tabs and CR LF pass. Piped or redirected output is always byte-exact."
 )
-_ZERO_HELP = "Only check that a connection can be made, then close it (like nc -z)."
+_ZERO_HELP = (
+    "Only check that a connection can be made, then close it (like nc -z); with PORT a list "
+    "or range (22,80,8000-8100), scan them as netkit scan does."
+)
 _NO_HALF_CLOSE_HELP = (
     "At the end of stdin, don't send FIN (shutdown SHUT_WR): for servers that hang up when "
     "they see EOF. Still reads until the server closes or --timeout."
@@ -314,6 +318,12 @@ def tcp(
     **tls_options: Any,
 ) -> int:
     """Connect to HOST PORT over TCP (HOST: a name, an IPv4 address, or IPv6 like ::1)."""
+    if zero_io and looks_like_port_list(port):  # nc -z HOST 20-30: a scan
+        from netkit.cli.scan import DEFAULT_TIMEOUT as SCAN_TIMEOUT
+        from netkit.cli.scan import run_scan
+
+        return run_scan([host], port, family=family or socket.AF_UNSPEC, as_json=as_json,
+                        timeout=timeout or SCAN_TIMEOUT)  # fmt: skip
     target = _net_command("tcp", host, port, family, source=source, source_port=source_port)
     relay = _relay(crlf, send_only, recv_only)
     if tls:

@@ -13,6 +13,8 @@ from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, Lis
 from netkit.listen.mux import MUX_CHOICES
 
 if TYPE_CHECKING:
+    from ssl import SSLContext
+
     from netkit.listen.config import Network
     from netkit.listen.events import StatsSnapshot
 
@@ -238,9 +240,53 @@ def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
 
 @listen.command()
 @_common("tcp")
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve TLS (every --mux). Without --cert, a self-signed certificate is made for the "
+    "session and its SHA-256 fingerprint printed.",
+)
+@click.option(
+    "--cert",
+    "cert_file",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="With --tls: the certificate chain to present (PEM, the server's first).",
+)
+@click.option(
+    "--key",
+    "key_file",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="With --tls: the private key of --cert, when not in the same file.",
+)
 def tcp(**opts: Any) -> int:
     """Echo over TCP: one connection state machine, any --mux."""
-    return _run(_config("tcp", opts, host=opts["host"], port=_port(opts)), opts)
+    tls = _server_tls(opts["tls"], opts["cert_file"], opts["key_file"])
+    return _run(_config("tcp", opts, host=opts["host"], port=_port(opts), tls=tls), opts)
+
+
+def _server_tls(tls: bool, cert_file: str | None, key_file: str | None) -> "SSLContext | None":
+    """The TLS server context for --tls, and a note on stderr about the certificate."""
+    if not tls:
+        if cert_file or key_file:
+            raise click.UsageError("--cert and --key go with --tls")
+        return None
+    if key_file and not cert_file:
+        raise click.UsageError("--key goes with --cert")
+    from netkit.listen.tls import server_context
+    from netkit.render.output import emit_message
+
+    context, certificate = server_context(cert_file, key_file)
+    if certificate.self_signed_for_session:
+        emit_message(
+            "note",
+            f"TLS with a self-signed certificate made for this session ({certificate.subject}); "
+            f"SHA-256 {certificate.sha256}",
+        )
+    else:
+        emit_message("note", f"TLS as {certificate.subject}; SHA-256 {certificate.sha256}")
+    return context
 
 
 @listen.command()

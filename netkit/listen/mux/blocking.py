@@ -9,6 +9,7 @@ from netkit.listen.engine import Engine
 from netkit.listen.stream import (
     ACCEPT_WAKEUP,
     BlockingConnection,
+    close_stream,
     new_buffer,
     serve_connection,
 )
@@ -49,7 +50,7 @@ class BlockingServer:
 
     def _close(self, connection: BlockingConnection, reason: str) -> None:
         self.current = None
-        connection.sock.close()
+        close_stream(self.engine, connection.sock)
         self.engine.closed(
             connection.peer, connection.bytes_in, connection.bytes_out, connection.opened, reason
         )

@@ -101,6 +101,11 @@ class EventLoop:
         connection = self.connection_class(sock, peer, self.provisions)
         self.connections[fd] = connection
         self.handlers[fd] = connection.on_event
+        tls = self.engine.config.tls
+        if tls is not None:
+            from netkit.listen.tls import wrap_for_loop
+
+            self.handlers[fd] = wrap_for_loop(tls, connection, self.handlers).on_event
         self.poller.register(fd, READABLE)
         return None
 
@@ -110,7 +115,12 @@ class EventLoop:
             return
         del self.handlers[fd]
         self.poller.unregister(fd)
-        connection.sock.close()
+        if self.engine.config.tls is not None:
+            from netkit.listen.tls import close_politely
+
+            close_politely(connection.sock)
+        else:
+            connection.sock.close()
         self.engine.closed(
             connection.peer,
             connection.bytes_in,

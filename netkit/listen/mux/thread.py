@@ -11,6 +11,7 @@ from netkit.listen.engine import Engine
 from netkit.listen.stream import (
     ACCEPT_WAKEUP,
     BlockingConnection,
+    close_stream,
     new_buffer,
     serve_connection,
 )
@@ -69,7 +70,7 @@ class ThreadServer:
         finally:
             with self.lock:
                 self.connections.pop(connection.sock.fileno(), None)
-                connection.sock.close()
+                close_stream(self.engine, connection.sock)
                 self.engine.closed(
                     connection.peer,
                     connection.bytes_in,

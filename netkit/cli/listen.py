@@ -86,6 +86,19 @@ def _common(transport: str) -> Callable[[F], F]:
             click.option(
                 "--once", is_flag=True, help="Exit after the first client (datagram) is done."
             ),
+            click.option(
+                "--exec",
+                "exec_command",
+                metavar="CMD",
+                help="Run CMD for each client (split like a shell would, no shell), the "
+                "connection as its stdin and stdout (ncat -e). TCP and Unix only.",
+            ),
+            click.option(
+                "--sh-exec",
+                "sh_exec_command",
+                metavar="CMD",
+                help="The same through /bin/sh -c CMD (ncat -c).",
+            ),
             click.option("-v", "--verbose", is_flag=True, help="Log every connection on stderr."),
             json_option,
             click.option("--stats", is_flag=True, help="Show a live statistics panel on stderr."),
@@ -223,6 +236,40 @@ def _port(opts: dict[str, Any]) -> int:
     return DEFAULT_PORT
 
 
+def _exec_argv(transport: str, opts: dict[str, Any], tls: bool = False) -> tuple[str, ...]:
+    """--exec CMD or --sh-exec CMD as the program's argv, with the combinations that cannot
+    work refused."""
+    command, shell_command = opts["exec_command"], opts["sh_exec_command"]
+    if command is None and shell_command is None:
+        return ()
+    flag = "--exec" if command is not None else "--sh-exec"
+    if command is not None and shell_command is not None:
+        raise click.UsageError("--exec and --sh-exec exclude each other")
+    if transport == "udp":
+        raise click.UsageError(
+            f"{flag} gives each client a process on its connection, and UDP has no connections"
+        )
+    others = [name for name in ("discard", "print_data", "hex_dump", "raw", "stats") if opts[name]]
+    if others:
+        option = "--" + others[0].replace("_data", "").replace("_dump", "").replace("_", "-")
+        raise click.UsageError(f"{flag} and {option} exclude each other: the program answers")
+    if opts["mux"] != "auto":
+        raise click.UsageError(f"{flag} runs a process per client: --mux does not apply")
+    if tls:
+        raise click.UsageError(f"{flag} does not work with --tls yet")
+    if shell_command is not None:
+        return ("/bin/sh", "-c", shell_command)
+    import shlex
+
+    try:
+        argv = tuple(shlex.split(command))
+    except ValueError as error:
+        raise click.BadParameter(f"{command!r}: {error}", param_hint="--exec") from None
+    if not argv:
+        raise click.BadParameter("an empty command", param_hint="--exec")
+    return argv
+
+
 def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
     return ListenConfig(
         transport=transport,  # type: ignore[arg-type]  # one of the three command names
@@ -234,6 +281,7 @@ def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
         backlog=opts.get("backlog", 4096),
         allow=opts.get("allow", ()),
         deny=opts.get("deny", ()),
+        exec_argv=_exec_argv(transport, opts, tls=extra.get("tls") is not None),
         **extra,
     )
 

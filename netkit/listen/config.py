@@ -42,3 +42,4 @@ class ListenConfig:
     once: bool = False
     output_limit: int = OUTPUT_BUFFER_LIMIT
     tls: "ssl.SSLContext | None" = None  # --tls: every connection is a TLS server session
+    exec_argv: tuple[str, ...] = ()  # --exec/--sh-exec: a process per client (netkit.listen.exec)

@@ -67,7 +67,8 @@ def _common(transport: str) -> Callable[[F], F]:
                 "--print",
                 "print_data",
                 is_flag=True,
-                help="Write what arrives to stdout (like nc -l) instead of echoing.",
+                help="Write what arrives to stdout (like nc -l) instead of echoing, and send "
+                "what netkit's stdin reads to every connected peer (nc's chat; TCP and Unix).",
             ),
             click.option(
                 "--hex",
@@ -270,6 +271,15 @@ def _exec_argv(transport: str, opts: dict[str, Any], tls: bool = False) -> tuple
     return argv
 
 
+def _peer_input(transport: str, opts: dict[str, Any]) -> int | None:
+    """--print sends netkit's standard input to the peers (nc's chat), over connections."""
+    if transport == "udp" or not (opts["print_data"] or opts["hex_dump"]):
+        return None
+    if sys.stdin is None or sys.stdin.closed:
+        return None
+    return sys.stdin.fileno()
+
+
 def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
     return ListenConfig(
         transport=transport,  # type: ignore[arg-type]  # one of the three command names
@@ -282,6 +292,7 @@ def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
         allow=opts.get("allow", ()),
         deny=opts.get("deny", ()),
         exec_argv=_exec_argv(transport, opts, tls=extra.get("tls") is not None),
+        peer_input_fd=_peer_input(transport, opts),
         **extra,
     )
 

@@ -42,4 +42,5 @@ class ListenConfig:
     once: bool = False
     output_limit: int = OUTPUT_BUFFER_LIMIT
     tls: "ssl.SSLContext | None" = None  # --tls: every connection is a TLS server session
+    peer_input_fd: int | None = None  # --print: this descriptor's bytes go to every peer
     exec_argv: tuple[str, ...] = ()  # --exec/--sh-exec: a process per client (netkit.listen.exec)

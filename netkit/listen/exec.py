@@ -97,6 +97,9 @@ class ExecServer:
     def live_totals(self) -> tuple[int, int, int]:
         return len(self.children), 0, 0
 
+    def broadcast(self, data: bytes) -> None:
+        """Never called: --exec and --print exclude each other (the program answers)."""
+
 
 def _describe(status: int) -> str:
     if status < 0:

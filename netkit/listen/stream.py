@@ -68,6 +68,16 @@ def serve_connection(engine: Engine, connection: BlockingConnection, buffer: byt
         return close_reason(error)
 
 
+def send_quietly(connection: BlockingConnection, data: bytes) -> None:
+    """--print's standard input to one peer, from the reader thread (a socket is full duplex:
+    the serving thread may be in recv meanwhile). A peer that is gone is its thread's news."""
+    try:
+        connection.sock.sendall(data)
+    except OSError:
+        return
+    connection.bytes_out += len(data)
+
+
 def close_stream(engine: Engine, sock: socket.socket) -> None:
     """Close a served connection (with close_notify first under --tls)."""
     if engine.config.tls is None:

@@ -11,6 +11,7 @@ from netkit.listen.stream import (
     BlockingConnection,
     close_stream,
     new_buffer,
+    send_quietly,
     serve_connection,
 )
 
@@ -58,6 +59,11 @@ class BlockingServer:
     def close_all(self) -> None:
         if self.current is not None:
             self._close(self.current, "shutdown")
+
+    def broadcast(self, data: bytes) -> None:
+        current = self.current
+        if current is not None:
+            send_quietly(current, data)
 
     def live_totals(self) -> tuple[int, int, int]:
         current = self.current

@@ -13,6 +13,7 @@ from netkit.listen.stream import (
     BlockingConnection,
     close_stream,
     new_buffer,
+    send_quietly,
     serve_connection,
 )
 
@@ -92,6 +93,12 @@ class ThreadServer:
         for thread in threads:
             if thread.is_alive():  # a signal may land between threads.add and start()
                 thread.join(max(0.0, deadline - time.monotonic()))
+
+    def broadcast(self, data: bytes) -> None:
+        with self.lock:
+            connections = list(self.connections.values())
+        for connection in connections:
+            send_quietly(connection, data)
 
     def live_totals(self) -> tuple[int, int, int]:
         connections = list(self.connections.values())

@@ -83,7 +83,9 @@ def diagnosis_lines(diagnosis: TlsDiagnosis) -> list[Line]:
         "no (the server did not resume the first connection's session)",
         "not tried",
     )
-    ocsp = _yes_no(diagnosis.ocsp_stapled, "stapled response", "none", "not requested")
+    ocsp = _yes_no(
+        diagnosis.ocsp_stapled, "a stapled response", "no stapled response", "not known here"
+    )
     count = len(diagnosis.chain)
     lines: list[Line] = [
         _field("tls", f"{diagnosis.protocol}, {diagnosis.cipher}{bits} with {diagnosis.peer}"),

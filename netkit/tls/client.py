@@ -22,6 +22,7 @@ from netkit.connect import EventSink, Target, format_address, open_socket
 from netkit.errors import NetkitError
 from netkit.tls.certificate import CertificateInfo, describe_certificate, require_cryptography
 from netkit.tls.channel import TlsChannel
+from netkit.tls.ocsp import request_stapling, stapled
 from netkit.tls.verification import Verification, failed, passed
 
 TICKET_WAIT = 0.25  # seconds the first connection waits for TLS 1.3 session tickets
@@ -60,7 +61,7 @@ class TlsDiagnosis:
     alpn_offered: tuple[str, ...]
     alpn: str | None  # the protocol the server chose, None when it chose none
     resumption: bool | None  # the second connection resumed the first's session; None: not tried
-    ocsp_stapled: bool | None  # None: not known (Python's ssl cannot ask for a stapled response)
+    ocsp_stapled: bool | None  # a stapled OCSP response came; None: could not be asked for
     chain: tuple[CertificateInfo, ...]  # as the server sent it, its own certificate first
     verification: Verification
 
@@ -216,12 +217,14 @@ def diagnose(
     name = server_name(target, settings)
     trusted = settings.ca_file or "system CAs"
     context = make_context(settings, verify=True)
+    asked = request_stapling(context)
     error: ssl.SSLCertVerificationError | None = None
     try:
         probe = _handshake(target, context, name, timeout, on_event)
     except ssl.SSLCertVerificationError as refused:
         error = refused
         context = make_context(settings, verify=False)
+        asked = request_stapling(context)
         probe = _handshake(target, context, name, timeout, on_event)
     try:
         now = datetime.datetime.now(datetime.UTC)
@@ -230,6 +233,7 @@ def diagnose(
         cipher, _, bits = probe.cipher() or ("", "", None)
         protocol = probe.version() or ""
         alpn = probe.selected_alpn_protocol()
+        ocsp = stapled(probe) if asked else None
         _await_tickets(probe, timeout)
         session = probe.session
     finally:
@@ -252,7 +256,7 @@ def diagnose(
         alpn_offered=settings.alpn,
         alpn=alpn,
         resumption=resumption,
-        ocsp_stapled=None,
+        ocsp_stapled=ocsp,
         chain=chain,
         verification=verdict,
     )

@@ -139,3 +139,24 @@ def make_pki(folder: Path) -> Pki:
     ca_file = folder / "root.pem"
     ca_file.write_bytes(pem(root.cert))
     return Pki(folder, ca_file, root, intermediate)
+
+
+def ocsp_response(leaf: Issued, issuer: Issued) -> bytes:
+    """A DER OCSP response saying ``leaf`` is good, signed by its issuer (what a server staples)."""
+    from cryptography.x509 import ocsp
+
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response(
+            cert=leaf.cert,
+            issuer=issuer.cert,
+            algorithm=hashes.SHA1(),
+            cert_status=ocsp.OCSPCertStatus.GOOD,
+            this_update=NOW,
+            next_update=NOW + DAY,
+            revocation_time=None,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.cert)
+    )
+    return builder.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)

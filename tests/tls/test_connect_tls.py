@@ -4,6 +4,7 @@
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -226,3 +227,28 @@ def test_missing_cryptography_is_one_line(tmp_path: object) -> None:
         "netkit: error: certificate details need the cryptography package "
         "(pip install 'netkit[tls]')"
     )
+
+
+@pytest.mark.parametrize("staple", [True, False])
+def test_ocsp_stapling_agrees_with_s_client(pki: Pki, tmp_path: Path, staple: bool) -> None:
+    from tests.tls.certs import issue, ocsp_response
+
+    leaf = issue("localhost", issuer=pki.intermediate, names=("localhost",))
+    files = pki.server("stapled", leaf, pki.intermediate)
+    response = tmp_path / "ocsp.der"
+    response.write_bytes(ocsp_response(leaf, pki.intermediate))
+    extra = ["-status_file", str(response)] if staple else []
+    with s_server(files, *extra) as port:
+        status, diagnosis = check(port, pki)
+        done = subprocess.run(
+            [require_tool("openssl"), "s_client", "-connect", f"127.0.0.1:{port}", "-status"],
+            input=b"",
+            capture_output=True,
+            timeout=20,
+            check=False,
+        )
+    said = done.stdout.decode(errors="replace")
+    assert status == 0
+    assert diagnosis["ocsp_stapled"] is staple
+    assert ("OCSP Response Status: successful" in said) is staple
+    assert ("OCSP response: no response sent" in said) is not staple

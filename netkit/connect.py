@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from netkit.errors import NetkitError
 
@@ -27,11 +27,38 @@ class Target:
     port: str = ""
     path: str = ""
     family: int = socket.AF_UNSPEC  # AF_INET for -4, AF_INET6 for -6
+    source_host: str | None = None  # -s: bind to this local address before connecting
+    source_port: int | None = None  # --source-port: and to this local port
 
     def describe(self) -> str:
         if self.transport == "unix":
             return self.path
         return f"{self.host} port {self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """Which ways bytes go and how: nc's -C, --send-only and --recv-only."""
+
+    crlf: bool = False  # -C: a LF from stdin not already after a CR goes out as CR LF
+    send_only: bool = False  # ignore what the peer sends; end when stdin ends
+    recv_only: bool = False  # never read stdin, never send (not even the FIN)
+
+
+class CrlfTranslator:
+    """Turns LF into CR LF (nc -C), leaving CR LF alone even across two reads."""
+
+    def __init__(self) -> None:
+        self.after_cr = False
+
+    def feed(self, data: bytes) -> bytes:
+        if not data:
+            return data
+        text = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        if self.after_cr and data.startswith(b"\n"):
+            text = text[1:]  # the CR that ended the previous read already went out
+        self.after_cr = data.endswith(b"\r")
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +86,7 @@ class SessionSummary:
     datagrams_sent: int | None
     datagrams_received: int | None
     duration_s: float
-    ended: str  # peer closed, idle timeout, reply wait over, connect only
+    ended: str  # peer closed, idle timeout, reply wait over, connect only, stdin ended (send only)
 
 
 EventSink = Callable[[SessionEvent], None]
@@ -122,6 +149,7 @@ def open_socket(
     host = _strip_brackets(target.host)
     try:
         infos = socket.getaddrinfo(host, target.port, target.family, kind)
+        source = _source_address(target, kind)
     except socket.gaierror as error:
         raise NetkitError(f"cannot resolve {target.host}: {error.strerror}") from None
     except UnicodeError:
@@ -132,6 +160,7 @@ def open_socket(
         sock = socket.socket(family, socktype, proto)
         sock.settimeout(timeout)
         try:
+            _bind_source(sock, source, family)
             sock.connect(address)
         except TimeoutError:
             last_failure = _failure(target, where, f"timed out after {timeout:g} s")
@@ -144,6 +173,39 @@ def open_socket(
         elapsed = round(time.monotonic() - started, 6)
         on_event(SessionEvent("connect-failed", elapsed, target.transport, where, None, detail))
     raise NetkitError(last_failure or f"cannot resolve {target.host}: no addresses")
+
+
+def _source_address(target: Target, kind: int) -> dict[int, tuple[object, ...]] | None:
+    """-s/--source-port: the local address to bind, per family it resolves to."""
+    if target.source_host is None and target.source_port is None:
+        return None
+    host = _strip_brackets(target.source_host) if target.source_host else None
+    port = target.source_port or 0
+    try:
+        infos = socket.getaddrinfo(host, port, target.family, kind, 0, socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise NetkitError(f"cannot resolve source {target.source_host}: {error.strerror}") from None
+    addresses: dict[int, tuple[object, ...]] = {}
+    for family, _, _, _, address in infos:
+        addresses.setdefault(family, address)
+    return addresses
+
+
+def _bind_source(
+    sock: socket.socket, source: dict[int, tuple[object, ...]] | None, family: int
+) -> None:
+    if source is None:
+        return
+    address = source.get(family)
+    if address is None:
+        raise OSError(0, "the source address is of another address family")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        where = format_address(address, family)
+        raise OSError(error.errno, f"cannot bind source {where}: {reason}") from None
 
 
 def write_all(fd: int, data: memoryview) -> None:
@@ -167,6 +229,69 @@ def _readable_fd(fd: int | None) -> bool:
     return True
 
 
+class Channel(Protocol):
+    """How a session's bytes cross its socket: plain here, TLS in netkit.tls.channel."""
+
+    write_end: str  # what close_write sends, for the log: "FIN (shutdown SHUT_WR)"
+
+    def recv_into(self, buffer: bytearray) -> int | None:
+        """Bytes read into ``buffer``; 0 at the peer's end; None when nothing is ready after all."""
+        ...
+
+    def send(self, data: memoryview) -> int:
+        """Bytes the socket took; 0 when it would block."""
+        ...
+
+    def close_write(self) -> None:
+        """Tell the peer nothing more will come, and keep reading."""
+        ...
+
+    def buffered(self) -> bool:
+        """Bytes are ready that select() cannot see (TLS records already decrypted)."""
+        ...
+
+    def unsent(self) -> bool:
+        """The channel holds bytes of its own for the socket (TLS records, alerts)."""
+        ...
+
+    def flush(self) -> None:
+        """Send what the channel holds, as far as the socket takes it now."""
+        ...
+
+
+class PlainChannel:
+    """A socket's bytes as they are; the end of writing is shutdown(SHUT_WR), a FIN."""
+
+    write_end = "FIN (shutdown SHUT_WR)"
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def recv_into(self, buffer: bytearray) -> int | None:
+        try:
+            return self.sock.recv_into(buffer)
+        except BlockingIOError:
+            return None
+
+    def send(self, data: memoryview) -> int:
+        try:
+            return self.sock.send(data)
+        except BlockingIOError:
+            return 0
+
+    def close_write(self) -> None:
+        self.sock.shutdown(socket.SHUT_WR)
+
+    def buffered(self) -> bool:
+        return False
+
+    def unsent(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        pass
+
+
 class Session:
     """One client session: relays bytes both ways until the peer closes or the timeout hits."""
 
@@ -176,14 +301,24 @@ class Session:
         *,
         timeout: float | None = None,
         half_close: bool = True,
+        relay: Relay = Relay(),
         on_event: EventSink | None = None,
+        connected: tuple[socket.socket, Channel] | None = None,
     ) -> None:
+        """Connect to ``target``, or take over a socket already ``connected`` (TLS) and the
+        channel its bytes cross."""
         self.target = target
         self.timeout = timeout
-        self.half_close = half_close
+        self.half_close = half_close and not relay.recv_only
+        self.relay_mode = relay
+        self.crlf = CrlfTranslator() if relay.crlf else None
         self.on_event: EventSink = on_event or (lambda event: None)
         self.started = time.monotonic()
-        self.sock = open_socket(target, timeout, self.on_event, self.started)
+        if connected is None:
+            self.sock = open_socket(target, timeout, self.on_event, self.started)
+            self.channel: Channel = PlainChannel(self.sock)
+        else:
+            self.sock, self.channel = connected
         self.sock.setblocking(False)
         if target.transport == "tcp":
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -245,28 +380,35 @@ class Session:
         finally:
             self.close()
 
-    def _relay(self, stdin_fd: int | None, output: OutputSink) -> SessionSummary:
+    def _relay(self, stdin_fd: int | None, output: OutputSink) -> SessionSummary:  # noqa: PLR0915  # one select loop
         sock = self.sock
         udp = self.target.transport == "udp"
         buffer = bytearray(CHUNK)
         view = memoryview(buffer)
         read_size = UDP_MAX_PAYLOAD if udp else CHUNK
         pending = memoryview(b"")  # read from stdin, not yet accepted by the socket
-        input_open = _readable_fd(stdin_fd)
+        input_open = not self.relay_mode.recv_only and _readable_fd(stdin_fd)
         if not input_open:
             self._input_closed()
         linger = self.timeout if self.timeout is not None else UDP_DEFAULT_LINGER
         last_activity = time.monotonic()
         while True:
+            if self.relay_mode.send_only and not input_open and not pending:
+                return self._summary("stdin ended (send only)")
             wait: float | None = self.timeout
             if udp and not input_open:
                 wait = linger
             if wait is not None:
                 wait = max(0.0, last_activity + wait - time.monotonic())
-            want_read: list[int | socket.socket] = [sock]
+            want_read: list[int | socket.socket] = [] if self.relay_mode.send_only else [sock]
             if input_open and not pending and stdin_fd is not None:
                 want_read.append(stdin_fd)
-            readable, writable, _ = select.select(want_read, [sock] if pending else [], [], wait)
+            if self.channel.buffered() and sock in want_read:
+                wait = 0
+            want_write = [sock] if pending or self.channel.unsent() else []
+            readable, writable, _ = select.select(want_read, want_write, [], wait)
+            if self.channel.buffered() and sock in want_read and sock not in readable:
+                readable.append(sock)
             if not readable and not writable:
                 if udp and not input_open:
                     return self._summary("reply wait over")
@@ -275,17 +417,17 @@ class Session:
             last_activity = time.monotonic()
             if sock in readable:
                 try:
-                    received = sock.recv_into(buffer)
-                except BlockingIOError:
-                    received = -1
+                    received = self.channel.recv_into(buffer)
                 except OSError as error:
                     raise self._socket_error(error) from None
                 if received == 0 and not udp:
                     return self._summary("peer closed")
-                if received >= 0:
+                if received is not None:
                     self.bytes_received += received
                     self.datagrams_received += 1
                     output(view[:received])
+            if sock in writable:
+                self._flush_channel()
             if pending and sock in writable:
                 pending = self._send(pending, udp)
             if stdin_fd is not None and stdin_fd in readable:
@@ -293,25 +435,36 @@ class Session:
                     data = os.read(stdin_fd, read_size)
                 except OSError:
                     data = b""
+                if data and self.crlf is not None:
+                    data = self.crlf.feed(data)
                 if data:
                     pending = self._send(memoryview(data), udp)
                 else:
                     input_open = False
                     self._input_closed()
 
+    def _flush_channel(self) -> None:
+        try:
+            self.channel.flush()
+        except OSError as error:
+            raise self._socket_error(error) from None
+
     def _send(self, data: memoryview, udp: bool) -> memoryview:
         """Send what the socket takes now; return the rest (a datagram goes whole or waits)."""
         try:
-            sent = self.sock.send(data)
-        except BlockingIOError:
-            return data
+            sent = self.channel.send(data)
         except OSError as error:
             raise self._socket_error(error) from None
+        if sent == 0:
+            return data
         self.bytes_sent += sent
         self.datagrams_sent += 1
         return memoryview(b"") if udp else data[sent:]
 
     def _input_closed(self) -> None:
+        if self.relay_mode.recv_only:
+            self._emit("input-closed", "receive only: stdin is not read, nothing is sent")
+            return
         if self.target.transport == "udp":
             self._emit("input-closed", "stdin ended: waiting for replies")
             return
@@ -319,10 +472,10 @@ class Session:
             self._emit("input-closed", "stdin ended: reading until the peer closes (no FIN sent)")
             return
         try:
-            self.sock.shutdown(socket.SHUT_WR)
+            self.channel.close_write()
         except OSError as error:
             raise self._socket_error(error) from None
         self._emit(
             "input-closed",
-            "stdin ended: sent FIN (shutdown SHUT_WR), reading until the peer closes",
+            f"stdin ended: sent {self.channel.write_end}, reading until the peer closes",
         )

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "ipc": "netkit.cli.ipc:ipc",
     "listen": "netkit.cli.listen:listen",
     "resolve": "netkit.cli.resolve:resolve",
+    "scan": "netkit.cli.scan:scan",
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

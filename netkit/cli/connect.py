@@ -3,13 +3,19 @@
 import socket
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from netkit.cli.completers import complete_path
-from netkit.connect import Session, Target, Transport
-from netkit.errors import ExitStatus
+from netkit.cli.options import TcpByDefault
+from netkit.connect import Relay, Session, Target, Transport
+from netkit.errors import ExitStatus, NetkitError
+from netkit.scan.targets import looks_like_port_list
+from netkit.tls import TLS_VERSIONS
+
+if TYPE_CHECKING:
+    from netkit.tls.client import TlsSettings
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -47,24 +53,118 @@ def _family_options(command: F) -> F:
     return command
 
 
+def _relay_options(command: F) -> F:
+    """nc's habits for how bytes go: -C, --send-only, --recv-only."""
+    command = click.option(
+        "--recv-only", is_flag=True, help="Only receive: never read stdin or send anything."
+    )(command)
+    command = click.option(
+        "--send-only",
+        is_flag=True,
+        help="Only send: ignore what the peer sends and end when stdin ends.",
+    )(command)
+    return click.option(
+        "-C", "--crlf", is_flag=True, help="Send line ends as CR LF (for SMTP, HTTP by hand)."
+    )(command)
+
+
+def _source_options(command: F) -> F:
+    """Where the connection comes from (nc -s and -p)."""
+    command = click.option(
+        "--source-port",
+        type=click.IntRange(1, 65535),
+        metavar="N",
+        help="Bind to local port N before connecting (nc -p).",
+    )(command)
+    return click.option(
+        "-s", "--source", metavar="ADDR", help="Bind to local address ADDR before connecting."
+    )(command)
+
+
+def _alpn(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in (value or "").split(",") if name.strip())
+    if any(len(name.encode()) > 255 for name in names):
+        raise click.BadParameter("an ALPN protocol name is at most 255 bytes")
+    return names
+
+
+def _tls_options(command: F) -> F:
+    """What the TLS client asks for and whom it trusts (connect tls, connect tcp --tls)."""
+    options = [
+        click.option("--sni", metavar="NAME",
+                     help="Server name to send and to verify (default: HOST; no SNI for an "
+                     "address)."),
+        click.option("--alpn", metavar="LIST", callback=_alpn,
+                     help="Offer these application protocols, e.g. h2,http/1.1."),
+        click.option("--ca", "ca_file", metavar="FILE",
+                     type=click.Path(exists=True, dir_okay=False),
+                     help="Trust the CA certificates in FILE (PEM) instead of the system's."),
+        click.option("--insecure", is_flag=True,
+                     help="Go on when verification fails (the diagnosis still says why)."),
+        click.option("--cert", "client_cert", metavar="FILE",
+                     type=click.Path(exists=True, dir_okay=False),
+                     help="Client certificate (PEM; may hold the key too)."),
+        click.option("--key", "client_key", metavar="FILE",
+                     type=click.Path(exists=True, dir_okay=False),
+                     help="Private key of --cert, when not in the same file."),
+        click.option("--min-version", type=click.Choice(TLS_VERSIONS),
+                     help="Lowest TLS version to accept."),
+        click.option("--max-version", type=click.Choice(TLS_VERSIONS),
+                     help="Highest TLS version to offer."),
+        click.option("--check", is_flag=True,
+                     help="Print the diagnosis on stdout and exit: 0 when the certificate "
+                     "verifies, 1 when not (for scripts and monitoring)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+_TLS_OPTION_NAMES = (
+    "sni", "alpn", "ca_file", "insecure", "client_cert", "client_key", "min_version",
+    "max_version", "check",
+)  # fmt: skip
+
+
+def _tls_settings(options: dict[str, Any]) -> "TlsSettings":
+    from netkit.tls.client import TlsSettings
+
+    if options["client_key"] and not options["client_cert"]:
+        raise click.UsageError("--key goes with --cert")
+    return TlsSettings(
+        sni=options["sni"],
+        alpn=options["alpn"],
+        ca_file=options["ca_file"],
+        insecure=options["insecure"],
+        client_cert=options["client_cert"],
+        client_key=options["client_key"],
+        min_version=options["min_version"],
+        max_version=options["max_version"],
+    )
+
+
 _RAW_HELP = (
     "On a terminal, show the peer's bytes unchanged, control sequences included: for a server "
     "whose ANSI colours you want to see. Without it a terminal shows them escaped (\\x1b), "
     "since any server can send sequences that retitle the window or rewrite the screen; "
     "newlines, tabs and CR LF pass. Piped or redirected output is always byte-exact."
 )
-_ZERO_HELP = "Only check that a connection can be made, then close it (like nc -z)."
+_ZERO_HELP = (
+    "Only check that a connection can be made, then close it (like nc -z); with PORT a list "
+    "or range (22,80,8000-8100), scan them as netkit scan does."
+)
 _NO_HALF_CLOSE_HELP = (
     "At the end of stdin, don't send FIN (shutdown SHUT_WR): for servers that hang up when "
     "they see EOF. Still reads until the server closes or --timeout."
 )
 
 
-@click.group()
+@click.group(cls=TcpByDefault)
 def connect() -> None:
     """Connect to a server: stdin goes to the socket, the socket goes to stdout (like nc).
 
     \b
+      echo hello | netkit connect 127.0.0.1 5566       (tcp is the default)
       echo hello | netkit connect tcp 127.0.0.1 5566
       netkit connect tcp ::1 80 -v < request.bin > reply.bin
       printf 'ping' | netkit connect udp 127.0.0.1 5566 --timeout 1
@@ -88,11 +188,14 @@ def _run(
     raw: bool,
     zero_io: bool = False,
     half_close: bool = True,
+    relay: Relay | None = None,
 ) -> int:
     from netkit.render.connect import SessionLog, peer_output
 
     log = SessionLog(verbose=verbose, as_json=as_json)
-    session = Session(target, timeout=timeout, half_close=half_close, on_event=log.event)
+    session = Session(
+        target, timeout=timeout, half_close=half_close, relay=relay or Relay(), on_event=log.event
+    )
     if zero_io:
         summary = session.check_only()
     else:
@@ -104,51 +207,170 @@ def _run(
     return ExitStatus.OK
 
 
-def _net_command(transport: Transport, host: str, port: str, family: int | None) -> Target:
+def _run_tls(
+    target: Target,
+    settings: "TlsSettings",
+    *,
+    check: bool,
+    timeout: float | None,
+    verbose: bool,
+    as_json: bool,
+    raw: bool,
+    half_close: bool = True,
+    relay: Relay | None = None,
+) -> int:
+    """Diagnose on stderr (stdout with --check), then relay over the verified connection."""
+    from netkit.render.connect import SessionLog, peer_output
+    from netkit.render.tls import render_diagnosis
+    from netkit.tls.client import diagnose
+
+    log = SessionLog(verbose=verbose, as_json=as_json)
+    diagnosed = diagnose(target, settings, timeout, log.event)
+    verification = diagnosed.diagnosis.verification
+    render_diagnosis(
+        diagnosed.diagnosis, as_json=as_json, stream=sys.stdout if check else sys.stderr
+    )
+    if check:
+        if diagnosed.channel is not None:
+            diagnosed.channel.sock.close()
+        return ExitStatus.OK if verification.verified else ExitStatus.FAILURE
+    if diagnosed.channel is None:
+        raise NetkitError(
+            f"certificate verification failed: {verification.reason} (--insecure connects anyway)"
+        )
+    connected = (diagnosed.channel.sock, diagnosed.channel)
+    session = Session(
+        target,
+        timeout=timeout,
+        half_close=half_close,
+        relay=relay or Relay(),
+        on_event=log.event,
+        connected=connected,
+    )
+    stdin_fd = sys.stdin.fileno() if sys.stdin is not None else None
+    sys.stdout.flush()
+    with peer_output(raw=raw) as output:
+        summary = session.relay(stdin_fd, output)
+    log.summary(summary)
+    return ExitStatus.OK
+
+
+def _relay(crlf: bool, send_only: bool, recv_only: bool) -> Relay:
+    if send_only and recv_only:
+        raise click.UsageError("--send-only and --recv-only exclude each other")
+    return Relay(crlf=crlf, send_only=send_only, recv_only=recv_only)
+
+
+def _net_command(
+    transport: Transport,
+    host: str,
+    port: str,
+    family: int | None,
+    *,
+    source: str | None = None,
+    source_port: int | None = None,
+) -> Target:
     if not port.replace("-", "").isalnum():
         raise click.BadParameter(
             f"{port!r} is not a port number or service name", param_hint="PORT"
         )
     if port.isdigit() and not 0 < int(port) <= 65535:
         raise click.BadParameter(f"{port} is not between 1 and 65535", param_hint="PORT")
-    return Target(transport, host=host, port=port, family=family or socket.AF_UNSPEC)
+    return Target(
+        transport,
+        host=host,
+        port=port,
+        family=family or socket.AF_UNSPEC,
+        source_host=source,
+        source_port=source_port,
+    )
 
 
 @connect.command()
 @click.argument("host")
 @click.argument("port")
 @_family_options
+@_source_options
 @click.option("-z", "--zero-io", is_flag=True, help=_ZERO_HELP)
 @click.option("--no-half-close", "half_close", is_flag=True, flag_value=False, default=True,
               help=_NO_HALF_CLOSE_HELP)  # fmt: skip
+@_relay_options
+@click.option("--tls", is_flag=True, help="Speak TLS (the same as connect tls).")
+@_tls_options
 @_common_options
 def tcp(
     *,
     host: str,
     port: str,
     family: int | None,
+    source: str | None,
+    source_port: int | None,
     zero_io: bool,
     half_close: bool,
+    crlf: bool,
+    send_only: bool,
+    recv_only: bool,
+    tls: bool,
     timeout: float | None,
     verbose: bool,
     as_json: bool,
     raw: bool,
+    **tls_options: Any,
 ) -> int:
     """Connect to HOST PORT over TCP (HOST: a name, an IPv4 address, or IPv6 like ::1)."""
-    target = _net_command("tcp", host, port, family)
-    return _run(target, timeout, verbose, as_json, raw=raw, zero_io=zero_io, half_close=half_close)
+    if zero_io and looks_like_port_list(port):  # nc -z HOST 20-30: a scan
+        from netkit.cli.scan import DEFAULT_TIMEOUT as SCAN_TIMEOUT
+        from netkit.cli.scan import run_scan
+
+        return run_scan([host], port, family=family or socket.AF_UNSPEC, as_json=as_json,
+                        timeout=timeout or SCAN_TIMEOUT)  # fmt: skip
+    target = _net_command("tcp", host, port, family, source=source, source_port=source_port)
+    relay = _relay(crlf, send_only, recv_only)
+    if tls:
+        return _run_tls(
+            target,
+            _tls_settings(tls_options),
+            check=tls_options["check"],
+            timeout=timeout,
+            verbose=verbose,
+            as_json=as_json,
+            raw=raw,
+            half_close=half_close,
+            relay=relay,
+        )
+    given = [name for name in _TLS_OPTION_NAMES if tls_options[name]]
+    if given:
+        flag = "--" + given[0].replace("_file", "").replace("client_", "").replace("_", "-")
+        raise click.UsageError(f"{flag} goes with --tls (or connect tls)")
+    return _run(
+        target,
+        timeout,
+        verbose,
+        as_json,
+        raw=raw,
+        zero_io=zero_io,
+        half_close=half_close,
+        relay=relay,
+    )
 
 
 @connect.command()
 @click.argument("host")
 @click.argument("port")
 @_family_options
+@_source_options
+@_relay_options
 @_common_options
 def udp(
     *,
     host: str,
     port: str,
     family: int | None,
+    source: str | None,
+    source_port: int | None,
+    crlf: bool,
+    send_only: bool,
+    recv_only: bool,
     timeout: float | None,
     verbose: bool,
     as_json: bool,
@@ -159,7 +381,9 @@ def udp(
     After stdin ends, replies are awaited for --timeout seconds (default 2) after the last
     one. An ICMP port unreachable (nobody listening) is reported as connection refused.
     """
-    return _run(_net_command("udp", host, port, family), timeout, verbose, as_json, raw=raw)
+    target = _net_command("udp", host, port, family, source=source, source_port=source_port)
+    relay = _relay(crlf, send_only, recv_only)
+    return _run(target, timeout, verbose, as_json, raw=raw, relay=relay)
 
 
 @connect.command()
@@ -167,12 +391,16 @@ def udp(
 @click.option("-z", "--zero-io", is_flag=True, help=_ZERO_HELP)
 @click.option("--no-half-close", "half_close", is_flag=True, flag_value=False, default=True,
               help=_NO_HALF_CLOSE_HELP)  # fmt: skip
+@_relay_options
 @_common_options
 def unix(
     *,
     path: str,
     zero_io: bool,
     half_close: bool,
+    crlf: bool,
+    send_only: bool,
+    recv_only: bool,
     timeout: float | None,
     verbose: bool,
     as_json: bool,
@@ -180,4 +408,62 @@ def unix(
 ) -> int:
     """Connect to the Unix stream socket PATH (@NAME: Linux abstract namespace)."""
     target = Target("unix", path=path)
-    return _run(target, timeout, verbose, as_json, raw=raw, zero_io=zero_io, half_close=half_close)
+    relay = _relay(crlf, send_only, recv_only)
+    return _run(
+        target,
+        timeout,
+        verbose,
+        as_json,
+        raw=raw,
+        zero_io=zero_io,
+        half_close=half_close,
+        relay=relay,
+    )
+
+
+@connect.command()
+@click.argument("host")
+@click.argument("port")
+@_family_options
+@_source_options
+@click.option("--no-half-close", "half_close", is_flag=True, flag_value=False, default=True,
+              help=_NO_HALF_CLOSE_HELP)  # fmt: skip
+@_relay_options
+@_tls_options
+@_common_options
+def tls(
+    *,
+    host: str,
+    port: str,
+    family: int | None,
+    source: str | None,
+    source_port: int | None,
+    half_close: bool,
+    crlf: bool,
+    send_only: bool,
+    recv_only: bool,
+    timeout: float | None,
+    verbose: bool,
+    as_json: bool,
+    raw: bool,
+    **tls_options: Any,
+) -> int:
+    """Connect to HOST PORT over TLS: diagnose the server first, then relay as tcp does.
+
+    The diagnosis goes to stderr (stdout with --check): protocol, cipher, ALPN, SNI,
+    resumption, the certificate chain as sent, and whether it verifies, with the reason when
+    not (expired, not yet valid, hostname mismatch, self-signed, unknown issuer, incomplete
+    chain). A certificate that does not verify ends the command unless --insecure.
+    """
+    target = _net_command("tcp", host, port, family, source=source, source_port=source_port)
+    return _run_tls(
+        target,
+        _tls_settings(tls_options),
+        check=tls_options["check"],
+        timeout=timeout,
+        verbose=verbose,
+        as_json=as_json,
+        raw=raw,
+        half_close=half_close,
+        relay=_relay(crlf, send_only, recv_only),
+    )

@@ -40,6 +40,7 @@ def _networks(
 @click.option("-4", "ipv4", is_flag=True, help="Only IPv4 TCP and UDP sockets.")
 @click.option("-6", "ipv6", is_flag=True, help="Only IPv6 TCP and UDP sockets.")
 @click.option(
+    "-p",
     "--port",
     "ports",
     type=click.IntRange(0, 65535),

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netkit.cli.completers import complete_local_address, complete_mux, complete_path
-from netkit.cli.options import json_option
+from netkit.cli.options import TcpByDefault, json_option
 from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
 from netkit.listen.mux import MUX_CHOICES
 
 if TYPE_CHECKING:
+    from ssl import SSLContext
+
     from netkit.listen.config import Network
     from netkit.listen.events import StatsSnapshot
 
@@ -65,7 +67,8 @@ def _common(transport: str) -> Callable[[F], F]:
                 "--print",
                 "print_data",
                 is_flag=True,
-                help="Write what arrives to stdout (like nc -l) instead of echoing.",
+                help="Write what arrives to stdout (like nc -l) instead of echoing, and send "
+                "what netkit's stdin reads to every connected peer (nc's chat; TCP and Unix).",
             ),
             click.option(
                 "--hex",
@@ -83,6 +86,19 @@ def _common(transport: str) -> Callable[[F], F]:
             ),
             click.option(
                 "--once", is_flag=True, help="Exit after the first client (datagram) is done."
+            ),
+            click.option(
+                "--exec",
+                "exec_command",
+                metavar="CMD",
+                help="Run CMD for each client (split like a shell would, no shell), the "
+                "connection as its stdin and stdout (ncat -e). TCP and Unix only.",
+            ),
+            click.option(
+                "--sh-exec",
+                "sh_exec_command",
+                metavar="CMD",
+                help="The same through /bin/sh -c CMD (ncat -c).",
             ),
             click.option("-v", "--verbose", is_flag=True, help="Log every connection on stderr."),
             json_option,
@@ -105,12 +121,16 @@ def _common(transport: str) -> Callable[[F], F]:
                 help="Refuse peers in this network (repeatable; wins over --allow).",
             ),
             click.option(
+                "-p",
                 "--port",
+                "port_option",
                 type=click.IntRange(0, 65535),
-                default=DEFAULT_PORT,
-                show_default=True,
-                help="Port; 0 picks a free one (the readiness line shows it).",
+                default=None,
+                metavar="PORT",
+                help=f"Port (or the PORT argument; default {DEFAULT_PORT}); 0 picks a free one "
+                "(the readiness line shows it).",
             ),
+            click.argument("port", type=click.IntRange(0, 65535), required=False),
             click.option(
                 "--host",
                 default="127.0.0.1",
@@ -151,12 +171,13 @@ def _common(transport: str) -> Callable[[F], F]:
     return decorate
 
 
-@click.group()
+@click.group(cls=TcpByDefault)
 def listen() -> None:
     """Run an echo (or discard, or print) server over TCP, UDP or a Unix socket.
 
     \b
       netkit listen tcp                     echo on 127.0.0.1:5566, best event loop here
+      netkit listen 8080                    the same on port 8080 (tcp is the default)
       netkit listen tcp --mux select -v     the select(2) design, logging each client
       netkit listen udp --port 0            echo datagrams on a free port
       netkit listen unix --path /tmp/e.sock
@@ -205,6 +226,60 @@ def _run(config: ListenConfig, opts: dict[str, Any]) -> int:
     return 0
 
 
+def _port(opts: dict[str, Any]) -> int:
+    """The port from the PORT argument or -p/--port (nc -l -p habit); both must agree."""
+    argument, option = opts["port"], opts["port_option"]
+    if argument is not None and option is not None and argument != option:
+        raise click.UsageError(f"PORT {argument} and --port {option} disagree")
+    for port in (argument, option):
+        if port is not None:
+            return int(port)
+    return DEFAULT_PORT
+
+
+def _exec_argv(transport: str, opts: dict[str, Any], tls: bool = False) -> tuple[str, ...]:
+    """--exec CMD or --sh-exec CMD as the program's argv, with the combinations that cannot
+    work refused."""
+    command, shell_command = opts["exec_command"], opts["sh_exec_command"]
+    if command is None and shell_command is None:
+        return ()
+    flag = "--exec" if command is not None else "--sh-exec"
+    if command is not None and shell_command is not None:
+        raise click.UsageError("--exec and --sh-exec exclude each other")
+    if transport == "udp":
+        raise click.UsageError(
+            f"{flag} gives each client a process on its connection, and UDP has no connections"
+        )
+    others = [name for name in ("discard", "print_data", "hex_dump", "raw", "stats") if opts[name]]
+    if others:
+        option = "--" + others[0].replace("_data", "").replace("_dump", "").replace("_", "-")
+        raise click.UsageError(f"{flag} and {option} exclude each other: the program answers")
+    if opts["mux"] != "auto":
+        raise click.UsageError(f"{flag} runs a process per client: --mux does not apply")
+    if tls:
+        raise click.UsageError(f"{flag} does not work with --tls yet")
+    if shell_command is not None:
+        return ("/bin/sh", "-c", shell_command)
+    import shlex
+
+    try:
+        argv = tuple(shlex.split(command))
+    except ValueError as error:
+        raise click.BadParameter(f"{command!r}: {error}", param_hint="--exec") from None
+    if not argv:
+        raise click.BadParameter("an empty command", param_hint="--exec")
+    return argv
+
+
+def _peer_input(transport: str, opts: dict[str, Any]) -> int | None:
+    """--print sends netkit's standard input to the peers (nc's chat), over connections."""
+    if transport == "udp" or not (opts["print_data"] or opts["hex_dump"]):
+        return None
+    if sys.stdin is None or sys.stdin.closed:
+        return None
+    return sys.stdin.fileno()
+
+
 def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
     return ListenConfig(
         transport=transport,  # type: ignore[arg-type]  # one of the three command names
@@ -216,22 +291,68 @@ def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
         backlog=opts.get("backlog", 4096),
         allow=opts.get("allow", ()),
         deny=opts.get("deny", ()),
+        exec_argv=_exec_argv(transport, opts, tls=extra.get("tls") is not None),
+        peer_input_fd=_peer_input(transport, opts),
         **extra,
     )
 
 
 @listen.command()
 @_common("tcp")
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve TLS (every --mux). Without --cert, a self-signed certificate is made for the "
+    "session and its SHA-256 fingerprint printed.",
+)
+@click.option(
+    "--cert",
+    "cert_file",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="With --tls: the certificate chain to present (PEM, the server's first).",
+)
+@click.option(
+    "--key",
+    "key_file",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="With --tls: the private key of --cert, when not in the same file.",
+)
 def tcp(**opts: Any) -> int:
     """Echo over TCP: one connection state machine, any --mux."""
-    return _run(_config("tcp", opts, host=opts["host"], port=opts["port"]), opts)
+    tls = _server_tls(opts["tls"], opts["cert_file"], opts["key_file"])
+    return _run(_config("tcp", opts, host=opts["host"], port=_port(opts), tls=tls), opts)
+
+
+def _server_tls(tls: bool, cert_file: str | None, key_file: str | None) -> "SSLContext | None":
+    """The TLS server context for --tls, and a note on stderr about the certificate."""
+    if not tls:
+        if cert_file or key_file:
+            raise click.UsageError("--cert and --key go with --tls")
+        return None
+    if key_file and not cert_file:
+        raise click.UsageError("--key goes with --cert")
+    from netkit.listen.tls import server_context
+    from netkit.render.output import emit_message
+
+    context, certificate = server_context(cert_file, key_file)
+    if certificate.self_signed_for_session:
+        emit_message(
+            "note",
+            f"TLS with a self-signed certificate made for this session ({certificate.subject}); "
+            f"SHA-256 {certificate.sha256}",
+        )
+    else:
+        emit_message("note", f"TLS as {certificate.subject}; SHA-256 {certificate.sha256}")
+    return context
 
 
 @listen.command()
 @_common("udp")
 def udp(**opts: Any) -> int:
     """Echo every datagram back to its sender, for any number of peers at once."""
-    return _run(_config("udp", opts, host=opts["host"], port=opts["port"]), opts)
+    return _run(_config("udp", opts, host=opts["host"], port=_port(opts)), opts)
 
 
 @listen.command()

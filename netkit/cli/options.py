@@ -16,6 +16,16 @@ json_option: Callable[[F], F] = click.option(
 )
 
 
+class TcpByDefault(click.Group):
+    """A group whose first argument, when it names no subcommand, belongs to `tcp`: nc users
+    type `netkit connect HOST PORT` and `netkit listen PORT`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["tcp", *args]
+        return super().parse_args(ctx, args)
+
+
 def expand_stdin(values: Iterable[str]) -> list[str]:
     """Replace a '-' argument with the lines of stdin (blank lines and #comments skipped)."""
     expanded: list[str] = []

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 if TYPE_CHECKING:  # ipaddress is imported where addresses are parsed, not by `netkit --help`
     import ipaddress
+    import ssl
 
 Transport = Literal["tcp", "udp", "unix"]
 Network: TypeAlias = "ipaddress.IPv4Network | ipaddress.IPv6Network"
@@ -40,3 +41,6 @@ class ListenConfig:
     deny: tuple[Network, ...] = ()
     once: bool = False
     output_limit: int = OUTPUT_BUFFER_LIMIT
+    tls: "ssl.SSLContext | None" = None  # --tls: every connection is a TLS server session
+    peer_input_fd: int | None = None  # --print: this descriptor's bytes go to every peer
+    exec_argv: tuple[str, ...] = ()  # --exec/--sh-exec: a process per client (netkit.listen.exec)

@@ -85,6 +85,9 @@ class Connection:
     def received(self, n: int) -> None:
         """The first ``n`` bytes of the shared buffer arrived."""
 
+    def queue_output(self, data: bytes) -> None:
+        """--print's standard input for this peer: only PrintConnection sends it."""
+
     def sent_total(self) -> int:
         return self.bytes_out
 
@@ -112,6 +115,33 @@ class PrintConnection(Connection):
 
     def received(self, n: int) -> None:
         self.sink(self.peer, bytes(self.view[:n]))
+
+    def on_event(self, mask: int) -> None:
+        if mask & WRITABLE and not self.flush_output():
+            return
+        if mask & (READABLE | TROUBLE):
+            Connection.on_event(self, mask)
+
+    def queue_output(self, data: bytes) -> None:
+        """Send what netkit's standard input read; keep what the socket does not take yet."""
+        self.pending += data
+        if self.flush_output() and self.pending:
+            self.set_interest(READABLE | WRITABLE)
+
+    def flush_output(self) -> bool:
+        """False when the connection is gone."""
+        try:
+            sent = self.send(self.pending)
+        except BlockingIOError:
+            return True
+        except OSError as error:
+            self.close_connection(self, close_reason(error))
+            return False
+        self.bytes_out += sent
+        del self.pending[:sent]
+        if not self.pending:
+            self.set_interest(READABLE)
+        return True
 
 
 class EchoConnection(Connection):

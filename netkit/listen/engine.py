@@ -46,6 +46,10 @@ class Backend(Protocol):
         """(open connections, their bytes in, their bytes out)."""
         ...
 
+    def broadcast(self, data: bytes) -> None:
+        """Send ``data`` to every connected peer (--print's standard input); any thread."""
+        ...
+
 
 class Admitting(Protocol):
     """What a back end lends the one admission path (``Engine.admit``)."""
@@ -97,6 +101,10 @@ class Engine:
         self.bound = open_socket(self.config)
         self.stats.address = self.bound.address
         backend = self.backend = make_backend(self)
+        if self.config.peer_input_fd is not None:
+            from netkit.listen.peer_input import start_reading
+
+            start_reading(self.config.peer_input_fd, backend.broadcast)
         previous = {sig: signal.signal(sig, self._on_signal) for sig in _STOP_SIGNALS}
         try:
             with contextlib.suppress(StopListening):  # a signal may come as soon as we announce

@@ -33,6 +33,13 @@ def serve_connection(engine: Engine, connection: BlockingConnection, buffer: byt
     sock.settimeout(engine.config.idle_timeout)  # None: plain blocking calls
     if engine.tcp_nodelay:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if engine.config.tls is not None:
+        from netkit.listen.tls import blocking_handshake
+
+        tls = blocking_handshake(engine.config.tls, sock, engine.config.idle_timeout)
+        if isinstance(tls, str):
+            return tls
+        sock = connection.sock = tls
     behaviour = engine.config.behaviour
     sink = engine.observer.data if behaviour is Behaviour.PRINT else None
     echo = behaviour is Behaviour.ECHO
@@ -59,6 +66,26 @@ def serve_connection(engine: Engine, connection: BlockingConnection, buffer: byt
                 sink(connection.peer, bytes(view[:n]))
     except OSError as error:
         return close_reason(error)
+
+
+def send_quietly(connection: BlockingConnection, data: bytes) -> None:
+    """--print's standard input to one peer, from the reader thread (a socket is full duplex:
+    the serving thread may be in recv meanwhile). A peer that is gone is its thread's news."""
+    try:
+        connection.sock.sendall(data)
+    except OSError:
+        return
+    connection.bytes_out += len(data)
+
+
+def close_stream(engine: Engine, sock: socket.socket) -> None:
+    """Close a served connection (with close_notify first under --tls)."""
+    if engine.config.tls is None:
+        sock.close()
+        return
+    from netkit.listen.tls import close_politely
+
+    close_politely(sock)
 
 
 def new_buffer() -> bytearray:

@@ -44,6 +44,7 @@ PAGE_MODULES = (
     "resolve",
     "listen",
     "connect",
+    "scan",
     "bench",
     "ipc",
     "conns",

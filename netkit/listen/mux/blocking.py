@@ -9,7 +9,9 @@ from netkit.listen.engine import Engine
 from netkit.listen.stream import (
     ACCEPT_WAKEUP,
     BlockingConnection,
+    close_stream,
     new_buffer,
+    send_quietly,
     serve_connection,
 )
 
@@ -49,7 +51,7 @@ class BlockingServer:
 
     def _close(self, connection: BlockingConnection, reason: str) -> None:
         self.current = None
-        connection.sock.close()
+        close_stream(self.engine, connection.sock)
         self.engine.closed(
             connection.peer, connection.bytes_in, connection.bytes_out, connection.opened, reason
         )
@@ -57,6 +59,11 @@ class BlockingServer:
     def close_all(self) -> None:
         if self.current is not None:
             self._close(self.current, "shutdown")
+
+    def broadcast(self, data: bytes) -> None:
+        current = self.current
+        if current is not None:
+            send_quietly(current, data)
 
     def live_totals(self) -> tuple[int, int, int]:
         current = self.current

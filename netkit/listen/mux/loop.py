@@ -1,8 +1,10 @@
 """The event loop every readiness-based design shares; a design only supplies the poller, that
 is, how to wait (netkit.listen.mux.poller)."""
 
+import contextlib
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
 
 from netkit.listen.config import READ_BUFFER_SIZE, Behaviour
@@ -47,6 +49,13 @@ class EventLoop:
             sink=engine.observer.data,
         )
         self.accept_paused_at: float | None = None
+        # --print's standard input, handed over by the reader thread (netkit.listen.peer_input)
+        self.peer_input: deque[bytes] = deque()
+        self.wake: tuple[socket.socket, socket.socket] | None = None  # (loop's end, thread's)
+        if engine.config.peer_input_fd is not None:
+            self.wake = socket.socketpair()
+            for end in self.wake:
+                end.setblocking(False)
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -58,6 +67,9 @@ class EventLoop:
         else:
             self.handlers[listen_fd] = self.on_acceptable
         self.poller.register(listen_fd, READABLE)
+        if self.wake is not None:
+            self.handlers[self.wake[0].fileno()] = self.on_peer_input
+            self.poller.register(self.wake[0].fileno(), READABLE)
         wait = self.poller.wait
         handlers = self.handlers
         idle_timeout = engine.config.idle_timeout
@@ -85,6 +97,25 @@ class EventLoop:
             if not admit(listener, self) or not engine.running:
                 return
 
+    # -- --print's standard input to every peer ----------------------------------------------
+
+    def broadcast(self, data: bytes) -> None:
+        """From the reader thread: queue, and wake the loop (deque appends are thread-safe)."""
+        self.peer_input.append(data)
+        assert self.wake is not None
+        with contextlib.suppress(BlockingIOError):  # full: the loop has wake-ups pending already
+            self.wake[1].send(b"\0")
+
+    def on_peer_input(self, mask: int) -> None:
+        assert self.wake is not None
+        with contextlib.suppress(BlockingIOError):
+            while self.wake[0].recv(4096):
+                pass
+        while self.peer_input:
+            data = self.peer_input.popleft()
+            for connection in list(self.connections.values()):
+                connection.queue_output(data)
+
     # -- what the admission path (Engine.admit) asks of this back end ------------------------
 
     def open_now(self) -> int:
@@ -101,6 +132,11 @@ class EventLoop:
         connection = self.connection_class(sock, peer, self.provisions)
         self.connections[fd] = connection
         self.handlers[fd] = connection.on_event
+        tls = self.engine.config.tls
+        if tls is not None:
+            from netkit.listen.tls import wrap_for_loop
+
+            self.handlers[fd] = wrap_for_loop(tls, connection, self.handlers).on_event
         self.poller.register(fd, READABLE)
         return None
 
@@ -110,7 +146,12 @@ class EventLoop:
             return
         del self.handlers[fd]
         self.poller.unregister(fd)
-        connection.sock.close()
+        if self.engine.config.tls is not None:
+            from netkit.listen.tls import close_politely
+
+            close_politely(connection.sock)
+        else:
+            connection.sock.close()
         self.engine.closed(
             connection.peer,
             connection.bytes_in,
@@ -147,6 +188,8 @@ class EventLoop:
         for connection in list(self.connections.values()):
             self.close_connection(connection, "shutdown")
         self.poller.close()
+        for end in self.wake or ():
+            end.close()
 
     def live_totals(self) -> tuple[int, int, int]:
         connections = list(self.connections.values())

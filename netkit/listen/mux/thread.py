@@ -11,7 +11,9 @@ from netkit.listen.engine import Engine
 from netkit.listen.stream import (
     ACCEPT_WAKEUP,
     BlockingConnection,
+    close_stream,
     new_buffer,
+    send_quietly,
     serve_connection,
 )
 
@@ -69,7 +71,7 @@ class ThreadServer:
         finally:
             with self.lock:
                 self.connections.pop(connection.sock.fileno(), None)
-                connection.sock.close()
+                close_stream(self.engine, connection.sock)
                 self.engine.closed(
                     connection.peer,
                     connection.bytes_in,
@@ -91,6 +93,12 @@ class ThreadServer:
         for thread in threads:
             if thread.is_alive():  # a signal may land between threads.add and start()
                 thread.join(max(0.0, deadline - time.monotonic()))
+
+    def broadcast(self, data: bytes) -> None:
+        with self.lock:
+            connections = list(self.connections.values())
+        for connection in connections:
+            send_quietly(connection, data)
 
     def live_totals(self) -> tuple[int, int, int]:
         connections = list(self.connections.values())

@@ -1,0 +1,1 @@
+"""netkit scan: targets (targets.py) and the connect-scan engine (engine.py)."""

@@ -1,7 +1,5 @@
 """`netkit conns`: the sockets on this host, like `ss -tunap`."""
 
-from types import FrameType
-
 import click
 from click.core import ParameterSource
 
@@ -230,27 +228,14 @@ def _summary(*, as_json: bool) -> int:
 
 
 def _watch(wanted: ConnectionFilter, *, interval: float, count: int | None, as_json: bool) -> int:
-    import signal
     import sys
 
     if sys.platform != "linux":
         raise NetkitUsageError("--watch reads tcp_info through Linux's sock_diag")
+    from netkit.cli.live import watch_until_stopped
     from netkit.render.conns import activity_display
     from netkit.sysinfo.watch import watch_connections
 
-    # Ctrl-C (or SIGTERM) is how --watch is meant to end, as for `ifaces --watch`: not a
-    # failure, and the live view must get to restore the terminal on the way out.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        with activity_display(as_json=as_json) as display:
-            for round_ in watch_connections(wanted, interval, count):
-                display(round_)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    return ExitStatus.OK
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    return watch_until_stopped(
+        activity_display(as_json=as_json), watch_connections(wanted, interval, count)
+    )

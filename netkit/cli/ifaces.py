@@ -1,8 +1,5 @@
 """`netkit ifaces`: network interfaces like `ip addr` and `ip -s link`, and live traffic rates."""
 
-import signal
-from types import FrameType
-
 import click
 
 from netkit.cli.completers import complete_interface
@@ -61,19 +58,8 @@ def ifaces(
     if not watch:
         render_interfaces(interfaces, as_json=as_json)
         return ExitStatus.OK
-    # Ctrl-C (or SIGTERM) is how --watch is meant to end, as for `netkit listen`: not a
-    # failure, and the live view must get to restore the terminal (its cursor) on the way out.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        with rates_display(as_json=as_json, interval=interval) as display:
-            for rates in watch_rates(interval, names, count):
-                display(rates)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    return ExitStatus.OK
+    from netkit.cli.live import watch_until_stopped
 
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    return watch_until_stopped(
+        rates_display(as_json=as_json, interval=interval), watch_rates(interval, names, count)
+    )

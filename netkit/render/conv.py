@@ -3,13 +3,12 @@ JSON array written row by row as the results come."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, islice
 from typing import TYPE_CHECKING, TypeVar
 
 from netkit.conv import AddressResult, ByteOrderResult, CidrInfo, Family
-from netkit.render.output import emit_details, emit_json, json_text, to_jsonable
+from netkit.render.output import emit_details, emit_json, emit_json_document_array
 
 if TYPE_CHECKING:  # the subnet commands import these; `conv ip` should not
     from netkit.conv.sockaddr import SockaddrField, SockaddrResult
@@ -50,7 +49,7 @@ def _render_batch(
     stream = iter(results)
     head = list(islice(stream, 2))
     if as_json:
-        emit_json_array(chain(head, stream))
+        emit_json_document_array(chain(head, stream))
     elif len(head) == 1:
         show_one(head[0])
     elif head:
@@ -162,20 +161,6 @@ def address_table(results: Iterable[AddressResult]) -> None:
             )
 
 
-def emit_json_array(items: Iterable[object]) -> None:
-    """One JSON array written item by item, so a stream of results never waits for its end
-    nor is held in memory. The text is what ``emit_json`` writes for the whole list (two-space
-    indent): a JSON string holds no raw line break, so indenting each line of an item is safe.
-    """
-    out = sys.stdout
-    separator = "[\n"
-    for item in items:
-        text = json_text(to_jsonable(item), 2)
-        out.write(separator + "  " + text.replace("\n", "\n  "))
-        separator = ",\n"
-    out.write("[]\n" if separator == "[\n" else "\n]\n")
-
-
 # ---------------------------------------------------------------------------------------------
 # Subnet planning
 
@@ -203,7 +188,7 @@ def render_subnets(
 ) -> None:
     """The subnets of a split, streamed (there can be millions). ``family`` None: both."""
     if as_json:
-        emit_json_array(subnets)
+        emit_json_document_array(subnets)
         return
     from netkit.render.rows import row_stream
 
@@ -216,7 +201,7 @@ def render_subnets(
 def render_plan(entries: Sequence[PlanEntry], *, as_json: bool, family: Family) -> None:
     """A variable-length plan: each allocated subnet with the hosts it was for, then free."""
     if as_json:
-        emit_json_array(entries)
+        emit_json_document_array(entries)
         return
     from netkit.render.rows import Column, Styled, row_stream
 
@@ -235,7 +220,7 @@ def render_plan(entries: Sequence[PlanEntry], *, as_json: bool, family: Family) 
 def render_blocks(blocks: Iterable[CidrBlock], *, as_json: bool) -> None:
     """CIDR blocks of a range or an aggregate, with the addresses each spans."""
     if as_json:
-        emit_json_array(blocks)
+        emit_json_document_array(blocks)
         return
     from netkit.render.rows import Column, row_stream
 
@@ -249,7 +234,7 @@ def render_blocks(blocks: Iterable[CidrBlock], *, as_json: bool) -> None:
 def render_contains(results: Iterable[ContainsResult], *, as_json: bool) -> None:
     """A row per address: inside the network or not (or why it could not be read)."""
     if as_json:
-        emit_json_array(results)
+        emit_json_document_array(results)
         return
     from netkit.render.rows import Styled, row_stream
 

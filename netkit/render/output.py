@@ -94,6 +94,21 @@ def emit_json(value: object) -> None:
     sys.stdout.write(json_text(value, 2) + "\n")
 
 
+def emit_json_document_array(items: Iterable[object]) -> None:
+    """What ``emit_json`` writes for a whole list (two-space indent), written item by item so
+    a stream of results never waits for its end nor is held in memory (``emit_json_array``
+    writes the compact form, an item a line). A JSON string holds no raw line break, so
+    indenting each line of an item is safe.
+    """
+    out = sys.stdout
+    separator = "[\n"
+    for item in items:
+        text = json_text(to_jsonable(item), 2)
+        out.write(separator + "  " + text.replace("\n", "\n  "))
+        separator = ",\n"
+    out.write("[]\n" if separator == "[\n" else "\n]\n")
+
+
 def emit_json_line(value: object, stream: TextIO | None = None) -> None:
     """Print one compact JSON object on its own line (JSON Lines, for logs and streams)."""
     out = stream or sys.stdout

@@ -11,7 +11,7 @@ from pathlib import Path
 
 CONFIG = """\
 server:
-  ip-address: 127.0.0.1@{port}
+  ip-address: {address}@{port}
   port: {port}
   username: ""
   chroot: ""
@@ -36,10 +36,13 @@ server:
   tls-service-key: "{key}"
   tls-service-pem: "{pem}"
 """
+# Zone transfers are allowed to loopback clients: the tests compare netkit's AXFR with dig's.
 ZONE_ENTRY = """\
 zone:
   name: "{name}"
   zonefile: "{file}"
+  provide-xfr: 127.0.0.0/8 NOKEY
+  provide-xfr: ::1 NOKEY
 """
 
 
@@ -66,36 +69,43 @@ def free_udp_and_tcp_port() -> int:
     raise RuntimeError("no port free for both UDP and TCP")
 
 
-def _answers(port: int) -> bool:
-    """Whether something answers a DNS query for the root SOA on 127.0.0.1:port."""
+def _answers(port: int, address: str = "127.0.0.1") -> bool:
+    """Whether something answers a DNS query for the root SOA on address:port."""
     query = struct.pack("!HHHHHH", 0x4E4B, 0, 1, 0, 0, 0) + b"\x00\x00\x06\x00\x01"
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.settimeout(0.1)
-        probe.sendto(query, ("127.0.0.1", port))
+        probe.sendto(query, (address, port))
         try:
             return probe.recv(512)[:2] == query[:2]
         except OSError:
             return False
 
 
-def _listening(port: int) -> bool:
+def _listening(port: int, address: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        return probe.connect_ex((address, port)) == 0
 
 
 @contextmanager
-def running_nsd(
+def running_nsd(  # noqa: PLR0913  # the keyword-only settings of one NSD instance
     nsd: str,
     directory: Path,
     zones: Mapping[str, str],
     tls: tuple[Path, Path] | None = None,
+    *,
+    address: str = "127.0.0.1",
+    port: int | None = None,
+    server_options: str = "",
 ) -> Iterator[Nsd]:
     """Write zones (origin -> zone text) into directory, start NSD on them, stop it after.
 
     With tls (key file, certificate file) NSD also serves DNS over TLS on a port of its own.
+    NSD listens on address (another 127.0.0.0/8 address lets several servers share port 53)
+    at port (a free one when None); server_options are more lines for its server: clause
+    (indented two spaces), such as nsid or answer-cookie.
     """
-    port = free_udp_and_tcp_port()
-    config = CONFIG.format(port=port, directory=directory)
+    port = port or free_udp_and_tcp_port()
+    config = CONFIG.format(address=address, port=port, directory=directory) + server_options
     tls_port = None
     if tls is not None:
         tls_port = free_udp_and_tcp_port()
@@ -111,7 +121,7 @@ def running_nsd(
     )
     try:
         deadline = time.monotonic() + 10
-        while not _answers(port) or (tls_port is not None and not _listening(tls_port)):
+        while not _answers(port, address) or (tls_port is not None and not _listening(tls_port)):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"nsd did not start: {(directory / 'nsd.log').read_text()}")
             time.sleep(0.05)

@@ -3,7 +3,8 @@
 One non-blocking connect per (host, port), at most ``concurrency`` sockets open at once, each
 given ``timeout`` seconds: an accepted connection is open, a reset (ECONNREFUSED) closed, no answer
 within the timeout filtered (a firewall dropping the SYN, or a listener whose backlog is full),
-and any other error (host unreachable, ...) is reported as such. The kernel does the handshake;
+an ICMP unreachable from a rejecting firewall filtered too (as nmap counts it), with its reason,
+and any other error is reported as such. The kernel does the handshake;
 netkit waits on a selector (epoll on Linux) and closes every socket as soon as its state is known.
 
 Optional probes of open ports (--banner, --tls) reconnect in worker threads, counted in the same
@@ -27,6 +28,10 @@ if TYPE_CHECKING:  # the probes' threads are loaded only when asked for
     from concurrent.futures import Future, ThreadPoolExecutor
 
 State = Literal["open", "closed", "filtered", "error"]
+# What connect() reports when a firewall rejects the SYN with an ICMP unreachable (host, network
+# or administratively prohibited; a local output rule gives EPERM/EACCES). nmap calls such a
+# port filtered: something stands between the scanner and the port.
+REJECTED = frozenset({errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM})
 BANNER_BYTES = 256
 
 
@@ -40,7 +45,7 @@ class PortResult:
     state: State
     service: str | None  # from /etc/services, for open ports
     time_ms: float  # from the connect to the answer (the timeout when filtered)
-    error: str | None = None  # the reason, when state is "error"
+    error: str | None = None  # the reason, when state is "error" (or filtered by a reject)
     banner: str | None = None  # --banner: what the service sent first (bytes as UTF-8 with
     # surrogate escapes for anything else)
     tls_subject: str | None = None  # --tls: the certificate the port presented
@@ -188,7 +193,8 @@ class Scanner:
             result = PortResult(host.name, host.address, port, "closed", None, elapsed)
         else:
             reason = f"{errno.errorcode.get(code, code)}: {os.strerror(code)}"
-            result = PortResult(host.name, host.address, port, "error", None, elapsed, reason)
+            state: State = "filtered" if code in REJECTED else "error"
+            result = PortResult(host.name, host.address, port, state, None, elapsed, reason)
         if result.state == "open" and self.workers is not None:
             future = self.workers.submit(_probe, result, host, self.probes, self.timeout)
             self.probing.add(future)

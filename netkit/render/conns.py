@@ -22,7 +22,7 @@ from netkit.sysinfo.connection import Connection
 from netkit.sysinfo.conns import ConnectionListing
 from netkit.sysinfo.socket_facts import SocketMemory, TcpInfo, Timer
 from netkit.sysinfo.summary import SocketSummary
-from netkit.sysinfo.watch import ConnectionActivity, WatchRound
+from netkit.sysinfo.watch import HISTORY, ConnectionActivity, WatchRound
 
 _STATE_STYLES = {"LISTEN": "green", "ESTABLISHED": "cyan"}
 
@@ -320,10 +320,18 @@ def activity_display(*, as_json: bool) -> Iterator[ActivityDisplay]:
     with Live(console=console, auto_refresh=False) as live:
 
         def live_table(round_: WatchRound) -> None:
+            from netkit.render.charts import spark
+
             fits = max(1, console.size.height - 6)  # the title, the header box and the footer
-            rows = [[_rich_cell(v) for v in row] for row in _activity_rows(round_, fits)]
+            rows = [
+                [*(_rich_cell(v) for v in row), spark(activity.history, HISTORY)]
+                for row, activity in zip(
+                    _activity_rows(round_, fits), round_.connections, strict=False
+                )
+            ]
             title = _round_title(round_, len(rows))
-            live.update(records_table(_ACTIVITY_COLUMNS, rows, title=title), refresh=True)
+            columns = (*_ACTIVITY_COLUMNS, f"last {HISTORY} rounds")
+            live.update(records_table(columns, rows, title=title), refresh=True)
 
         yield live_table
 
@@ -340,4 +348,6 @@ def _rich_cell(value: object) -> object:
 def _asdict(activity: ConnectionActivity) -> dict[str, object]:
     import dataclasses
 
-    return dataclasses.asdict(activity)
+    fields = dataclasses.asdict(activity)
+    del fields["history"]  # each line already carries its round's rates
+    return fields

@@ -5,9 +5,11 @@ Each round reads the connections with tcp_info (Linux) and compares every connec
 itself one interval earlier, matched by the kernel's socket cookie (unique while the socket
 lives, unlike its addresses, which a new connection may reuse). The byte counts are tcp_info's
 bytes_acked (sent and acknowledged) and bytes_received; retransmissions are its total_retrans.
+Each connection also carries its recent throughput, a value per round, for a sparkline.
 """
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -36,6 +38,12 @@ class ConnectionActivity:
     bytes_received: int
     retrans_total: int
     new: bool  # opened during the interval: its deltas count from its start
+    # Bytes a second both ways in the last rounds (oldest first, at most HISTORY), for the
+    # live view's sparkline; not in --json, whose lines already carry each round's rates.
+    history: tuple[float, ...] = ()
+
+
+HISTORY = 16  # rounds of throughput kept per connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +53,9 @@ class WatchRound:
     connections: list[ConnectionActivity]  # busiest first
 
 
-def _activity(now: Connection, then: Connection | None, seconds: float) -> ConnectionActivity:
+def _activity(
+    now: Connection, then: Connection | None, seconds: float, history: deque[float]
+) -> ConnectionActivity:
     info = now.info
     assert info is not None
     before = then.info if then is not None else None
@@ -53,6 +63,7 @@ def _activity(now: Connection, then: Connection | None, seconds: float) -> Conne
     sent = acked - ((before.bytes_acked or 0) if before else 0)
     got = received - ((before.bytes_received or 0) if before else 0)
     retransmits = info.retrans_total - (before.retrans_total if before else 0)
+    history.append(round((sent + got) / seconds, 1))
     return ConnectionActivity(
         proto=now.proto if now.family != "IPv6" else f"{now.proto}6",
         state=now.state,
@@ -72,19 +83,33 @@ def _activity(now: Connection, then: Connection | None, seconds: float) -> Conne
         bytes_received=received,
         retrans_total=info.retrans_total,
         new=before is None,
+        history=tuple(history),
     )
 
 
 def compare_rounds(
-    before: dict[int, Connection], after: list[Connection], seconds: float
+    before: dict[int, Connection],
+    after: list[Connection],
+    seconds: float,
+    histories: dict[int, deque[float]] | None = None,
 ) -> list[ConnectionActivity]:
-    """Each connection of ``after`` against itself in ``before``, busiest first."""
+    """Each connection of ``after`` against itself in ``before``, busiest first.
+
+    ``histories`` (cookie -> recent throughput) is updated in place: each connection's rate
+    is added, and the connections that have gone are forgotten.
+    """
     seconds = max(seconds, 1e-9)
-    active = [
-        _activity(c, before.get(c.cookie or 0), seconds)
-        for c in after
-        if c.info is not None and c.state != "LISTEN"  # a listener moves no bytes itself
-    ]
+    kept = {} if histories is None else histories
+    current: dict[int, deque[float]] = {}
+    active = []
+    for c in after:
+        if c.info is None or c.state == "LISTEN":  # a listener moves no bytes itself
+            continue
+        cookie = c.cookie or 0
+        history = current[cookie] = kept.get(cookie) or deque(maxlen=HISTORY)
+        active.append(_activity(c, before.get(cookie), seconds, history))
+    kept.clear()
+    kept.update(current)
     active.sort(key=lambda a: (-(a.sent_bytes + a.received_bytes), -a.retransmits, a.local or ""))
     return active
 
@@ -106,13 +131,14 @@ def watch_connections(
     reader = read or sample
     started = time.monotonic()
     before = {c.cookie or 0: c for c in reader(wanted)}
+    histories: dict[int, deque[float]] = {}
     rounds = 0
     while count is None or rounds < count:
         time.sleep(max(0.0, started + interval - time.monotonic()))
         now = time.monotonic()
         after = reader(wanted)
         yield WatchRound(round(time.time(), 3), round(now - started, 3),
-                         compare_rounds(before, after, now - started))  # fmt: skip
+                         compare_rounds(before, after, now - started, histories))  # fmt: skip
         before = {c.cookie or 0: c for c in after}
         started = now
         rounds += 1

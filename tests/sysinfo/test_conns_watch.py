@@ -13,7 +13,7 @@ import pytest
 
 from netkit.sysinfo.connection import Connection
 from netkit.sysinfo.socket_facts import TcpInfo
-from netkit.sysinfo.watch import compare_rounds
+from netkit.sysinfo.watch import ConnectionActivity, compare_rounds
 from tests.support import RunningProcess, TerminalOutput, netkit_executable, run_netkit
 
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="tcp_info through sock_diag")
@@ -76,6 +76,8 @@ def test_the_live_table_draws_in_a_terminal_and_stops_on_sigterm(transfer: int) 
     screen = terminal.screen()
     assert status == 0, terminal.process.stderr_lines
     assert "Ctrl-C stops" in screen and "busiest first" in screen
+    assert "last 16 rounds" in screen  # each connection's throughput as a sparkline
+    assert any(spark in screen for spark in "▁▂▃▄▅▆▇█")
 
 
 def test_watch_stops_on_ctrl_c_with_exit_0() -> None:
@@ -111,3 +113,26 @@ def test_deltas_match_by_cookie_and_busiest_comes_first() -> None:
     assert busiest.received_bytes_per_s == 2500.0
     assert (quieter.cookie, quieter.sent_bytes, quieter.new) == (1, 500, False)
     assert (new.cookie, new.sent_bytes, new.new) == (3, 10, True)
+
+
+def test_each_connection_keeps_its_recent_throughput_and_gone_ones_are_forgotten() -> None:
+    from collections import deque
+
+    histories: dict[int, deque[float]] = {}
+    first = {1: _connection(1, 0, 0, 0), 2: _connection(2, 0, 0, 0)}
+    second = [_connection(1, 1000, 0, 0), _connection(2, 0, 200, 0)]
+    compare_rounds(first, second, 1.0, histories)
+    third = [_connection(1, 3000, 0, 0)]  # connection 2 has closed
+    [one] = compare_rounds({c.cookie or 0: c for c in second}, third, 1.0, histories)
+    assert one.history == (1000.0, 2000.0)  # oldest first
+    assert set(histories) == {1}
+    for _ in range(40):  # bounded: the history keeps the last HISTORY rounds
+        [one] = compare_rounds({1: third[0]}, third, 1.0, histories)
+    assert len(one.history) == 16 and one.history[-1] == 0.0
+    assert "history" not in json.loads(_activity_json(one))
+
+
+def _activity_json(activity: "ConnectionActivity") -> str:
+    from netkit.render.conns import _asdict
+
+    return json.dumps(_asdict(activity))

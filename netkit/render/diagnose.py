@@ -43,7 +43,7 @@ def render_diagnosis(diagnosis: "Diagnosis", *, as_json: bool) -> None:
         ("gethostbyname", ", ".join(diagnosis.gethostbyname.addresses)
          or diagnosis.gethostbyname.error),
         ("answered by", diagnosis.answered_by or "unknown"),
-        (f"dig @{diagnosis.dig_server}", ", ".join(diagnosis.dig_addresses) or "no address"),
+        (f"dig @{diagnosis.dig_server}", _dig(diagnosis)),
         ("host addresses", ", ".join(diagnosis.host_addresses) or "loopback only"),
     ])  # fmt: skip
     _heading("Verdict")
@@ -129,3 +129,16 @@ def _answer_row(answer: "DnsAnswer") -> tuple[object, ...]:
 def _gai(result: "ModernResult") -> str | None:
     addresses = list(dict.fromkeys(info.address for info in result.results))
     return ", ".join(addresses) or result.error
+
+
+def _dig(diagnosis: "Diagnosis") -> str:
+    """What `dig NAME` gets: its addresses, or the statuses of the name as it is."""
+    if diagnosis.dig_addresses:
+        return ", ".join(diagnosis.dig_addresses)
+    as_is = diagnosis.name if diagnosis.name.endswith(".") else diagnosis.name + "."
+    statuses = [
+        str(_answer_row(answer)[3])
+        for answer in diagnosis.dns
+        if answer.qname == as_is and answer.server == diagnosis.dig_server
+    ]
+    return f"no address ({', '.join(dict.fromkeys(statuses))})" if statuses else "no address"

@@ -391,3 +391,50 @@ def test_usage_errors() -> None:
         assert status == 2, err
     status, _out, err = invoke_netkit("resolve", "--diagnose", "a..b")
     assert status == 1 and "empty label" in err
+
+
+# --- walking the hosts line ----------------------------------------------------------------
+
+
+def answer(qname: str, rdtype: str, rcode: str | None, *addresses: str) -> Any:
+    from netkit.resolve.diagnose import DnsAnswer
+
+    return DnsAnswer(qname, rdtype, "127.0.0.1", 53, True, rcode, list(addresses))
+
+
+def test_walk_dns_goes_on_after_nxdomain_and_stops_at_silence() -> None:
+    from netkit.resolve.diagnose import walk_dns
+
+    resolv = conf(["corp.example"])
+    names = candidate_names("api", resolv)
+    found = walk_dns(names, [answer("api.corp.example.", "A", "NXDOMAIN"),
+                             answer("api.corp.example.", "AAAA", "NXDOMAIN"),
+                             answer("api.", "A", "NOERROR", "192.0.2.1"),
+                             answer("api.", "AAAA", "NOERROR")], resolv)  # fmt: skip
+    assert (found.status, found.addresses) == ("SUCCESS", ["192.0.2.1"])
+    assert found.winner is not None and found.winner.qname == "api."
+    silent = walk_dns(names, [answer("api.corp.example.", "A", None),
+                              answer("api.", "A", "NOERROR", "192.0.2.1")], resolv)  # fmt: skip
+    assert silent.status == "TRYAGAIN"  # res_search gives up at a timeout
+    only_aaaa = [answer("api.", "AAAA", "NOERROR", "2001:db8::1")]
+    no_aaaa = conf([], options=["no-aaaa"])
+    assert walk_dns(candidate_names("api", no_aaaa), only_aaaa, no_aaaa).status == "NOTFOUND"
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [("localhost", "SUCCESS"), ("db.localhost.", "SUCCESS"), ("example.test", "NOTFOUND")],
+)
+def test_myhostname_source(name: str, status: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from netkit.resolve import diagnose
+    from netkit.resolve.hostconf import HostsMatches, NsswitchHosts
+
+    monkeypatch.setattr(diagnose, "_module_installed", lambda source: True)
+    sources, _ = parse_nss_sources("myhostname [NOTFOUND=return] dns")
+    facts = diagnose._Facts(
+        name, NsswitchHosts("x", "", 1, sources), HostsMatches("x"), conf([]), [], []
+    )
+    walked = diagnose.walk_sources(facts)
+    assert [(o.source, o.status, o.action) for o in walked] == [("myhostname", status, "return")]
+    if status == "SUCCESS":
+        assert walked[0].addresses == ["127.0.0.1", "::1"]

@@ -43,7 +43,7 @@ def render_diagnosis(diagnosis: "Diagnosis", *, as_json: bool) -> None:
         ("gethostbyname", ", ".join(diagnosis.gethostbyname.addresses)
          or diagnosis.gethostbyname.error),
         ("answered by", diagnosis.answered_by or "unknown"),
-        (f"dig @{diagnosis.dig_server}", _dig(diagnosis)),
+        (f"dig @{_server(diagnosis.dig_server, diagnosis.dig_port)}", _dig(diagnosis)),
         ("host addresses", ", ".join(diagnosis.host_addresses) or "loopback only"),
     ])  # fmt: skip
     _heading("Verdict")
@@ -111,7 +111,7 @@ def _resolv_conf(diagnosis: "Diagnosis") -> None:
 
 
 def _answer_row(answer: "DnsAnswer") -> tuple[object, ...]:
-    server = answer.server if answer.port == 53 else f"{answer.server}#{answer.port}"
+    server = _server(answer.server, answer.port)
     if not answer.from_resolv_conf:
         server += " (-s)"
     if answer.rcode is None:
@@ -139,6 +139,11 @@ def _dig(diagnosis: "Diagnosis") -> str:
     statuses = [
         str(_answer_row(answer)[3])
         for answer in diagnosis.dns
-        if answer.qname == as_is and answer.server == diagnosis.dig_server
+        if answer.qname == as_is
+        and (answer.server, answer.port) == (diagnosis.dig_server, diagnosis.dig_port)
     ]
     return f"no address ({', '.join(dict.fromkeys(statuses))})" if statuses else "no address"
+
+
+def _server(address: str, port: int) -> str:
+    return address if port == 53 else f"{address}#{port}"

@@ -86,6 +86,7 @@ class Diagnosis:
     host_addresses: list[str]  # non-loopback addresses of this host (what AI_ADDRCONFIG sees)
     answered_by: str | None  # the source the application's answer came from
     dig_server: str  # the server `dig NAME` asks (the first -s/@SERVER, or resolv.conf's)
+    dig_port: int
     dig_addresses: list[str]  # its A and AAAA answers for the name as it is
     verdicts: list[Verdict]
 
@@ -132,6 +133,7 @@ def diagnose(
             host_addresses=host_addresses(),
             answered_by=None,
             dig_server=dig_server[0],
+            dig_port=dig_server[1],
             dig_addresses=_addresses_of(answers, as_is, dig_server[0], dig_server[1]),
             verdicts=[],
         )

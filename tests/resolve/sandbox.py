@@ -8,7 +8,7 @@ the host's files are never written). It reads a JSON spec from the file named by
 
     {"mounts": {"/etc/hosts": "/tmp/.../hosts", ...},
      "addresses": ["192.0.2.200/24"],          # added to lo besides 127.0.0.1 and ::1
-     "nsd": {"binary": ..., "directory": ..., "zones": {origin: text}} or null,
+     "nsd": [{"binary": ..., "directory": ..., "zones": {origin: text}, "address": ...}],
      "argv": [netkit, "resolve", "--diagnose", ...]}
 
 and prints one JSON object: the returncode, stdout and stderr of argv.
@@ -33,16 +33,11 @@ def main() -> None:
     for target, source in spec["mounts"].items():
         subprocess.run(["mount", "--bind", source, target], check=True, timeout=10)
     with ExitStack() as stack:
-        nsd = spec.get("nsd")
-        if nsd:
+        for nsd in spec.get("nsd", []):
+            directory, zones = Path(nsd["directory"]), nsd["zones"]
+            address = nsd.get("address", NSD_ADDRESS)
             stack.enter_context(
-                running_nsd(
-                    nsd["binary"],
-                    Path(nsd["directory"]),
-                    nsd["zones"],
-                    address=NSD_ADDRESS,
-                    port=53,
-                )
+                running_nsd(nsd["binary"], directory, zones, address=address, port=53)
             )
         done = subprocess.run(spec["argv"], capture_output=True, text=True, timeout=60, check=False)
     json.dump({"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr},

@@ -249,29 +249,32 @@ def sandbox(tmp_path: Path) -> Iterator[Any]:
     nsd = require_tool("nsd")
     before = _fingerprints()
 
-    def run(
+    def run(  # noqa: PLR0913  # the knobs of one scenario, by keyword
         name: str, *, hosts: str, resolv: str, nsswitch: str = FILES_DNS,
-        addresses: tuple[str, ...] = (), nsd_zones: bool = True,
+        addresses: tuple[str, ...] = (), nsd_zones: bool = True, extra: tuple[str, ...] = (),
+        second_zones: dict[str, str] | None = None,
     ) -> tuple[dict[str, Any], str]:  # fmt: skip
-        directory = tmp_path / "nsd"
-        directory.mkdir(exist_ok=True)
-        spec = {
+        servers = []
+        for address, zones in (("127.0.0.77", ZONES if nsd_zones else None),
+                               ("127.0.0.78", second_zones)):  # fmt: skip
+            if zones is not None:
+                directory = tmp_path / f"nsd-{address}"
+                directory.mkdir(exist_ok=True)
+                servers.append({"binary": nsd, "directory": str(directory), "zones": zones,
+                                "address": address})  # fmt: skip
+        argv = [netkit_executable(), "resolve", "--diagnose", name, "--timeout", "1", *extra]
+        spec: dict[str, Any] = {
             "mounts": {
                 "/etc/hosts": write(tmp_path, "hosts", hosts),
                 "/etc/resolv.conf": write(tmp_path, "resolv.conf", resolv),
                 "/etc/nsswitch.conf": write(tmp_path, "nsswitch.conf", nsswitch),
             },
             "addresses": list(addresses),
-            "nsd": {"binary": nsd, "directory": str(directory), "zones": ZONES}
-            if nsd_zones
-            else None,
-            "argv": [netkit_executable(), "resolve", "--diagnose", name, "--timeout", "1"],
+            "nsd": servers,
         }
-        spec_path = write(tmp_path, "spec.json", json.dumps(spec))
         outputs = []
-        for extra in (["--json"], []):
-            spec["argv"] = [*spec["argv"][:6], *extra]
-            write(tmp_path, "spec.json", json.dumps(spec))
+        for form in (["--json"], []):  # the JSON to check, and the text for people
+            spec_path = write(tmp_path, "spec.json", json.dumps({**spec, "argv": [*argv, *form]}))
             done = subprocess.run(
                 [unshare, "-n", "-m", "--propagation", "private",
                  sys.executable, "-m", "tests.resolve.sandbox", spec_path],
@@ -363,6 +366,20 @@ def test_no_dns_server_answered(sandbox: Any) -> None:
                                nsd_zones=False)  # fmt: skip
     assert codes(diagnosis)[0] == "dns-unreachable"
     assert all(answer["rcode"] is None for answer in diagnosis["dns"])
+
+
+def test_servers_disagree(sandbox: Any) -> None:
+    other = {"example.test.": EXAMPLE_ZONE.replace("192.0.2.10", "198.51.100.10")}
+    diagnosis, text = sandbox(
+        "www.example.test", hosts="", resolv=NS, extra=("@127.0.0.78",), second_zones=other
+    )
+    assert codes(diagnosis) == ["servers-disagree"]
+    assert (diagnosis["dig_server"], diagnosis["dig_addresses"]) == (
+        "127.0.0.78",
+        ["198.51.100.10"],
+    )
+    assert addresses(diagnosis["getaddrinfo"]) == {"192.0.2.10"}
+    assert "127.0.0.78 (-s)" in text
 
 
 def test_dns_not_in_nsswitch(sandbox: Any) -> None:

@@ -12,7 +12,7 @@ differences with stable verdict codes. It returns data and never prints.
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from netkit.resolve import hostconf
 from netkit.resolve.hostconf import Candidate, HostsMatches, NsswitchHosts, ResolvConf, unique
@@ -137,8 +137,6 @@ def diagnose(
             dig_addresses=_addresses_of(answers, as_is, dig_server[0], dig_server[1]),
             verdicts=[],
         )
-    from dataclasses import replace
-
     answered_by = attribute(diagnosis)
     diagnosis = replace(diagnosis, answered_by=answered_by)
     return replace(diagnosis, verdicts=verdicts(diagnosis, facts))
@@ -334,8 +332,6 @@ def walk_sources(facts: _Facts) -> list[SourceOutcome]:
             walked.append(outcome)
             break  # what comes after depends on a result netkit cannot see
         action = source.actions[outcome.status]
-        from dataclasses import replace
-
         walked.append(replace(outcome, action=action))
         if action == "return":
             break

@@ -219,6 +219,7 @@ $TTL 300
 www   IN A    192.0.2.10
 dual  IN A    192.0.2.20
 dual  IN AAAA 2001:db8::20
+v6    IN AAAA 2001:db8::30
 """
 CORP_ZONE = """\
 $ORIGIN corp.test.
@@ -380,6 +381,19 @@ def test_servers_disagree(sandbox: Any) -> None:
     )
     assert addresses(diagnosis["getaddrinfo"]) == {"192.0.2.10"}
     assert "127.0.0.78 (-s)" in text
+
+
+def test_no_aaaa_option(sandbox: Any) -> None:
+    diagnosis, _text = sandbox("dual.example.test", hosts="", resolv=NS + "options no-aaaa\n")
+    assert codes(diagnosis) == ["no-aaaa-option"]
+    assert addresses(diagnosis["getaddrinfo"]) == {"192.0.2.20"}  # glibc 2.36 and later
+
+
+def test_gethostbyname_knows_only_ipv4(sandbox: Any) -> None:
+    diagnosis, _text = sandbox("v6.example.test", hosts="", resolv=NS)
+    assert codes(diagnosis) == ["legacy-ipv4-only"]
+    assert diagnosis["gethostbyname"]["addresses"] == []
+    assert addresses(diagnosis["getaddrinfo"]) == {"2001:db8::30"}
 
 
 def test_dns_not_in_nsswitch(sandbox: Any) -> None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from netkit.resolve.system import LegacyResult, ModernResult, SockType
     from netkit.resolve.tally import Outcome, Result
 
-Mode = Literal["legacy", "modern", "dns"]
+Mode = Literal["legacy", "modern", "dns", "diagnose"]
 
 
 # The groups are NamedTuples rather than frozen dataclasses: every `netkit resolve` builds
@@ -189,6 +189,13 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
 @click.option("--legacy", "mode", flag_value="legacy", help="gethostbyname (the default).")
 @click.option("--modern", "mode", flag_value="modern", help="getaddrinfo / getnameinfo.")
 @click.option("--dns", "mode", flag_value="dns", help="Query DNS servers directly, like dig.")
+@click.option(
+    "--diagnose",
+    "mode",
+    flag_value="diagnose",
+    help="Explain why programs and dig disagree about NAME: nsswitch.conf, /etc/hosts, "
+    "resolv.conf, the names tried, direct answers, getaddrinfo, and a verdict.",
+)
 @click.option("-x", "--reverse", is_flag=True, help="NAMEs are addresses: reverse lookups (PTR).")
 @click.option("-4", "family", flag_value="4", help="--modern: IPv4 only (AF_INET).")
 @click.option("-6", "family", flag_value="6", help="--modern: IPv6 only (AF_INET6).")
@@ -344,6 +351,8 @@ def resolve(**parsed: Any) -> int:
     )
     dns = _group(DnsModeOptions, parsed, at_servers=tuple(at_servers))
     modern = _group(ModernModeOptions, parsed)
+    if parsed["mode"] == "diagnose":
+        return _diagnose(request, dns, _given(modern), name_file)
     mode = _pick_mode(parsed["mode"], dns, modern)
     if mode == "legacy":
         return _legacy(request)
@@ -569,3 +578,37 @@ def _questions(request: Request, types: list[str]) -> Iterator["DnsQuestion"]:
     for name, line_types in request.names:
         for rdtype in [canonical(text) for text in line_types] or types:
             yield DnsQuestion(name, rdtype, request.reverse)
+
+
+def _diagnose(
+    request: Request, options: DnsModeOptions, modern: list[str], name_file: IO[str] | None
+) -> int:
+    """--diagnose NAME: takes one name, --timeout, --retries, extra servers (-s, @SERVER) and
+    --json; it runs getaddrinfo its own ways, so it refuses the others."""
+    from netkit.resolve.diagnose import diagnose
+    from netkit.resolve.names import InvalidNameError
+    from netkit.resolve.query import parse_server
+
+    refused = [flag for flag in _given(options) if flag not in ("@SERVER", "--server")]
+    refused += modern
+    refused += ["-f"] * (name_file is not None) + ["-x"] * request.reverse
+    refused += ["--short"] * request.short + ["--jsonl"] * request.jsonl
+    if refused:
+        raise click.UsageError(f"{refused[0]} does not go with --diagnose")
+    names = [name for name, _types in request.names]
+    if len(names) != 1:
+        raise click.UsageError("--diagnose takes one NAME")
+    try:
+        extra = [parse_server(s, 53) for s in (*options.at_servers, *options.servers)]
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'@SERVER'") from None
+    try:
+        diagnosis = diagnose(
+            names[0], extra_servers=extra, timeout=options.timeout, tries=options.retries + 1
+        )
+    except InvalidNameError as error:
+        raise NetkitError(str(error)) from None
+    from netkit.render.diagnose import render_diagnosis
+
+    render_diagnosis(diagnosis, as_json=request.as_json)
+    return ExitStatus.OK

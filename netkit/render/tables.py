@@ -119,3 +119,15 @@ def records_table(
     for row in rows:
         table.add_row(*(cell(value) for value in row))
     return table
+
+
+def tree(label: Text, branches: Iterable[Text], *, indent: int = 0) -> RenderableType:
+    """A rich Tree: a label (made with ``data()``) and one level of branches under it, shifted
+    right by indent columns (a nested part of a larger picture, printed piece by piece)."""
+    from rich.padding import Padding
+    from rich.tree import Tree
+
+    node = Tree(label, guide_style="dim")
+    for branch in branches:
+        node.add(branch)
+    return Padding(node, (0, 0, 0, indent), expand=False) if indent else node

@@ -128,7 +128,9 @@ class Referral:
     zone: str
     servers: list[str]
     glue: list[Record]
-    ds: list[Record] | None  # None when not asked for (no --dnssec); [] when there is none
+    # --dnssec: the DS records ([] when there are none); None without --dnssec, or when the
+    # parent's server would not say.
+    ds: list[Record] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,7 +404,23 @@ class _Tracer:
         )
         if exchange.reply is None:
             return step
-        return _classify(step, exchange.reply, dnssec=settings.dnssec)
+        step = _classify(step, exchange.reply, dnssec=settings.dnssec)
+        referral = step.referral
+        if referral is not None and referral.ds == [] and not _denial(exchange.reply):
+            step = _replace(step, referral=self._ask_ds(referral, address))
+        return step
+
+    def _ask_ds(self, referral: Referral, address: str) -> Referral:
+        """The child's DS set asked of the parent's server itself: a referral from a signed
+        zone carries it (or an NSEC/NSEC3 proof that there is none), one from an unsigned zone
+        need not (NSD leaves it out), yet the parent may hold one. None when it will not say."""
+        self._spend()
+        exchange = _exchange(address, referral.zone, "DS", self.settings)
+        reply = exchange.reply
+        if reply is None or reply.rcode != "NOERROR" or "aa" not in reply.flags:
+            return _replace_referral(referral, ds=None)
+        ds = [r for r in reply.answer if r.type == "DS" and _same(r.name, referral.zone)]
+        return _replace_referral(referral, ds=ds)
 
 
 def _exchange(address: str, qname: str, rdtype: str, settings: TraceSettings) -> Exchange:
@@ -433,6 +451,15 @@ def _replace(step: TraceStep, **changes: object) -> TraceStep:
     import dataclasses
 
     return dataclasses.replace(step, **changes)  # type: ignore[arg-type]  # the fields' own types
+
+
+def _replace_referral(referral: Referral, *, ds: list[Record] | None) -> Referral:
+    return Referral(referral.zone, referral.servers, referral.glue, ds)
+
+
+def _denial(reply: Reply) -> bool:
+    """Whether a referral proves that the child has no DS (NSEC or NSEC3, RFC 4035 3.1.4)."""
+    return any(record.type in ("NSEC", "NSEC3") for record in reply.authority)
 
 
 def _classify(step: TraceStep, reply: Reply, *, dnssec: bool) -> TraceStep:

@@ -42,6 +42,7 @@ ns1          IN A    {TLD}
 a.root       IN A    {ROOT}
 example      IN NS   ns.example
 ns.example   IN A    {LEAF}
+example      IN DS   12345 13 2 {"0123456789abcdef" * 4}
 other        IN NS   ns1.other
 ns1.other    IN A    {OTHER}
 ; far.test.'s server lives in other.test. and has no glue here: a nested trace finds it.

@@ -217,7 +217,16 @@ def test_tcp_and_dnssec(hierarchy: Hierarchy) -> None:
     status, trace, _ = _trace(hierarchy, "--tcp", "--dnssec", "www.example.test")
     assert status == 0
     assert {step["transport"] for step in trace["steps"]} == {"tcp"}
-    assert trace["steps"][0]["referral"]["ds"] == []  # asked for, and the test zones are unsigned
+    root, tld = trace["steps"][0]["referral"], trace["steps"][1]["referral"]
+    assert root["ds"] == []  # test. has no DS in the root zone
+    # The parent holds a DS for example.test. (though unsigned, so NSD leaves it out of the
+    # referral): the trace asks for it.
+    [ds] = tld["ds"]
+    assert (ds["name"], ds["type"], ds["data"]) == (
+        "example.test.",
+        "DS",
+        "12345 13 2 " + "0123456789abcdef" * 4,
+    )
 
 
 @pytest.mark.parametrize(

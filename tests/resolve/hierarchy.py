@@ -3,8 +3,10 @@ its own loopback address, all on one port.
 
     127.0.0.21  .               root; test. is delegated to ns1.test.
     127.0.0.22  test.           the TLD: delegations with glue, without glue, lame, upward
-    127.0.0.23  example.test.   answers, a CNAME into far.test., a DNAME, a CNAME loop, hostile TXT
-                lame.test.      (its other two servers: 127.0.0.29 REFUSES, 127.0.0.30 is silent)
+    127.0.0.23  example.test.   answers, a CNAME into far.test., a DNAME, a CNAME loop, hostile data
+                lame.test.      (its other servers: 127.0.0.29 REFUSES, nothing listens on
+                                127.0.0.30, and a socket on 127.0.0.31 takes queries and never
+                                answers: the test must wait for its --timeout)
     127.0.0.24  other.test.     holds ns2.other.test., the glueless server of far.test.
                 far.test.
     127.0.0.29  unrelated.      serves nothing on the way: REFUSED for lame.test.
@@ -21,8 +23,9 @@ from pathlib import Path
 
 from tests.resolve.nsd import running_nsd
 
-ROOT, TLD, LEAF, OTHER, LAME, SILENT = (
+ROOT, TLD, LEAF, OTHER, LAME, SILENT, MUTE = (
     "127.0.0.21", "127.0.0.22", "127.0.0.23", "127.0.0.24", "127.0.0.29", "127.0.0.30",
+    "127.0.0.31",
 )  # fmt: skip
 
 ROOT_ZONE = f"""\
@@ -50,6 +53,10 @@ far          IN NS   ns2.other
 lame         IN NS   bad.lame
 lame         IN NS   silent.lame
 lame         IN NS   good.lame
+mute         IN NS   mute.mute
+mute         IN NS   good.mute
+mute.mute    IN A    {MUTE}
+good.mute    IN A    {LEAF}
 bad.lame     IN A    {LAME}
 silent.lame  IN A    {SILENT}
 good.lame    IN A    {LEAF}
@@ -68,6 +75,7 @@ old          IN DNAME far.test.
 loop1        IN CNAME loop2
 loop2        IN CNAME loop1
 hostile      IN TXT  "[bold]x[/bold]" "\\027[31mred\\007"
+evil\\027[31mname IN CNAME www
 """
 LAME_ZONE = """\
 $ORIGIN lame.test.
@@ -80,6 +88,16 @@ bad          IN A    127.0.0.29
 silent       IN A    127.0.0.30
 good         IN A    127.0.0.23
 www          IN A    192.0.2.3
+"""
+MUTE_ZONE = """\
+$ORIGIN mute.test.
+$TTL 300
+@            IN SOA  good hostmaster 1 3600 600 86400 300
+@            IN NS   mute
+@            IN NS   good
+mute         IN A    127.0.0.31
+good         IN A    127.0.0.23
+www          IN A    192.0.2.4
 """
 OTHER_ZONE = f"""\
 $ORIGIN other.test.
@@ -106,7 +124,7 @@ ns           IN A    127.0.0.29
 SERVERS = {
     ROOT: {".": ROOT_ZONE},
     TLD: {"test.": TLD_ZONE},
-    LEAF: {"example.test.": EXAMPLE_ZONE, "lame.test.": LAME_ZONE},
+    LEAF: {"example.test.": EXAMPLE_ZONE, "lame.test.": LAME_ZONE, "mute.test.": MUTE_ZONE},
     OTHER: {"other.test.": OTHER_ZONE, "far.test.": FAR_ZONE},
     LAME: {"unrelated.": UNRELATED_ZONE},
 }
@@ -147,10 +165,12 @@ def _free(address: str, port: int) -> bool:
 @contextmanager
 def running_hierarchy(nsd: str, directory: Path) -> Iterator[Hierarchy]:
     """Start the NSDs of the hierarchy on one free port; stop them all after."""
-    port = _free_everywhere([*SERVERS, SILENT])
+    port = _free_everywhere([*SERVERS, SILENT, MUTE])
     hints = directory / "root.hints"
     hints.write_text(HINTS)
     with ExitStack() as stack:
+        mute = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        mute.bind((MUTE, port))
         for address, zones in SERVERS.items():
             place = directory / address
             place.mkdir()

@@ -17,6 +17,7 @@ from tests.render.hostile import assert_safe
 from tests.resolve.hierarchy import (
     LAME,
     LEAF,
+    MUTE,
     OTHER,
     ROOT,
     SILENT,
@@ -24,7 +25,7 @@ from tests.resolve.hierarchy import (
     Hierarchy,
     running_hierarchy,
 )
-from tests.support import invoke_netkit, require_tool, run_netkit
+from tests.support import TerminalOutput, invoke_netkit, netkit_executable, require_tool, run_netkit
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +153,17 @@ def test_lame_servers_are_named_and_the_next_one_asked(hierarchy: Hierarchy) -> 
     assert [r["data"] for r in trace["answers"]] == _dig(LEAF, hierarchy.port, "www.lame.test", "A")
 
 
+def test_a_server_that_never_answers_times_out_and_the_next_is_asked(
+    hierarchy: Hierarchy,
+) -> None:
+    status, trace, _ = _trace(hierarchy, "--timeout", "0.2", "-4", "www.mute.test")
+    assert status == 0
+    mute, good = [step for step in trace["steps"] if step["zone"] == "mute.test."]
+    assert (mute["address"], mute["outcome"], mute["rtt_ms"]) == (MUTE, "failed", None)
+    assert mute["error"].startswith(f"no reply from {MUTE}#{hierarchy.port} after 1 try")
+    assert (good["address"], good["outcome"]) == (LEAF, "answer")
+
+
 def test_negative_answers_from_the_authority_exit_0_like_dig(hierarchy: Hierarchy) -> None:
     status, trace, _ = _trace(hierarchy, "nope.example.test")
     assert (status, trace["status"], trace["steps"][-1]["outcome"]) == (0, "NXDOMAIN", "nxdomain")
@@ -206,6 +218,24 @@ def test_text_streams_each_step_and_shows_hostile_data_as_data(hierarchy: Hierar
     assert "referral to test." in lines[1]
     assert "└── NS ns1.test.  glue 127.0.0.22" in lines[2]
     assert_safe(result.stdout, ["[bold]x[/bold]", "\\027[31mred\\007"])
+
+
+def test_a_hostile_name_reaches_the_terminal_escaped_and_json_exactly(
+    hierarchy: Hierarchy,
+) -> None:
+    """The name typed with a raw ESC, and the zone's owner name with it (\\027), as a CNAME."""
+    hostile = "evil\x1b[31mname.example.test"
+    argv = [netkit_executable(), *_args(hierarchy, hostile)]
+    terminal = TerminalOutput(argv, env={"TERM": "xterm", "COLUMNS": "120", "FORCE_COLOR": "1"})
+    try:
+        assert terminal.process.proc.wait(30) == 0, terminal.process.stderr_lines
+    finally:
+        terminal.process.stop()
+    screen = terminal.screen()
+    assert_safe(screen, [hostile, "evil\\027[31mname.example.test. 300 IN CNAME"], terminal=True)
+    status, trace, _ = _trace(hierarchy, hostile)
+    assert (status, trace["name"]) == (0, hostile + ".")
+    assert trace["answers"][0]["name"] == "evil\\027[31mname.example.test."
 
 
 def test_short_prints_the_final_records(hierarchy: Hierarchy) -> None:

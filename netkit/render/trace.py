@@ -59,6 +59,7 @@ def _show_event(event: Event) -> None:
         show(_start_line(event))
     elif event.depth > 0 or event.status != "failed":
         show(_end_tree(event))
+    sys.stdout.flush()  # each step as it is done, in a pipe too
 
 
 def _start_line(start: TraceStart) -> "RenderableType":

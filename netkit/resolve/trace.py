@@ -434,7 +434,13 @@ def _exchange(address: str, qname: str, rdtype: str, settings: TraceSettings) ->
         name_to_wire(qname), type_value(rdtype), recurse=False, dnssec=settings.dnssec
     )
     spelled = qname if spelled_as_presented(qname) else None
-    [exchange] = list(engine.stream([(message, spelled)]))
+    try:
+        [exchange] = list(engine.stream([(message, spelled)]))
+    except OSError as error:  # the kernel refused at once: no route (IPv6 on an IPv4 host), ...
+        transport = "tcp" if settings.tcp else "udp"
+        reason = error.strerror or str(error)
+        where = f"{address}#{settings.port}"
+        return Exchange(None, (address, settings.port), transport, 0.0, 1, f"{where}: {reason}")
     assert exchange is not None  # an item with a message has an exchange
     return exchange
 
@@ -482,7 +488,7 @@ def _classify(step: TraceStep, reply: Reply, *, dnssec: bool) -> TraceStep:
     if any(not _same(record.name, child) for record in ns_records):
         return _replace(step, outcome="lame", error="a referral to several zones at once")
     if not _below(child, step.zone, strictly=True) or not _below(step.qname, child):
-        where = "up" if _below(step.zone, child) else "sideways"
+        where = "back" if _same(step.zone, child) else "up" if _below(step.zone, child) else "off"
         return _replace(
             step,
             outcome="lame",

@@ -170,6 +170,14 @@ def test_negative_answers_from_the_authority_exit_0_like_dig(hierarchy: Hierarch
     assert trace["steps"][-1]["authority"][0]["type"] == "SOA"
     status, trace, _ = _trace(hierarchy, "example.test", "-t", "TXT")
     assert (status, trace["status"], trace["answers"]) == (0, "NODATA", [])
+    # -x traces the reverse name: the test root has no arpa., so the root says NXDOMAIN.
+    status, trace, _ = _trace(hierarchy, "-x", "192.0.2.1")
+    assert (status, trace["name"], trace["type"], trace["status"]) == (
+        0,
+        "1.2.0.192.in-addr.arpa.",
+        "PTR",
+        "NXDOMAIN",
+    )
 
 
 def test_a_cname_loop_stops_with_an_error(hierarchy: Hierarchy) -> None:

@@ -233,6 +233,7 @@ class _Tracer:
         self.deadline = time.monotonic() + settings.max_seconds
         self.addresses: dict[str, list[str]] = {}
         self.looking_up: set[str] = set()
+        self.spent: TraceBudgetError | None = None  # set when the budget ran out in a nested trace
 
     def run(self, qname: str, rdtype: str, depth: int) -> Generator[Event, None, Trace]:
         yield TraceStart(depth, qname, rdtype)
@@ -248,7 +249,7 @@ class _Tracer:
         result = Trace(depth, qname, rdtype, status, answers, error, steps)
         yield result
         if aborted is not None and depth > 0:
-            raise aborted  # the budget is the whole trace's: the levels above stop too
+            self.spent = aborted  # the budget is the whole trace's: the levels above stop too
         return result
 
     def _walk(
@@ -321,6 +322,7 @@ class _Tracer:
         Servers with addresses (glue, hints) come first; the others are looked up with nested
         traces, one at a time and only when every server before them failed."""
         problems: list[str] = []
+        asked: set[str] = set()  # two names of one server are asked once
         known = [server for server in servers if self._usable(server.addresses)]
         glueless = [server for server in servers if not self._usable(server.addresses)]
         for server in known + glueless:
@@ -328,6 +330,9 @@ class _Tracer:
             if not addresses:
                 addresses = yield from self._look_up(server.name, depth, referred_by, problems)
             for address in addresses:
+                if address in asked:
+                    continue
+                asked.add(address)
                 step = self._ask(zone, server.name, address, question, depth)
                 steps.append(step)
                 yield step
@@ -363,6 +368,8 @@ class _Tracer:
             for rdtype in types:
                 nested = yield from self.run(name, rdtype, depth + 1)
                 referred_by.nested.append(nested)
+                if self.spent is not None:
+                    raise self.spent
                 found = [record.data for record in nested.answers if record.type == rdtype]
                 if found:
                     break

@@ -208,6 +208,8 @@ def test_the_step_budget_bounds_the_work(hierarchy: Hierarchy) -> None:
     assert sum(isinstance(event, TraceStep) for event in events) == 6
     # The nested trace that ran out stopped too, and said so.
     assert [e.depth for e in events if isinstance(e, Trace)] == [1, 0]
+    [nested] = top.steps[4].nested  # under the referral to far.test., whose server has no glue
+    assert (nested.name, nested.status, nested.error) == ("ns2.other.test.", "failed", top.error)
 
 
 def test_a_family_without_root_servers_fails_clearly(hierarchy: Hierarchy) -> None:

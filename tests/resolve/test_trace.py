@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from netkit.resolve.trace import Trace, TraceSettings, TraceStep, parse_hints, trace
+from netkit.resolve.trace import Trace, TraceSettings, TraceStep, parse_hints, root_hints, trace
 from tests.render.hostile import assert_safe
 from tests.resolve.hierarchy import (
     LAME,
@@ -291,3 +291,29 @@ def test_a_bad_hints_file_is_a_usage_error(tmp_path: Path) -> None:
     status, _, err = invoke_netkit("resolve", "--trace", "--hints", str(hints), "example.test")
     assert status == 2
     assert "not a root hints file" in err
+
+
+def test_root_hints_in_named_root_form_and_built_in() -> None:
+    named_root = """\
+;       This file holds the information on root name servers needed to
+;       initialize cache of Internet domain name servers
+.                        3600000      NS    A.ROOT-SERVERS.NET.
+A.ROOT-SERVERS.NET.      3600000      A     198.41.0.4
+A.ROOT-SERVERS.NET.      3600000      AAAA  2001:503:ba3e::2:30
+;
+.                        3600000      NS    B.ROOT-SERVERS.NET.
+B.ROOT-SERVERS.NET.      3600000      A     170.247.170.2
+; End of file
+"""
+    servers = parse_hints(named_root)
+    assert [(server.name, server.addresses) for server in servers] == [
+        ("A.ROOT-SERVERS.NET.", ("198.41.0.4", "2001:503:ba3e::2:30")),
+        ("B.ROOT-SERVERS.NET.", ("170.247.170.2",)),
+    ]
+    with pytest.raises(ValueError, match="no addresses"):
+        parse_hints(". 3600000 NS a.root.test.\n")
+    with pytest.raises(ValueError, match="no NS records"):
+        parse_hints("a.root.test. 3600000 A 127.0.0.1\n")
+    built_in = root_hints()
+    assert len(built_in) == 13
+    assert all(len(server.addresses) == 2 for server in built_in)

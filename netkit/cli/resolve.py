@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from netkit.resolve.system import LegacyResult, ModernResult, SockType
     from netkit.resolve.tally import Outcome, Result
 
-Mode = Literal["legacy", "modern", "dns", "diagnose"]
+Mode = Literal["legacy", "modern", "dns", "diagnose", "trace"]
 
 
 # The groups are NamedTuples rather than frozen dataclasses: every `netkit resolve` builds
@@ -148,13 +148,13 @@ def _size_hint(name_file: IO[str] | None) -> int | None:
 
 
 def _pick_mode(mode: Mode | None, dns: DnsModeOptions, modern: ModernModeOptions) -> Mode:
-    """DNS options imply --dns (and are a usage error with another mode); getaddrinfo hints
-    are only for --modern."""
+    """DNS options imply --dns (and are a usage error with another mode; --trace takes them
+    and says which it refuses); getaddrinfo hints are only for --modern (-4/-6 also --trace)."""
     dns_given = _given(dns)
     if dns_given and mode in ("legacy", "modern"):
         raise click.UsageError(f"{dns_given[0]} is for --dns queries, not --{mode}")
-    chosen: Mode = "dns" if dns_given else mode or "legacy"
-    modern_given = _given(modern)
+    chosen: Mode = "dns" if dns_given and mode is None else mode or "legacy"
+    modern_given = [flag for flag in _given(modern) if (chosen, flag) != ("trace", "-4/-6")]
     if modern_given and chosen != "modern":
         raise click.UsageError(f"{modern_given[0]} is for --modern (getaddrinfo)")
     return chosen
@@ -196,9 +196,22 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     help="Explain why programs and dig disagree about NAME: nsswitch.conf, /etc/hosts, "
     "resolv.conf, the names tried, direct answers, getaddrinfo, and a verdict.",
 )
+@click.option(
+    "--trace",
+    "mode",
+    flag_value="trace",
+    help="Resolve iteratively from the root, like dig +trace: each delegation step explained.",
+)
+@click.option(
+    "--hints",
+    type=click.File("r"),
+    metavar="FILE",
+    help="--trace: start from the root servers of FILE (root hints format, as BIND's "
+    "named.root) instead of the built-in IANA list.",
+)
 @click.option("-x", "--reverse", is_flag=True, help="NAMEs are addresses: reverse lookups (PTR).")
-@click.option("-4", "family", flag_value="4", help="--modern: IPv4 only (AF_INET).")
-@click.option("-6", "family", flag_value="6", help="--modern: IPv6 only (AF_INET6).")
+@click.option("-4", "family", flag_value="4", help="--modern, --trace: IPv4 only.")
+@click.option("-6", "family", flag_value="6", help="--modern, --trace: IPv6 only.")
 @click.option("--service", metavar="NAME|PORT", help="--modern: a service name or port.")
 @click.option(
     "--socktype",
@@ -319,6 +332,7 @@ def resolve(**parsed: Any) -> int:
       netkit resolve @127.0.0.1 -p 5353 www.example.test -t AAAA
       netkit resolve --dns -x 192.0.2.1          a PTR query
       netkit resolve --dns -f names.txt --jsonl  a batch, concurrently, in input order
+      netkit resolve --trace www.example.com     from the root down, each step explained
 
     A batch (several names, or -f FILE) streams: names are read as they are needed and each
     result is written as soon as the ones before it are, so a million names run in the memory
@@ -335,6 +349,7 @@ def resolve(**parsed: Any) -> int:
     if parsed["as_json"] and parsed["jsonl"]:
         raise click.UsageError("--json and --jsonl are two forms of the same output: pick one")
     name_file = parsed.pop("name_file")
+    hints = parsed.pop("hints")
     at_servers, names, several = _read_names(parsed.pop("arguments"), name_file)
     first = next(names, None)
     if first is None:
@@ -351,9 +366,13 @@ def resolve(**parsed: Any) -> int:
     )
     dns = _group(DnsModeOptions, parsed, at_servers=tuple(at_servers))
     modern = _group(ModernModeOptions, parsed)
+    if hints is not None and parsed["mode"] != "trace":
+        raise click.UsageError("--hints is for --trace")
     if parsed["mode"] == "diagnose":
         return _diagnose(request, dns, _given(modern), name_file)
     mode = _pick_mode(parsed["mode"], dns, modern)
+    if mode == "trace":
+        return _trace(request, dns, modern.family, hints)
     if mode == "legacy":
         return _legacy(request)
     if mode == "modern":
@@ -612,3 +631,45 @@ def _diagnose(
 
     render_diagnosis(diagnosis, as_json=request.as_json)
     return ExitStatus.OK
+
+
+def _trace(
+    request: Request, options: DnsModeOptions, family: str | None, hints: IO[str] | None
+) -> int:
+    """--trace: one name walked down from the root; exit 0 once an authoritative reply came."""
+    from netkit.resolve.names import InvalidNameError
+    from netkit.resolve.trace import TraceSettings, parse_hints, root_hints, trace, trace_name
+
+    refused = [
+        flag for flag in _given(options) if flag not in ("-t", "--port", "--tcp", "--dnssec")
+    ]
+    if refused:
+        raise click.UsageError(f"{refused[0]} is not for --trace: it finds each server itself")
+    if request.several or request.jsonl:
+        raise click.UsageError("--trace follows one name (and writes --json, not --jsonl)")
+    types = _record_types(options.types, request.reverse)
+    if len(types) != 1:
+        raise click.UsageError("--trace asks one record type (-t) at the end")
+    try:
+        servers = root_hints() if hints is None else parse_hints(hints.read())
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--hints'") from None
+    [(name, _types)] = request.names
+    try:
+        qname = trace_name(name, reverse=request.reverse)
+    except InvalidNameError as error:
+        raise NetkitError(str(error)) from None
+    settings = TraceSettings(
+        port=options.port or 53,
+        tcp=options.transport == "tcp",
+        timeout=options.timeout,
+        tries=options.retries + 1,
+        family="4" if family == "4" else "6" if family == "6" else None,
+        dnssec=options.dnssec,
+    )
+    from netkit.render.trace import render_trace
+
+    result = render_trace(
+        trace(qname, types[0], settings, servers), as_json=request.as_json, short=request.short
+    )
+    return _finish([result.error] if result.error else [], short=request.short)

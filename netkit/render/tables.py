@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console, RenderableType
 from rich.table import Table
@@ -20,6 +20,10 @@ from rich.text import Text
 
 from netkit.render.escape import visible
 from netkit.render.output import colour_enabled
+
+if TYPE_CHECKING:
+    from rich.console import ConsoleOptions, RenderResult
+    from rich.measure import Measurement
 
 # Piped output is read by scripts and grep: don't wrap it at rich's 80-column fallback.
 _PIPE_WIDTH = 160
@@ -119,3 +123,40 @@ def records_table(
     for row in rows:
         table.add_row(*(cell(value) for value in row))
     return table
+
+
+def tree(label: Text, branches: Iterable[Text], *, indent: int = 0) -> RenderableType:
+    """A rich Tree: a label (made with ``data()``) and one level of branches under it, shifted
+    right by indent columns (a nested part of a larger picture, printed piece by piece)."""
+    from rich.tree import Tree
+
+    node = Tree(label, guide_style="dim")
+    for branch in branches:
+        node.add(branch)
+    return _Indented(node, indent) if indent else node
+
+
+class _Indented:
+    """A renderable shifted right, its lines not padded out to a common width (as rich's
+    Padding pads them): no trailing blanks in a pipe or a copied terminal."""
+
+    def __init__(self, inner: RenderableType, indent: int) -> None:
+        self.inner = inner
+        self.indent = indent
+
+    def __rich_console__(self, console: Console, options: "ConsoleOptions") -> "RenderResult":
+        from rich.segment import Segment
+
+        width = max(1, options.max_width - self.indent)
+        lines = console.render_lines(self.inner, options.update_width(width), pad=False)
+        margin = Segment(" " * self.indent)
+        for line in lines:
+            yield margin
+            yield from line
+            yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: "ConsoleOptions") -> "Measurement":
+        from rich.measure import Measurement
+
+        measured = Measurement.get(console, options, self.inner)
+        return Measurement(measured.minimum + self.indent, measured.maximum + self.indent)

@@ -20,11 +20,12 @@ from netkit.render.output import emit_message
 
 if TYPE_CHECKING:
     from netkit.render.resolve import BatchForm
+    from netkit.resolve.compare import Comparison
     from netkit.resolve.query import DnsQuestion, Transport
     from netkit.resolve.system import LegacyResult, ModernResult, SockType
     from netkit.resolve.tally import Outcome, Result
 
-Mode = Literal["legacy", "modern", "dns"]
+Mode = Literal["legacy", "modern", "dns", "compare"]
 
 
 # The groups are NamedTuples rather than frozen dataclasses: every `netkit resolve` builds
@@ -87,6 +88,7 @@ class DnsModeOptions(NamedTuple):
     dnssec: Annotated[bool, "--dnssec"] = False
     rate: Annotated[float | None, "--rate"] = None
     servers_file: Annotated[IO[str] | None, "--servers-file"] = None
+    show_ttl: Annotated[bool, "--ttl"] = False
 
 
 Group = TypeVar("Group", Request, ModernModeOptions, DnsModeOptions)
@@ -153,7 +155,7 @@ def _pick_mode(mode: Mode | None, dns: DnsModeOptions, modern: ModernModeOptions
     dns_given = _given(dns)
     if dns_given and mode in ("legacy", "modern"):
         raise click.UsageError(f"{dns_given[0]} is for --dns queries, not --{mode}")
-    chosen: Mode = "dns" if dns_given else mode or "legacy"
+    chosen: Mode = mode if mode == "compare" else "dns" if dns_given else mode or "legacy"
     modern_given = _given(modern)
     if modern_given and chosen != "modern":
         raise click.UsageError(f"{modern_given[0]} is for --modern (getaddrinfo)")
@@ -189,6 +191,13 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
 @click.option("--legacy", "mode", flag_value="legacy", help="gethostbyname (the default).")
 @click.option("--modern", "mode", flag_value="modern", help="getaddrinfo / getnameinfo.")
 @click.option("--dns", "mode", flag_value="dns", help="Query DNS servers directly, like dig.")
+@click.option(
+    "--compare",
+    "mode",
+    flag_value="compare",
+    help="Ask every server the same questions at once; a column per server, differences marked.",
+)
+@click.option("--ttl", "show_ttl", is_flag=True, help="--compare: show each record's TTL.")
 @click.option("-x", "--reverse", is_flag=True, help="NAMEs are addresses: reverse lookups (PTR).")
 @click.option("-4", "family", flag_value="4", help="--modern: IPv4 only (AF_INET).")
 @click.option("-6", "family", flag_value="6", help="--modern: IPv6 only (AF_INET6).")
@@ -318,6 +327,8 @@ def resolve(**parsed: Any) -> int:
     of a few thousand. --modern and --legacy batches run on a pool of up to 32 threads (-c).
     A batch ends with a summary line on stderr, and shows its progress there on a terminal.
 
+    --compare asks every server every question and exits 1 when any two differ.
+
     @SERVER, --server, -t, --port, --tcp, --tls, --https, --no-recurse and --dnssec imply
     --dns. Without a server, --dns asks the nameservers of /etc/resolv.conf. A truncated UDP
     reply is asked again over TCP. Names may be internationalized (IDNA 2008).
@@ -349,6 +360,8 @@ def resolve(**parsed: Any) -> int:
         return _legacy(request)
     if mode == "modern":
         return _modern(request, modern)
+    if mode == "compare":
+        return _compare(request, dns)
     return _dns(request, dns)
 
 
@@ -569,3 +582,50 @@ def _questions(request: Request, types: list[str]) -> Iterator["DnsQuestion"]:
     for name, line_types in request.names:
         for rdtype in [canonical(text) for text in line_types] or types:
             yield DnsQuestion(name, rdtype, request.reverse)
+
+
+def _compare(request: Request, options: DnsModeOptions) -> int:
+    """--compare: every server asked every question; a row each, exit 1 on any difference."""
+    from netkit.render.compare import stream_compare
+    from netkit.resolve import query
+    from netkit.resolve.compare import compare_servers
+
+    if options.doh_url is not None:
+        raise click.UsageError("--compare asks @SERVER/--server servers, not --https")
+    if request.short:
+        raise click.UsageError("--short has no room for several servers: --compare shows a table")
+    transport = _transport(options)
+    default_port = options.port or query.DEFAULT_PORTS[transport]
+    named = [*options.at_servers, *options.servers, *_server_lines(options.servers_file)]
+    try:
+        servers = [query.parse_server(s, default_port) for s in named or query.system_servers()]
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'@SERVER'") from None
+    settings = query.DnsOptions(
+        servers=servers,
+        transport=transport,
+        timeout=options.timeout,
+        tries=options.retries + 1,
+        recurse=not options.no_recurse,
+        dnssec=options.dnssec,
+        concurrency=request.concurrency,
+        rate=options.rate,
+        tls_hostname=options.tls_hostname,
+        tls_ca=options.tls_ca,
+    )
+    disagreements = 0
+
+    def counted(comparisons: Iterable["Comparison"]) -> Iterator["Comparison"]:
+        nonlocal disagreements
+        for comparison in comparisons:
+            disagreements += not comparison.agree
+            yield comparison
+
+    questions = _questions(request, _record_types(options.types, request.reverse))
+    columns = ["{}#{}".format(*server) for server in servers]
+    comparisons = compare_servers(questions, servers, settings)
+    try:
+        stream_compare(counted(comparisons), columns, request.form, ttl=options.show_ttl)
+    except KeyboardInterrupt:
+        return ExitStatus.INTERRUPTED
+    return ExitStatus.FAILURE if disagreements else ExitStatus.OK

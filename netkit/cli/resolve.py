@@ -89,6 +89,17 @@ class DnsModeOptions(NamedTuple):
     rate: Annotated[float | None, "--rate"] = None
     servers_file: Annotated[IO[str] | None, "--servers-file"] = None
     show_ttl: Annotated[bool, "--ttl"] = False
+    # EDNS options and header bits, as dig's and kdig's (edns.py builds them).
+    nsid: Annotated[bool, "--nsid"] = False
+    subnet: Annotated[str | None, "--subnet"] = None
+    cookie: Annotated[str | None, "--cookie"] = None  # "random": a random client cookie
+    padding: Annotated[bool, "--padding"] = False
+    bufsize: Annotated[int | None, "--bufsize"] = None
+    no_edns: Annotated[bool, "--no-edns"] = False
+    ednsopt: Annotated[tuple[str, ...], "--ednsopt"] = ()
+    cd: Annotated[bool, "--cd"] = False
+    ad: Annotated[bool, "--ad"] = False
+    search: Annotated[bool, "--search"] = False
 
 
 Group = TypeVar("Group", Request, ModernModeOptions, DnsModeOptions)
@@ -177,7 +188,21 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     return checked
 
 
-@click.command()
+class _ResolveCommand(click.Command):
+    """--cookie takes its value attached only (--cookie=HEX, as dig's +cookie=HEX): a bare
+    --cookie must not swallow the NAME after it, as an option with an optional value would."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        bare = [i for i, arg in enumerate(args[:end]) if arg == "--cookie"]
+        rewritten = [f"--cookie={COOKIE_RANDOM}" if i in bare else a for i, a in enumerate(args)]
+        return super().parse_args(ctx, rewritten)
+
+
+COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client cookie
+
+
+@click.command(cls=_ResolveCommand)
 @click.argument("arguments", nargs=-1, metavar="[@SERVER] NAME...")
 @click.option(
     "-f",
@@ -288,6 +313,43 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
 )
 @click.option("--no-recurse", is_flag=True, help="Clear the RD bit (ask for a referral).")
 @click.option("--dnssec", is_flag=True, help="Set the DO bit: ask for DNSSEC records.")
+@click.option("--nsid", is_flag=True, help="Ask for the server's identifier (NSID, RFC 5001).")
+@click.option(
+    "--subnet",
+    metavar="ADDR[/LEN]",
+    help="Send an EDNS Client Subnet (RFC 7871), as dig +subnet: 192.0.2.0/24, 2001:db8::/48.",
+)
+@click.option(
+    "--cookie",
+    metavar="[=HEX]",
+    help="Send a DNS cookie (RFC 7873): a random client cookie, or --cookie=HEX (8 octets, or "
+    "16 to 40 with a server cookie).",
+)
+@click.option(
+    "--padding",
+    is_flag=True,
+    help="Pad each query to a multiple of 128 octets (RFC 7830, RFC 8467's block for queries).",
+)
+@click.option(
+    "--bufsize",
+    type=click.IntRange(0, 65535),
+    metavar="N",
+    help="The EDNS UDP payload size to advertise (default 1232).",
+)
+@click.option("--no-edns", is_flag=True, help="Send no OPT record (plain RFC 1035 queries).")
+@click.option(
+    "--ednsopt",
+    multiple=True,
+    metavar="CODE[:HEX]",
+    help="Add an EDNS option by number or name, with its data in hex (repeatable).",
+)
+@click.option("--cd", is_flag=True, help="Set the CD bit: checking disabled (no validation).")
+@click.option("--ad", is_flag=True, help="Set the AD bit in the query (ask whether it validated).")
+@click.option(
+    "--search",
+    is_flag=True,
+    help="Try each name with the search list and ndots of /etc/resolv.conf, like dig +search.",
+)
 @click.option("--short", is_flag=True, help="Print only the answers, like dig +short.")
 @click.option(
     "-c",
@@ -329,9 +391,10 @@ def resolve(**parsed: Any) -> int:
 
     --compare asks every server every question and exits 1 when any two differ.
 
-    @SERVER, --server, -t, --port, --tcp, --tls, --https, --no-recurse and --dnssec imply
-    --dns. Without a server, --dns asks the nameservers of /etc/resolv.conf. A truncated UDP
-    reply is asked again over TCP. Names may be internationalized (IDNA 2008).
+    @SERVER, --server, -t, --port, --tcp, --tls, --https, --no-recurse, --dnssec and the
+    EDNS options (--nsid, --subnet, --cookie, ...) imply --dns. Without a server, --dns asks
+    the nameservers of /etc/resolv.conf. A truncated UDP reply is asked again over TCP. Names
+    may be internationalized (IDNA 2008).
 
     Exit status: 0 when every query got an answer, 1 when any did not (NXDOMAIN, NODATA,
     SERVFAIL, timeout, invalid name, ...), 2 for usage errors.
@@ -541,6 +604,7 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         answers_only=request.short or (several and request.form == "table"),
         tls_hostname=options.tls_hostname,
         tls_ca=options.tls_ca,
+        **_edns_settings(options),
     )
     try:
         if several:
@@ -612,6 +676,7 @@ def _compare(request: Request, options: DnsModeOptions) -> int:
         rate=options.rate,
         tls_hostname=options.tls_hostname,
         tls_ca=options.tls_ca,
+        **_edns_settings(options),
     )
     disagreements = 0
 
@@ -629,3 +694,40 @@ def _compare(request: Request, options: DnsModeOptions) -> int:
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
     return ExitStatus.FAILURE if disagreements else ExitStatus.OK
+
+
+def _edns_settings(options: DnsModeOptions) -> dict[str, Any]:
+    """The DnsOptions fields of the EDNS options and header bits (--nsid, --cd, --search...)."""
+    from netkit.resolve import edns
+
+    query_options: list[tuple[int, bytes]] = []
+    try:
+        if options.nsid:
+            query_options.append((edns.NSID, b""))
+        if options.subnet is not None:
+            query_options.append((edns.CLIENT_SUBNET, edns.client_subnet(options.subnet)))
+        if options.cookie is not None:
+            cookie = None if options.cookie == COOKIE_RANDOM else options.cookie
+            query_options.append((edns.COOKIE, edns.client_cookie(cookie)))
+        query_options += [edns.parse_ednsopt(text) for text in options.ednsopt]
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    settings: dict[str, Any] = {"checking_disabled": options.cd, "authentic_data": options.ad}
+    if options.search:
+        from netkit.resolve.query import RESOLV_CONF
+        from netkit.resolve.search import read_search_list
+
+        settings["search"] = read_search_list(RESOLV_CONF)
+    if options.no_edns:
+        edns_given = [flag for flag in _given(options) if flag in _EDNS_FLAGS]
+        if edns_given:
+            raise click.UsageError(f"{edns_given[0]} needs EDNS: not with --no-edns")
+        settings["edns"] = None
+    elif query_options or options.padding or options.bufsize is not None:
+        payload = edns.DEFAULT_EDNS.payload if options.bufsize is None else options.bufsize
+        settings["edns"] = edns.QueryEdns(payload, tuple(query_options), options.padding)
+    return settings
+
+
+# The options that put something in the OPT record, which --no-edns leaves out.
+_EDNS_FLAGS = ("--dnssec", "--nsid", "--subnet", "--cookie", "--padding", "--bufsize", "--ednsopt")

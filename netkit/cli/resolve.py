@@ -167,6 +167,8 @@ def _pick_mode(mode: Mode | None, dns: DnsModeOptions, modern: ModernModeOptions
     if dns_given and mode in ("legacy", "modern"):
         raise click.UsageError(f"{dns_given[0]} is for --dns queries, not --{mode}")
     chosen: Mode = mode if mode == "compare" else "dns" if dns_given else mode or "legacy"
+    if dns.show_ttl and chosen != "compare":
+        raise click.UsageError("--ttl is for --compare (--dns shows TTLs already)")
     modern_given = _given(modern)
     if modern_given and chosen != "modern":
         raise click.UsageError(f"{modern_given[0]} is for --modern (getaddrinfo)")
@@ -678,20 +680,33 @@ def _compare(request: Request, options: DnsModeOptions) -> int:
         tls_ca=options.tls_ca,
         **_edns_settings(options),
     )
-    disagreements = 0
+    asked = disagreements = 0
 
     def counted(comparisons: Iterable["Comparison"]) -> Iterator["Comparison"]:
-        nonlocal disagreements
+        nonlocal asked, disagreements
         for comparison in comparisons:
+            asked += 1
             disagreements += not comparison.agree
             yield comparison
 
     questions = _questions(request, _record_types(options.types, request.reverse))
     columns = ["{}#{}".format(*server) for server in servers]
     comparisons = compare_servers(questions, servers, settings)
+    interrupted = False
     try:
         stream_compare(counted(comparisons), columns, request.form, ttl=options.show_ttl)
     except KeyboardInterrupt:
+        interrupted = True
+    if request.several and not request.quiet:
+        import sys
+
+        sys.stdout.flush()
+        emit_message(
+            "summary",
+            f"{asked:,} questions asked of {len(servers)} servers: {disagreements:,} differ"
+            + (", interrupted" if interrupted else ""),
+        )
+    if interrupted:
         return ExitStatus.INTERRUPTED
     return ExitStatus.FAILURE if disagreements else ExitStatus.OK
 

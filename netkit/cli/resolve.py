@@ -667,6 +667,8 @@ def _compare(request: Request, options: DnsModeOptions) -> int:
         servers = [query.parse_server(s, default_port) for s in named or query.system_servers()]
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'@SERVER'") from None
+    if len(servers) < 2:
+        emit_message("note", "--compare has one server to ask: nothing to compare it with")
     settings = query.DnsOptions(
         servers=servers,
         transport=transport,

@@ -149,6 +149,11 @@ def test_hostile_data_is_shown_as_data(two_servers: list[str], colour: dict[str,
     assert done.returncode == 1
     assert_safe(done.stdout, ["[bold]x[/bold]"], terminal=bool(colour))
     assert "\\027]0;pwned\\007" in done.stdout
+    # Names from the command line are data too.
+    names = ["\x1b]0;pwned\x07.cmp.test", "[bold]y.cmp.test", "\u202eevil.cmp.test"]
+    done = run_netkit("resolve", "--compare", *two_servers, *names, env=colour)
+    assert_safe(done.stdout + done.stderr, names[:2], terminal=bool(colour))
+    assert "\u202e" not in done.stdout
 
 
 def test_usage_errors() -> None:

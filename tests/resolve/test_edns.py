@@ -17,9 +17,12 @@ import dns.edns
 import dns.flags
 import dns.message
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from netkit.resolve.edns import decode_options
+from netkit.resolve.edns import QueryEdns, decode_options
 from netkit.resolve.search import SearchList, read_search_list, search_candidates
+from netkit.resolve.wire import build_query, name_to_wire, parse_reply, without_edns
 from tests.render.hostile import assert_safe
 from tests.resolve.fake_servers import answer, fake_server
 from tests.resolve.nsd import Nsd, running_nsd
@@ -278,3 +281,67 @@ def test_search_tries_the_candidates_in_order(nsd_nsid: Nsd, search_conf: Path) 
         ("nowhere", "nowhere.", "REFUSED"),  # the last candidate: the name as it is
     ]
     assert done.returncode == 1
+
+
+# -- the wire forms, against dnspython ------------------------------------------------------------
+
+option_lists = st.lists(
+    st.tuples(
+        # Codes dnspython keeps as generic options: unassigned, and local use (RFC 6891 9).
+        st.integers(100, 200) | st.integers(65001, 65534),
+        st.binary(max_size=40),
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(options=option_lists, payload=st.integers(512, 0xFFFF), padding=st.booleans())
+def test_query_options_as_dnspython_reads_them(
+    options: list[tuple[int, bytes]], payload: int, padding: bool
+) -> None:
+    edns = QueryEdns(payload, tuple(options), padding)
+    wire = build_query(name_to_wire("a.example."), 1, dnssec=True, edns=edns)
+    query = dns.message.from_wire(wire)
+    assert query.payload == payload and query.ednsflags & dns.flags.DO
+    read = [(int(o.otype), o.to_wire()) for o in query.options]
+    assert read[: len(options)] == options
+    if padding:
+        assert len(wire) % 128 == 0 and read[-1][0] == 12
+    plain = without_edns(wire)
+    assert plain is not None and dns.message.from_wire(plain).edns == -1
+
+
+def test_reply_options_decoded_as_dnspython_writes_them() -> None:
+    query = dns.message.make_query("a.example.", "A")
+    response = dns.message.make_response(query)
+    response.use_edns(
+        0,
+        payload=4096,
+        options=[
+            dns.edns.NSIDOption(b"ns\x01\xff"),
+            dns.edns.ECSOption("2001:db8:1::", 48, 56),
+            dns.edns.GenericOption(dns.edns.OptionType.COOKIE, bytes(range(24))),
+            dns.edns.GenericOption(dns.edns.OptionType.PADDING, bytes(30)),
+            dns.edns.EDEOption(dns.edns.EDECode.STALE_ANSWER),
+        ],
+    )
+    reply = parse_reply(response.to_wire())
+    assert reply.edns is not None and reply.edns.udp_size == 4096
+    decoded = {option.name: (option.text, option.decoded) for option in reply.edns.options}
+    assert decoded == {
+        "NSID": ('6e 73 01 ff ("ns..")', {"text": "ns\x01\udcff"}),
+        "CLIENT-SUBNET": (
+            "2001:db8:1::/48/56",
+            {"family": 2, "address": "2001:db8:1::", "source_prefix": 48, "scope_prefix": 56},
+        ),
+        "COOKIE": (
+            "0001020304050607 08090a0b0c0d0e0f1011121314151617",
+            {"client": "0001020304050607", "server": "08090a0b0c0d0e0f1011121314151617"},
+        ),
+        "PADDING": ("(30 octets)", {"length": 30}),
+        "EDE": (
+            "3 (Stale Answer)",
+            {"info_code": 3, "info_name": "Stale Answer", "extra_text": None},
+        ),
+    }

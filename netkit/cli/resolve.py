@@ -20,11 +20,12 @@ from netkit.render.output import emit_message
 
 if TYPE_CHECKING:
     from netkit.render.resolve import BatchForm
+    from netkit.resolve.compare import Comparison
     from netkit.resolve.query import DnsQuestion, Transport
     from netkit.resolve.system import LegacyResult, ModernResult, SockType
     from netkit.resolve.tally import Outcome, Result
 
-Mode = Literal["legacy", "modern", "dns", "diagnose", "trace"]
+Mode = Literal["legacy", "modern", "dns", "diagnose", "trace", "compare"]
 
 
 # The groups are NamedTuples rather than frozen dataclasses: every `netkit resolve` builds
@@ -87,6 +88,18 @@ class DnsModeOptions(NamedTuple):
     dnssec: Annotated[bool, "--dnssec"] = False
     rate: Annotated[float | None, "--rate"] = None
     servers_file: Annotated[IO[str] | None, "--servers-file"] = None
+    show_ttl: Annotated[bool, "--ttl"] = False
+    # EDNS options and header bits, as dig's and kdig's (edns.py builds them).
+    nsid: Annotated[bool, "--nsid"] = False
+    subnet: Annotated[str | None, "--subnet"] = None
+    cookie: Annotated[str | None, "--cookie"] = None  # "random": a random client cookie
+    padding: Annotated[bool, "--padding"] = False
+    bufsize: Annotated[int | None, "--bufsize"] = None
+    no_edns: Annotated[bool, "--no-edns"] = False
+    ednsopt: Annotated[tuple[str, ...], "--ednsopt"] = ()
+    cd: Annotated[bool, "--cd"] = False
+    ad: Annotated[bool, "--ad"] = False
+    search: Annotated[bool, "--search"] = False
 
 
 Group = TypeVar("Group", Request, ModernModeOptions, DnsModeOptions)
@@ -154,6 +167,8 @@ def _pick_mode(mode: Mode | None, dns: DnsModeOptions, modern: ModernModeOptions
     if dns_given and mode in ("legacy", "modern"):
         raise click.UsageError(f"{dns_given[0]} is for --dns queries, not --{mode}")
     chosen: Mode = "dns" if dns_given and mode is None else mode or "legacy"
+    if dns.show_ttl and chosen != "compare":
+        raise click.UsageError("--ttl is for --compare (--dns shows TTLs already)")
     modern_given = [flag for flag in _given(modern) if (chosen, flag) != ("trace", "-4/-6")]
     if modern_given and chosen != "modern":
         raise click.UsageError(f"{modern_given[0]} is for --modern (getaddrinfo)")
@@ -175,7 +190,21 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     return checked
 
 
-@click.command()
+class _ResolveCommand(click.Command):
+    """--cookie takes its value attached only (--cookie=HEX, as dig's +cookie=HEX): a bare
+    --cookie must not swallow the NAME after it, as an option with an optional value would."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        bare = [i for i, arg in enumerate(args[:end]) if arg == "--cookie"]
+        rewritten = [f"--cookie={COOKIE_RANDOM}" if i in bare else a for i, a in enumerate(args)]
+        return super().parse_args(ctx, rewritten)
+
+
+COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client cookie
+
+
+@click.command(cls=_ResolveCommand)
 @click.argument("arguments", nargs=-1, metavar="[@SERVER] NAME...")
 @click.option(
     "-f",
@@ -209,6 +238,13 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     help="--trace: start from the root servers of FILE (root hints format, as BIND's "
     "named.root) instead of the built-in IANA list.",
 )
+@click.option(
+    "--compare",
+    "mode",
+    flag_value="compare",
+    help="Ask every server the same questions at once; a column per server, differences marked.",
+)
+@click.option("--ttl", "show_ttl", is_flag=True, help="--compare: show each record's TTL.")
 @click.option("-x", "--reverse", is_flag=True, help="NAMEs are addresses: reverse lookups (PTR).")
 @click.option("-4", "family", flag_value="4", help="--modern, --trace: IPv4 only.")
 @click.option("-6", "family", flag_value="6", help="--modern, --trace: IPv6 only.")
@@ -299,6 +335,43 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
 )
 @click.option("--no-recurse", is_flag=True, help="Clear the RD bit (ask for a referral).")
 @click.option("--dnssec", is_flag=True, help="Set the DO bit: ask for DNSSEC records.")
+@click.option("--nsid", is_flag=True, help="Ask for the server's identifier (NSID, RFC 5001).")
+@click.option(
+    "--subnet",
+    metavar="ADDR[/LEN]",
+    help="Send an EDNS Client Subnet (RFC 7871), as dig +subnet: 192.0.2.0/24, 2001:db8::/48.",
+)
+@click.option(
+    "--cookie",
+    metavar="[=HEX]",
+    help="Send a DNS cookie (RFC 7873): a random client cookie, or --cookie=HEX (8 octets, or "
+    "16 to 40 with a server cookie).",
+)
+@click.option(
+    "--padding",
+    is_flag=True,
+    help="Pad each query to a multiple of 128 octets (RFC 7830, RFC 8467's block for queries).",
+)
+@click.option(
+    "--bufsize",
+    type=click.IntRange(0, 65535),
+    metavar="N",
+    help="The EDNS UDP payload size to advertise (default 1232).",
+)
+@click.option("--no-edns", is_flag=True, help="Send no OPT record (plain RFC 1035 queries).")
+@click.option(
+    "--ednsopt",
+    multiple=True,
+    metavar="CODE[:HEX]",
+    help="Add an EDNS option by number or name, with its data in hex (repeatable).",
+)
+@click.option("--cd", is_flag=True, help="Set the CD bit: checking disabled (no validation).")
+@click.option("--ad", is_flag=True, help="Set the AD bit in the query (ask whether it validated).")
+@click.option(
+    "--search",
+    is_flag=True,
+    help="Try each name with the search list and ndots of /etc/resolv.conf, like dig +search.",
+)
 @click.option("--short", is_flag=True, help="Print only the answers, like dig +short.")
 @click.option(
     "-c",
@@ -339,9 +412,12 @@ def resolve(**parsed: Any) -> int:
     of a few thousand. --modern and --legacy batches run on a pool of up to 32 threads (-c).
     A batch ends with a summary line on stderr, and shows its progress there on a terminal.
 
-    @SERVER, --server, -t, --port, --tcp, --tls, --https, --no-recurse and --dnssec imply
-    --dns. Without a server, --dns asks the nameservers of /etc/resolv.conf. A truncated UDP
-    reply is asked again over TCP. Names may be internationalized (IDNA 2008).
+    --compare asks every server every question and exits 1 when any two differ.
+
+    @SERVER, --server, -t, --port, --tcp, --tls, --https, --no-recurse, --dnssec and the
+    EDNS options (--nsid, --subnet, --cookie, ...) imply --dns. Without a server, --dns asks
+    the nameservers of /etc/resolv.conf. A truncated UDP reply is asked again over TCP. Names
+    may be internationalized (IDNA 2008).
 
     Exit status: 0 when every query got an answer, 1 when any did not (NXDOMAIN, NODATA,
     SERVFAIL, timeout, invalid name, ...), 2 for usage errors.
@@ -377,6 +453,8 @@ def resolve(**parsed: Any) -> int:
         return _legacy(request)
     if mode == "modern":
         return _modern(request, modern)
+    if mode == "compare":
+        return _compare(request, dns)
     return _dns(request, dns)
 
 
@@ -556,6 +634,7 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         answers_only=request.short or (several and request.form == "table"),
         tls_hostname=options.tls_hostname,
         tls_ca=options.tls_ca,
+        **_edns_settings(options),
     )
     try:
         if several:
@@ -673,3 +752,103 @@ def _trace(
         trace(qname, types[0], settings, servers), as_json=request.as_json, short=request.short
     )
     return _finish([result.error] if result.error else [], short=request.short)
+
+
+def _compare(request: Request, options: DnsModeOptions) -> int:
+    """--compare: every server asked every question; a row each, exit 1 on any difference."""
+    from netkit.render.compare import stream_compare
+    from netkit.resolve import query
+    from netkit.resolve.compare import compare_servers
+
+    if options.doh_url is not None:
+        raise click.UsageError("--compare asks @SERVER/--server servers, not --https")
+    if request.short:
+        raise click.UsageError("--short has no room for several servers: --compare shows a table")
+    transport = _transport(options)
+    default_port = options.port or query.DEFAULT_PORTS[transport]
+    named = [*options.at_servers, *options.servers, *_server_lines(options.servers_file)]
+    try:
+        servers = [query.parse_server(s, default_port) for s in named or query.system_servers()]
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'@SERVER'") from None
+    if len(servers) < 2:
+        emit_message("note", "--compare has one server to ask: nothing to compare it with")
+    settings = query.DnsOptions(
+        servers=servers,
+        transport=transport,
+        timeout=options.timeout,
+        tries=options.retries + 1,
+        recurse=not options.no_recurse,
+        dnssec=options.dnssec,
+        concurrency=request.concurrency,
+        rate=options.rate,
+        tls_hostname=options.tls_hostname,
+        tls_ca=options.tls_ca,
+        **_edns_settings(options),
+    )
+    asked = disagreements = 0
+
+    def counted(comparisons: Iterable["Comparison"]) -> Iterator["Comparison"]:
+        nonlocal asked, disagreements
+        for comparison in comparisons:
+            asked += 1
+            disagreements += not comparison.agree
+            yield comparison
+
+    questions = _questions(request, _record_types(options.types, request.reverse))
+    columns = ["{}#{}".format(*server) for server in servers]
+    comparisons = compare_servers(questions, servers, settings)
+    interrupted = False
+    try:
+        stream_compare(counted(comparisons), columns, request.form, ttl=options.show_ttl)
+    except KeyboardInterrupt:
+        interrupted = True
+    if request.several and not request.quiet:
+        import sys
+
+        sys.stdout.flush()
+        emit_message(
+            "summary",
+            f"{asked:,} questions asked of {len(servers)} servers: {disagreements:,} differ"
+            + (", interrupted" if interrupted else ""),
+        )
+    if interrupted:
+        return ExitStatus.INTERRUPTED
+    return ExitStatus.FAILURE if disagreements else ExitStatus.OK
+
+
+def _edns_settings(options: DnsModeOptions) -> dict[str, Any]:
+    """The DnsOptions fields of the EDNS options and header bits (--nsid, --cd, --search...)."""
+    from netkit.resolve import edns
+
+    query_options: list[tuple[int, bytes]] = []
+    try:
+        if options.nsid:
+            query_options.append((edns.NSID, b""))
+        if options.subnet is not None:
+            query_options.append((edns.CLIENT_SUBNET, edns.client_subnet(options.subnet)))
+        if options.cookie is not None:
+            cookie = None if options.cookie == COOKIE_RANDOM else options.cookie
+            query_options.append((edns.COOKIE, edns.client_cookie(cookie)))
+        query_options += [edns.parse_ednsopt(text) for text in options.ednsopt]
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    settings: dict[str, Any] = {"checking_disabled": options.cd, "authentic_data": options.ad}
+    if options.search:
+        from netkit.resolve.query import RESOLV_CONF
+        from netkit.resolve.search import read_search_list
+
+        settings["search"] = read_search_list(RESOLV_CONF)
+    if options.no_edns:
+        edns_given = [flag for flag in _given(options) if flag in _EDNS_FLAGS]
+        if edns_given:
+            raise click.UsageError(f"{edns_given[0]} needs EDNS: not with --no-edns")
+        settings["edns"] = None
+    elif query_options or options.padding or options.bufsize is not None:
+        payload = edns.DEFAULT_EDNS.payload if options.bufsize is None else options.bufsize
+        settings["edns"] = edns.QueryEdns(payload, tuple(query_options), options.padding)
+    return settings
+
+
+# The options that put something in the OPT record, which --no-edns leaves out.
+_EDNS_FLAGS = ("--dnssec", "--nsid", "--subnet", "--cookie", "--padding", "--bufsize", "--ednsopt")

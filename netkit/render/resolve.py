@@ -20,6 +20,7 @@ from netkit.render.rows import Column, row_stream
 from netkit.render.rows import Styled as Painted
 
 if TYPE_CHECKING:  # the resolve cores load lazily; these names are for the type checker
+    from netkit.resolve.edns import EdnsOption
     from netkit.resolve.query import DnsResult
     from netkit.resolve.system import LegacyResult, ModernResult
     from netkit.resolve.tally import Tally
@@ -335,6 +336,7 @@ def dig_lines(result: "DnsResult") -> list[Line]:
                 heading(";; OPT PSEUDOSECTION:"),
                 f"; EDNS: version: {edns.version}, flags:{' do' if edns.dnssec_ok else ''}; "
                 f"udp: {edns.udp_size}",
+                *_option_lines(edns.options),
             ]
     question = f";{result.qname}  IN  {result.type}"
     lines += ["", heading(";; QUESTION SECTION:"), question]
@@ -358,6 +360,12 @@ def dig_lines(result: "DnsResult") -> list[Line]:
     if result.size is not None:
         lines.append(f";; MSG SIZE  rcvd: {result.size}")
     return lines
+
+
+def _option_lines(options: Sequence["EdnsOption"]) -> list[Line]:
+    """A line an EDNS option, as dig writes them: '; NSID: 6e 73 31 ("ns1")', '; EDE: 18
+    (Prohibited): (text)'; the hex of an option netkit does not decode."""
+    return [f"; {option.name}: {option.text or option.hex}" for option in options]
 
 
 def _query_name(result: "DnsResult") -> str:

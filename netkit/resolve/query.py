@@ -6,12 +6,14 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
+from netkit.resolve.edns import DEFAULT_EDNS, QueryEdns
 from netkit.resolve.engine import Item, QueryEngine
 from netkit.resolve.inflight import NO_REPLY, Exchange, RetryPolicy, Server
 from netkit.resolve.names import InvalidNameError, host_name, reverse_name, unicode_form
+from netkit.resolve.search import SearchList, search_candidates
 from netkit.resolve.wire import (
     Edns,
     Record,
@@ -62,6 +64,10 @@ class DnsOptions:
     answers_only: bool = False  # decode only what a batch table prints (see parse_reply)
     tls_ca: str | None = None  # DoT/DoH: verify the certificate chain against this CA file
     tls_hostname: str | None = None  # DoT: the name the certificate must be valid for (SNI)
+    edns: QueryEdns | None = DEFAULT_EDNS  # the OPT record of each query; None: no EDNS
+    checking_disabled: bool = False  # the CD bit (RFC 4035 section 3.2.2)
+    authentic_data: bool = False  # the AD bit in a query (RFC 6840 section 5.7)
+    search: SearchList | None = None  # --search: try each name with these domains (search.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +218,9 @@ def run_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> list[D
 def stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> Iterator[DnsResult]:
     """Ask every question, taking them as there is room; yield the results in the order of
     questions, failures included, each as soon as every earlier one is out."""
+    if options.search is not None:
+        yield from _searched(questions, options, options.search)
+        return
     with _no_cycle_collection():
         yield from _stream_queries(questions, options)
 
@@ -227,6 +236,29 @@ def _no_cycle_collection() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
+
+
+def _searched(
+    questions: Iterable[DnsQuestion], options: DnsOptions, search: SearchList
+) -> Iterator[DnsResult]:
+    """--search: each name is asked as each of its candidates in turn until a reply is not
+    NXDOMAIN (like dig +search). A candidate waits for the one before it, so a name is asked
+    at a time in a thread; several names are asked at once, and results keep input order.
+    The result keeps the name as given; its qname says which candidate answered."""
+    from netkit.resolve.pool import ordered_map
+
+    alone = replace(options, search=None, concurrency=1)
+
+    def ask(question: DnsQuestion) -> DnsResult:
+        names = [question.name] if question.reverse else search_candidates(question.name, search)
+        for candidate in names:
+            [result] = run_queries([replace(question, name=candidate)], alone)
+            if result.rcode != "NXDOMAIN":
+                break
+        return replace(result, name=question.name)
+
+    workers = max(1, min(options.concurrency, 16))
+    return ordered_map(ask, questions, workers=workers, ahead=4 * workers)
 
 
 def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> Iterator[DnsResult]:
@@ -250,7 +282,15 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
                 yield None, None
                 continue
             places.append((question, qname))
-            message = build_query(wire_name, rdtype, recurse=options.recurse, dnssec=options.dnssec)
+            message = build_query(
+                wire_name,
+                rdtype,
+                recurse=options.recurse,
+                dnssec=options.dnssec,
+                checking_disabled=options.checking_disabled,
+                authentic_data=options.authentic_data,
+                edns=options.edns,
+            )
             # A name with escapes (\.) or octets that need them has more than one spelling:
             # let the replies spell it, as dig does.
             yield message, qname if spelled_as_presented(qname) else None

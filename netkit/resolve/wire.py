@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
+from netkit.resolve.edns import DEFAULT_EDNS, EdnsOption, QueryEdns, decode_options, options_wire
 from netkit.resolve.names import MAX_LABEL, MAX_NAME
 
 _HEADER = struct.Struct("!HHHHHH")
@@ -36,7 +37,7 @@ _FLAG_NAMES = (
     (FLAG_CD, "cd"),
 )
 EDNS_DO = 0x8000
-EDNS_PAYLOAD = 1232  # the DNS Flag Day 2020 size: no IP fragmentation on any sane path
+EDNS_PAYLOAD = DEFAULT_EDNS.payload
 TYPE_OPT = 41
 CLASS_IN = 1
 
@@ -99,6 +100,7 @@ class Edns:
     version: int
     udp_size: int
     dnssec_ok: bool
+    options: tuple[EdnsOption, ...] = ()  # NSID, COOKIE, EDE, ... decoded where known
 
 
 class Reply(NamedTuple):
@@ -190,31 +192,48 @@ def name_to_wire(ascii_name: str) -> bytes:
     return b"".join(parts)
 
 
-def build_query(
+def build_query(  # noqa: PLR0913  # the header bits and the OPT record of one query
     qname_wire: bytes,
     qtype: int,
     *,
     recurse: bool = True,
     dnssec: bool = False,
     checking_disabled: bool = False,
+    authentic_data: bool = False,
+    edns: QueryEdns | None = DEFAULT_EDNS,
 ) -> bytes:
-    """A query message with id 0 (the engine sets a random id per try) and an EDNS0 OPT record."""
-    flags = (FLAG_RD if recurse else 0) | (FLAG_CD if checking_disabled else 0)
-    header = _HEADER.pack(0, flags, 1, 0, 0, 1)
+    """A query message with id 0 (the engine sets a random id per try) and an EDNS0 OPT record
+    (none when edns is None: then dnssec cannot be asked for)."""
+    flags = (
+        (FLAG_RD if recurse else 0)
+        | (FLAG_CD if checking_disabled else 0)
+        | (FLAG_AD if authentic_data else 0)
+    )
     question = qname_wire + _TYPE_CLASS.pack(qtype, CLASS_IN)
-    opt = b"\x00" + _RR_FIXED.pack(TYPE_OPT, EDNS_PAYLOAD, EDNS_DO if dnssec else 0, 0)
+    if edns is None:
+        return _HEADER.pack(0, flags, 1, 0, 0, 0) + question
+    header = _HEADER.pack(0, flags, 1, 0, 0, 1)
+    ttl = EDNS_DO if dnssec else 0
+    if edns is DEFAULT_EDNS:  # the batch's fast path: a fixed OPT record without options
+        return header + question + b"\x00" + _RR_FIXED.pack(TYPE_OPT, EDNS_PAYLOAD, ttl, 0)
+    data = options_wire(edns, len(header) + len(question) + OPT_RECORD_LENGTH)
+    opt = b"\x00" + _RR_FIXED.pack(TYPE_OPT, edns.payload, ttl, len(data)) + data
     return header + question + opt
 
 
-OPT_RECORD_LENGTH = 11  # root owner, type, class, ttl, rdlength: the OPT build_query appends
+OPT_RECORD_LENGTH = 11  # root owner, type, class, ttl, rdlength: an OPT record without options
 
 
 def without_edns(message: bytes) -> bytes | None:
     """The query without its OPT record (for servers that answer EDNS with FORMERR), or None
-    when it has none (RFC 6891 section 7: a FORMERR without OPT means EDNS is not understood)."""
-    if message[10:12] != b"\x00\x01" or message[-11:-8] != b"\x00\x00\x29":
+    when it has none (RFC 6891 section 7: a FORMERR without OPT means EDNS is not understood).
+    build_query puts the OPT record, the only additional record, right after the question."""
+    if message[10:12] != b"\x00\x01":
         return None
-    return message[:10] + b"\x00\x00" + message[12:-OPT_RECORD_LENGTH]
+    opt_at = 12 + question_length(message)
+    if message[opt_at : opt_at + 3] != b"\x00\x00\x29":
+        return None
+    return message[:10] + b"\x00\x00" + message[12:opt_at]
 
 
 def question_length(message: bytes) -> int:
@@ -357,7 +376,11 @@ def _read_records(
             raise MalformedReplyError("record data runs past the end of the message")
         if rdtype == TYPE_OPT:
             if opt is None:
-                opt = (_edns((ttl >> 16) & 0xFF, rdclass, bool(ttl & EDNS_DO)), ttl >> 24)
+                edns = _edns((ttl >> 16) & 0xFF, rdclass, bool(ttl & EDNS_DO))
+                if rdlength:  # options: rare in a batch, so the shared Edns serves the rest
+                    options = decode_options(wire[offset : offset + rdlength])
+                    edns = Edns(edns.version, edns.udp_size, edns.dnssec_ok, options)
+                opt = (edns, ttl >> 24)
         elif decode:
             data = _rdata_text(wire, offset, fixed, seen)
             klass = "IN" if rdclass == CLASS_IN else class_text(rdclass)

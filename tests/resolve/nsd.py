@@ -26,7 +26,7 @@ server:
   # Response rate limiting would answer a fast batch with TC=1 "slips" (correctly sent on
   # over TCP by netkit, but tests and benchmarks want the plain path).
   rrl-ratelimit: 0
-remote-control:
+{server_options}remote-control:
   control-enable: no
 """
 TLS_CONFIG = """\
@@ -105,7 +105,10 @@ def running_nsd(  # noqa: PLR0913  # the keyword-only settings of one NSD instan
     (indented two spaces), such as nsid or answer-cookie.
     """
     port = port or free_udp_and_tcp_port()
-    config = CONFIG.format(address=address, port=port, directory=directory) + server_options
+    # The extra lines belong to the server: clause, before remote-control: opens its own.
+    config = CONFIG.format(
+        address=address, port=port, directory=directory, server_options=server_options
+    )
     tls_port = None
     if tls is not None:
         tls_port = free_udp_and_tcp_port()

@@ -246,7 +246,7 @@ def test_no_recurse_clears_rd(at_nsd: list[str]) -> None:
 
 def test_dnssec_sets_do(at_nsd: list[str]) -> None:
     [result] = query(at_nsd, "--dnssec", "host.example.test")
-    assert result["edns"] == {"version": 0, "udp_size": 1232, "dnssec_ok": True}
+    assert result["edns"] == {"version": 0, "udp_size": 1232, "dnssec_ok": True, "options": []}
 
 
 def test_progress_bar_on_a_terminal_only(at_nsd: list[str], tmp_path: Path) -> None:

@@ -102,17 +102,30 @@ def system_servers(path: str = RESOLV_CONF) -> list[str]:
     return servers or ["127.0.0.1"]
 
 
-def parse_server(text: str, default_port: int) -> Server:
-    """'ADDR', 'ADDR#PORT' (dig), '[V6]:PORT' or a host name, as (address, port)."""
+def split_server(text: str) -> tuple[str, int | None]:
+    """A server argument's host and port (None when it names none): 'ADDR', 'ADDR#PORT'
+    (dig), 'HOST:PORT', '[V6]:PORT', '[V6]#PORT' or a bare IPv6 address; ValueError if bad."""
     spec = text.removeprefix("@").strip()
-    port = default_port
     if "#" in spec:
-        spec, _, port_text = spec.partition("#")
-        port = _port(port_text, text)
-    elif spec.startswith("[") and "]" in spec:
-        spec, _, rest = spec[1:].partition("]")
+        host, _, port_text = spec.partition("#")
+        return host.removeprefix("[").removesuffix("]"), _port(port_text, text)
+    if spec.startswith("[") and "]" in spec:
+        host, _, rest = spec[1:].partition("]")
         if rest.startswith(":"):
-            port = _port(rest[1:], text)
+            return host, _port(rest[1:], text)
+        if rest:
+            raise ValueError(f"bad server '{text}': write [ADDRESS]:PORT")
+        return host, None
+    if spec.count(":") == 1:  # HOST:PORT (an IPv6 address has two colons or more)
+        host, _, port_text = spec.partition(":")
+        return host, _port(port_text, text)
+    return spec, None
+
+
+def parse_server(text: str, default_port: int) -> Server:
+    """A server argument (see split_server) or a host name, as (address, port)."""
+    spec, port = split_server(text)
+    port = default_port if port is None else port
     import ipaddress
 
     try:

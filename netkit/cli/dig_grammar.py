@@ -130,7 +130,7 @@ def dig_option(word: str) -> DigOption:
         if negated:
             value = _SET_BY_NO.get(key, default)
         return DigOption(field, value, default)
-    hint = _HINTS.get(key.removeprefix("no"), "netkit resolve --help")
+    hint = _HINTS.get(key) or _HINTS.get(key.removeprefix("no"), "netkit resolve --help")
     raise click.UsageError(f"unknown dig option {word}; netkit spells options --long: use {hint}")
 
 

@@ -640,7 +640,7 @@ def _zone_transfer(
     )
     form = request.form if request.form != "table" else "text"
     try:
-        error = stream_transfer(transfer, form, lambda: transfer.summary)
+        error = stream_transfer(transfer.messages(), form, lambda: transfer.summary)
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
     if error is not None:

@@ -18,41 +18,48 @@ if TYPE_CHECKING:
 
 
 def stream_transfer(
-    records: Iterable["Record"],
+    messages: Iterable[list["Record"]],
     form: str,
     summary: "Callable[[], XfrSummary | None]",
 ) -> str | None:
-    """Write the records as they come in form; the error that stopped them, or None.
+    """Write the records of each message as it comes, in form; the error that stopped them,
+    or None. Each message's records are flushed out before the next message is awaited.
 
-    summary gives the transfer's summary once records is exhausted (None if it broke off).
+    summary gives the transfer's summary once messages is exhausted (None if it broke off).
     The error is returned rather than raised so that a JSON document can carry it and close.
     """
     from netkit.resolve.xfr import XfrError
 
-    write = sys.stdout.write
+    out = sys.stdout
     json_form = form == "json"
     if json_form:
-        write('{\n  "records": [')
+        out.write('{\n  "records": [')
     separator = "\n    "
     error: str | None = None
     try:
-        for record in records:
+        for records in messages:
             if json_form:
-                write(separator + json_line(record))
-                separator = ",\n    "
-            elif form == "jsonl":
-                write(json_line(record) + "\n")
-            elif form == "short":
-                write(visible(record.data) + "\n")
+                for record in records:
+                    out.write(separator + json_line(record))
+                    separator = ",\n    "
             else:
-                write(zone_line(record) + "\n")
+                out.write("".join(_record_text(record, form) + "\n" for record in records))
+            out.flush()
     except XfrError as failure:
         error = str(failure)
     finally:
         if json_form:
             _close_document(summary() if error is None else None, error, opened=separator)
-    sys.stdout.flush()
+        out.flush()
     return error
+
+
+def _record_text(record: "Record", form: str) -> str:
+    if form == "jsonl":
+        return json_line(record)
+    if form == "short":
+        return visible(record.data)
+    return zone_line(record)
 
 
 def zone_line(record: "Record") -> str:

@@ -188,6 +188,11 @@ class Transfer:
         self.records = 0
 
     def __iter__(self) -> Iterator[Record]:
+        for records in self.messages():
+            yield from records
+
+    def messages(self) -> Iterator[list[Record]]:
+        """The records of each message as it arrives (a message holds at most 64 KiB)."""
         query, query_id = xfr_query(self.zone, self.reader.rdtype, self.reader.serial)
         where = "{}#{}".format(*self.server)
         started = time.monotonic()
@@ -202,9 +207,9 @@ class Transfer:
                     wire = self._read_message(sock)
                     messages += 1
                     octets += len(wire)
-                    for record in self.reader.take(wire, query_id):
-                        self.records += 1
-                        yield record
+                    records = self.reader.take(wire, query_id)
+                    self.records += len(records)
+                    yield records
             except TimeoutError:
                 raise XfrError(
                     f"{NO_REPLY} from {where} in {self.timeout:g} s "

@@ -130,8 +130,9 @@ def dig_option(word: str) -> DigOption:
         if negated:
             value = _SET_BY_NO.get(key, default)
         return DigOption(field, value, default)
-    hint = _HINTS.get(key) or _HINTS.get(key.removeprefix("no"), "netkit resolve --help")
-    raise click.UsageError(f"unknown dig option {word}; netkit spells options --long: use {hint}")
+    hint = _HINTS.get(key) or _HINTS.get(key.removeprefix("no"))
+    advice = f"use {hint}" if hint else "+short is --short, +tcp --tcp, +norec --no-recurse"
+    raise click.UsageError(f"unknown dig option {word}; netkit spells options --long: {advice}")
 
 
 def apply_options(

@@ -363,8 +363,13 @@ def resolve(**parsed: Any) -> int:
     --dns. Without a server, --dns asks the nameservers of /etc/resolv.conf. A truncated UDP
     reply is asked again over TCP. Names may be internationalized (IDNA 2008).
 
+    dig's arguments work too: @ADDR#PORT, @ADDR:PORT, @[V6]:PORT; a record type after a name
+    (example.com MX; a later name that spells a type ends in a dot: MX.); +short, +tcp,
+    +notcp, +dnssec, +norec. -t AXFR, or -t IXFR --serial N, transfers a zone over TCP.
+
     Exit status: 0 when every query got an answer, 1 when any did not (NXDOMAIN, NODATA,
-    SERVFAIL, timeout, invalid name, ...), 2 for usage errors.
+    SERVFAIL, timeout, invalid name, ...), in every mode and form: NODATA with --short prints
+    nothing and exits 1 (dig +short exits 0). 2 for usage errors, 130 when interrupted.
     """
     if parsed["as_json"] and parsed["jsonl"]:
         raise click.UsageError("--json and --jsonl are two forms of the same output: pick one")
@@ -609,7 +614,7 @@ def _check_ports(named: list[str], port: int | None) -> None:
         return
     for server in named:
         if split_server(server)[1] is not None:
-            raise click.UsageError(f"'{server}' names its port and so does --port: give one")
+            raise click.UsageError(f"'{server}' names its port and so does -p/--port: give one")
 
 
 def _zone_transfer(

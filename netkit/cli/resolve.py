@@ -632,7 +632,9 @@ def _zone_transfer(
         raise click.UsageError("--serial is for -t IXFR")
     if rdtype == "IXFR" and options.serial is None:
         raise click.UsageError("-t IXFR needs --serial N (or IXFR=N): the serial you have")
-    if rdtype not in ("AXFR", "IXFR") or request.reverse:
+    if request.reverse:
+        raise click.UsageError("a zone transfer names its zone: 2.0.192.in-addr.arpa, not -x")
+    if rdtype not in ("AXFR", "IXFR"):
         raise click.UsageError(f"a zone transfer is -t AXFR or -t IXFR, not -t {rdtype}")
     if options.transport == "tls" or options.doh_url is not None:
         raise click.UsageError("zone transfers go over TCP: no --tls or --https")

@@ -47,6 +47,9 @@ def stream_transfer(
             out.flush()
     except XfrError as failure:
         error = str(failure)
+    except KeyboardInterrupt:
+        error = "interrupted"  # said in the document closed below, then passed on
+        raise
     finally:
         if json_form:
             _close_document(summary() if error is None else None, error, opened=separator)

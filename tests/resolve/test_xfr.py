@@ -2,9 +2,11 @@
 servers for what NSD does not send here (an incremental IXFR, a stream cut short, silence)."""
 
 import json
+import signal
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -313,3 +315,39 @@ def test_a_transfer_that_does_not_start_with_the_soa_is_refused() -> None:
         pytest.raises(XfrError, match=r"does not start with the SOA of nk\.test\."),
     ):
         list(Transfer("nk.test", server=("127.0.0.1", port)))
+
+
+def test_ctrl_c_in_a_transfer_closes_the_document_and_exits_130() -> None:
+    first = [("nk.test.", "SOA", soa(5)), ("a.nk.test.", "A", "192.0.2.1")]
+    with xfr_server(lambda query: messages(query, first), then="hold") as port:
+        process = subprocess.Popen(
+            [netkit_executable(), "resolve", f"@127.0.0.1#{port}", "nk.test", "AXFR",
+             "--json", "--timeout", "30"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            assert process.stdout is not None
+            # The records array opens and the first message's records are flushed out (the
+            # last one waits for the separator or the closing bracket to end its line).
+            opening = b"".join(process.stdout.readline() for _ in range(3))
+            assert opening.count(b'"name"') == 1
+            time.sleep(0.2)
+            process.send_signal(signal.SIGINT)
+            # Read on through the same buffered reader (communicate() would skip what it
+            # holds); a timer bounds the wait.
+            killer = threading.Timer(10, process.kill)
+            killer.start()
+            rest = process.stdout.read()
+            assert process.stderr is not None
+            err = process.stderr.read()
+            process.wait(10)
+            killer.cancel()
+        finally:
+            process.kill()
+            process.wait(5)
+    assert process.returncode == 130
+    document = json.loads(opening + rest)
+    assert [r["name"] for r in document["records"]] == ["nk.test.", "a.nk.test."]
+    assert document["error"] == "interrupted"
+    assert b"Traceback" not in err

@@ -68,8 +68,11 @@ def _record_text(record: "Record", form: str) -> str:
 def zone_line(record: "Record") -> str:
     """A record as dig prints a transfer's records: tab-separated zone-file fields, each
     shown through visible() (which would escape the tabs between them)."""
-    fields = (record.name, str(record.ttl), record.rdclass, record.type, record.data)
-    return "\t".join(visible(field) for field in fields)
+    # The class and type are mnemonics from netkit's and dnspython's tables, the TTL a number.
+    return (
+        f"{visible(record.name)}\t{record.ttl}\t{record.rdclass}\t{record.type}\t"
+        f"{visible(record.data)}"
+    )
 
 
 def _close_document(summary: "XfrSummary | None", error: str | None, *, opened: str) -> None:

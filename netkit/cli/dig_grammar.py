@@ -9,7 +9,8 @@ way, where the reading is unambiguous:
   +trace, ...) and sets the netkit option it stands for; any other is refused with the
   netkit spelling, never sent as a name;
 - after the first name, a record type mnemonic or TYPEnnn (any case) is a type of the name
-  before it, IXFR=SERIAL an IXFR from that serial, and a class (IN) its class. The first name
+  before it, IXFR=SERIAL an IXFR from that serial, and a class (IN, CH, HS) the class of the
+  questions (one for the whole command line: netkit asks no mixed classes). The first name
   is always a name, so `netkit resolve mx` still looks up the host mx; a later name that
   spells a type is written with its final dot: `netkit resolve @ns example.com MX.`.
 
@@ -62,7 +63,7 @@ _HINTS = {
     "multiline": "--json",
     "cd": "--dnssec",
 }
-_CLASSES = {"IN", "CH", "CHAOS", "HS", "HESIOD", "NONE"}
+_CLASSES = {"IN", "CH", "CHAOS", "HS", "HESIOD"}
 _CLASS_NUMBER = re.compile(r"CLASS\d+", re.IGNORECASE)
 # A word that may be a type mnemonic (letters, digits, a dash; no dot): only these are
 # looked up, so names in a batch never load dnspython's table of types.
@@ -75,6 +76,7 @@ class DigReading(NamedTuple):
     names: list[NameLine]
     options: list[tuple[str, DigOption]]  # (the +word as given, what it sets)
     serial: int | None  # IXFR=SERIAL
+    rdclass: str | None  # a class after a name (IN, CH, HS): the class of every question
 
 
 def read_arguments(arguments: tuple[str, ...]) -> DigReading:
@@ -83,6 +85,7 @@ def read_arguments(arguments: tuple[str, ...]) -> DigReading:
     names: list[NameLine] = []
     options: list[tuple[str, DigOption]] = []
     serial = None
+    rdclass = None
     for word in arguments:
         if word.startswith("@"):
             servers.append(word)
@@ -94,11 +97,10 @@ def read_arguments(arguments: tuple[str, ...]) -> DigReading:
         elif names and (rdtype := record_type(word)) is not None:
             names[-1] = (names[-1][0], (*names[-1][1], rdtype))
         elif names and is_class(word):
-            if word.upper() != "IN":
-                raise click.UsageError(f"class {word}: netkit asks class IN only")
+            rdclass = _class_mnemonic(word)
         else:
             names.append((word, ()))
-    return DigReading(servers, names, options, serial)
+    return DigReading(servers, names, options, serial, rdclass)
 
 
 def record_type(word: str) -> str | None:
@@ -115,6 +117,12 @@ def record_type(word: str) -> str | None:
 
 def is_class(word: str) -> bool:
     return word.upper() in _CLASSES or bool(_CLASS_NUMBER.fullmatch(word))
+
+
+def _class_mnemonic(word: str) -> str:
+    from netkit.resolve.wire import class_text, class_value
+
+    return class_text(class_value(word))
 
 
 def dig_option(word: str) -> DigOption:

@@ -91,6 +91,7 @@ class DnsModeOptions(NamedTuple):
     servers_file: Annotated[IO[str] | None, "--servers-file"] = None
     typed_names: Annotated[bool, "a record type after NAME"] = False  # dig's NAME TYPE
     serial: Annotated[int | None, "--serial"] = None  # IXFR from this serial
+    rdclass: Annotated[str, "a class after NAME"] = "IN"  # dig's NAME CH TXT
 
 
 Group = TypeVar("Group", Request, ModernModeOptions, DnsModeOptions)
@@ -141,6 +142,7 @@ def _apply_dig_reading(parsed: dict[str, Any], reading: "DigReading") -> None:
             raise click.UsageError("IXFR=SERIAL and --serial disagree: give one")
         parsed["serial"] = reading.serial
     parsed["typed_names"] = any(types for _name, types in reading.names)
+    parsed["rdclass"] = reading.rdclass or "IN"
 
 
 def _note_hosts_file(names: list[NameLine], dns: DnsModeOptions) -> None:
@@ -585,6 +587,7 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         answers_only=request.short or (several and request.form == "table"),
         tls_hostname=options.tls_hostname,
         tls_ca=options.tls_ca,
+        rdclass=options.rdclass,
     )
     try:
         if several:
@@ -638,6 +641,8 @@ def _zone_transfer(
         raise click.UsageError(f"a zone transfer is -t AXFR or -t IXFR, not -t {rdtype}")
     if options.transport == "tls" or options.doh_url is not None:
         raise click.UsageError("zone transfers go over TCP: no --tls or --https")
+    if options.rdclass != "IN":
+        raise click.UsageError(f"netkit transfers class IN zones, not {options.rdclass}")
     transfer = Transfer(
         _zone_name(names[0][0]),
         server=server,

@@ -336,7 +336,7 @@ def dig_lines(result: "DnsResult") -> list[Line]:
                 f"; EDNS: version: {edns.version}, flags:{' do' if edns.dnssec_ok else ''}; "
                 f"udp: {edns.udp_size}",
             ]
-    question = f";{result.qname}  IN  {result.type}"
+    question = f";{result.qname}  {result.rdclass}  {result.type}"
     lines += ["", heading(";; QUESTION SECTION:"), question]
     if result.unicode_name is not None:
         lines.append(f"; (IDN: {result.unicode_name})")

@@ -17,6 +17,7 @@ from netkit.resolve.wire import (
     Record,
     Reply,
     build_query,
+    class_value,
     name_to_wire,
     spelled_as_presented,
     type_value,
@@ -62,6 +63,7 @@ class DnsOptions:
     answers_only: bool = False  # decode only what a batch table prints (see parse_reply)
     tls_ca: str | None = None  # DoT/DoH: verify the certificate chain against this CA file
     tls_hostname: str | None = None  # DoT: the name the certificate must be valid for (SNI)
+    rdclass: str = "IN"  # the class of every question: IN, or CH/HS as dig NAME CH TXT asks
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,7 @@ class DnsResult:
     query_time_ms: float | None = None
     size: int | None = None
     error: str | None = None
+    rdclass: str = "IN"  # the question's class
 
 
 def system_servers(path: str = RESOLV_CONF) -> list[str]:
@@ -174,7 +177,7 @@ def _status_error(reply: Reply, qname: str, qtype: str, server: Server) -> str |
     return f"{qname}: no {qtype} records (NODATA) from {where}"
 
 
-def _result(question: DnsQuestion, qname: str, exchange: Exchange) -> DnsResult:
+def _result(question: DnsQuestion, qname: str, exchange: Exchange, rdclass: str) -> DnsResult:
     server, port = exchange.server
     reply = exchange.reply
     unicode_name = unicode_form(qname)
@@ -199,6 +202,7 @@ def _result(question: DnsQuestion, qname: str, exchange: Exchange) -> DnsResult:
         query_time_ms=round(exchange.elapsed * 1000, 3),
         size=reply.size if reply else None,
         error=error,
+        rdclass=rdclass,
     )
 
 
@@ -247,6 +251,7 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
     # or the result of a question that could not be asked. It holds no more than the engine's
     # reorder window, since the engine takes items only as it has room.
     places: deque[tuple[DnsQuestion, str] | DnsResult] = deque()
+    qclass = class_value(options.rdclass)
 
     def items() -> Iterator[Item]:
         for question in questions:
@@ -263,7 +268,13 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
                 yield None, None
                 continue
             places.append((question, qname))
-            message = build_query(wire_name, rdtype, recurse=options.recurse, dnssec=options.dnssec)
+            message = build_query(
+                wire_name,
+                rdtype,
+                recurse=options.recurse,
+                dnssec=options.dnssec,
+                qclass=qclass,
+            )
             # A name with escapes (\.) or octets that need them has more than one spelling:
             # let the replies spell it, as dig does.
             yield message, qname if spelled_as_presented(qname) else None
@@ -274,7 +285,7 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
             yield place
         else:
             assert exchange is not None  # an item with a message has an exchange
-            yield _result(place[0], place[1], exchange)
+            yield _result(place[0], place[1], exchange, options.rdclass)
 
 
 def _exchanges(items: Iterator[Item], options: DnsOptions) -> Iterator[Exchange | None]:

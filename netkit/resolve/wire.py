@@ -164,6 +164,18 @@ def type_value(text: str) -> int:
         raise ValueError(f"unknown record type '{text}'") from None
 
 
+def class_value(text: str) -> int:
+    """A class's number from its mnemonic (IN, CH, HS) or CLASSnnn; ValueError if unknown."""
+    if text.upper() == "IN":
+        return CLASS_IN
+    import dns.rdataclass
+
+    try:
+        return int(dns.rdataclass.from_text(text))
+    except dns.rdataclass.UnknownRdataclass:
+        raise ValueError(f"unknown class '{text}'") from None
+
+
 @cache
 def class_text(rdclass: int) -> str:
     import dns.rdataclass
@@ -197,11 +209,12 @@ def build_query(
     recurse: bool = True,
     dnssec: bool = False,
     checking_disabled: bool = False,
+    qclass: int = CLASS_IN,
 ) -> bytes:
     """A query message with id 0 (the engine sets a random id per try) and an EDNS0 OPT record."""
     flags = (FLAG_RD if recurse else 0) | (FLAG_CD if checking_disabled else 0)
     header = _HEADER.pack(0, flags, 1, 0, 0, 1)
-    question = qname_wire + _TYPE_CLASS.pack(qtype, CLASS_IN)
+    question = qname_wire + _TYPE_CLASS.pack(qtype, qclass)
     opt = b"\x00" + _RR_FIXED.pack(TYPE_OPT, EDNS_PAYLOAD, EDNS_DO if dnssec else 0, 0)
     return header + question + opt
 

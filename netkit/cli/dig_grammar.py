@@ -17,7 +17,6 @@ way, where the reading is unambiguous:
 The function is pure: it returns what it read, and the command applies it.
 """
 
-import re
 from typing import Any, NamedTuple
 
 import click
@@ -64,11 +63,7 @@ _HINTS = {
     "cd": "--dnssec",
 }
 _CLASSES = {"IN", "CH", "CHAOS", "HS", "HESIOD"}
-_CLASS_NUMBER = re.compile(r"CLASS\d+", re.IGNORECASE)
-# A word that may be a type mnemonic (letters, digits, a dash; no dot): only these are
-# looked up, so names in a batch never load dnspython's table of types.
-_MNEMONIC = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,15}")
-_IXFR_FROM = re.compile(r"IXFR=(\d{1,10})", re.IGNORECASE)
+# (No regular expressions here: compiling them would cost every `netkit resolve` a millisecond.)
 
 
 class DigReading(NamedTuple):
@@ -91,8 +86,8 @@ def read_arguments(arguments: tuple[str, ...]) -> DigReading:
             servers.append(word)
         elif word.startswith("+") and len(word) > 1:
             options.append((word, dig_option(word)))
-        elif names and (ixfr := _IXFR_FROM.fullmatch(word)):
-            serial = int(ixfr.group(1))
+        elif names and (ixfr_serial := _ixfr_serial(word)) is not None:
+            serial = ixfr_serial
             names[-1] = (names[-1][0], (*names[-1][1], "IXFR"))
         elif names and (rdtype := record_type(word)) is not None:
             names[-1] = (names[-1][0], (*names[-1][1], rdtype))
@@ -103,9 +98,28 @@ def read_arguments(arguments: tuple[str, ...]) -> DigReading:
     return DigReading(servers, names, options, serial, rdclass)
 
 
+def _ixfr_serial(word: str) -> int | None:
+    """N when word is IXFR=N (any case), else None."""
+    prefix, _, number = word.partition("=")
+    if prefix.upper() == "IXFR" and number.isascii() and number.isdigit() and len(number) <= 10:
+        return int(number)
+    return None
+
+
+def _may_be_mnemonic(word: str) -> bool:
+    """A letter, then letters, digits or dashes, 16 at most (no dot): only such words are
+    looked up as types, so the names of a batch never load dnspython's table of types."""
+    return (
+        0 < len(word) <= 16
+        and word.isascii()
+        and word[0].isalpha()
+        and word.replace("-", "").isalnum()
+    )
+
+
 def record_type(word: str) -> str | None:
     """The canonical mnemonic when word is a record type (MX, mx, TYPE65534), else None."""
-    if not _MNEMONIC.fullmatch(word):
+    if not _may_be_mnemonic(word):
         return None
     from netkit.resolve.wire import type_text, type_value
 
@@ -116,7 +130,9 @@ def record_type(word: str) -> str | None:
 
 
 def is_class(word: str) -> bool:
-    return word.upper() in _CLASSES or bool(_CLASS_NUMBER.fullmatch(word))
+    upper = word.upper()
+    number = upper.removeprefix("CLASS")
+    return upper in _CLASSES or (number != upper and number.isascii() and number.isdigit())
 
 
 def _class_mnemonic(word: str) -> str:

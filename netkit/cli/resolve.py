@@ -213,7 +213,7 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
 
 
 @click.command()
-@click.argument("arguments", nargs=-1, metavar="[@SERVER] NAME...")
+@click.argument("arguments", nargs=-1, metavar="[@SERVER] NAME [TYPE...] [+OPTION...]...")
 @click.option(
     "-f",
     "--file",

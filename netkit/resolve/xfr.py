@@ -63,8 +63,11 @@ class XfrReader:
     """What the messages of one transfer mean, message by message (RFC 5936 section 2.2,
     RFC 1995 section 4); XfrError when they do not make a transfer."""
 
-    def __init__(self, zone: str, rdtype: XfrType, serial: int | None = None) -> None:
+    def __init__(
+        self, zone: str, rdtype: XfrType, serial: int | None = None, where: str = "the server"
+    ) -> None:
         self.zone = zone.lower()
+        self.where = where  # who sends the messages, for the errors: "127.0.0.1#53"
         self.rdtype = rdtype
         self.incremental = rdtype == "IXFR"
         self.serial = serial  # IXFR: the serial the next deletion set must start from
@@ -84,8 +87,8 @@ class XfrReader:
         if reply.id != query_id or "qr" not in reply.flags:
             raise XfrError("a message in the transfer answers another query")
         if reply.rcode != "NOERROR":
-            raise XfrError(f"zone transfer of {self.zone} {_REFUSALS.get(reply.rcode, 'failed')} "
-                           f"({reply.rcode})")  # fmt: skip
+            meaning = f"{_REFUSALS.get(reply.rcode, 'failed')} ({reply.rcode})"
+            raise XfrError(f"zone transfer of {self.zone} {meaning} from {self.where}")
         if reply.question and (
             reply.question[0][0].lower() != self.zone or reply.question[0][1] != self.rdtype
         ):
@@ -182,7 +185,7 @@ class Transfer:
     ) -> None:
         self.zone = zone if zone.endswith(".") else zone + "."
         self.server = server
-        self.reader = XfrReader(self.zone, rdtype, serial)
+        self.reader = XfrReader(self.zone, rdtype, serial, "{}#{}".format(*server))
         self.timeout = timeout
         self.summary: XfrSummary | None = None
         self.records = 0

@@ -19,8 +19,10 @@ from netkit.errors import ExitStatus, NetkitError
 from netkit.render.output import emit_message
 
 if TYPE_CHECKING:
+    from netkit.cli.dig_grammar import DigReading
     from netkit.render.resolve import BatchForm
     from netkit.resolve.compare import Comparison
+    from netkit.resolve.inflight import Server
     from netkit.resolve.query import DnsQuestion, Transport
     from netkit.resolve.system import LegacyResult, ModernResult, SockType
     from netkit.resolve.tally import Outcome, Result
@@ -100,6 +102,9 @@ class DnsModeOptions(NamedTuple):
     cd: Annotated[bool, "--cd"] = False
     ad: Annotated[bool, "--ad"] = False
     search: Annotated[bool, "--search"] = False
+    typed_names: Annotated[bool, "a record type after NAME"] = False  # dig's NAME TYPE
+    serial: Annotated[int | None, "--serial"] = None  # IXFR from this serial
+    rdclass: Annotated[str, "a class after NAME"] = "IN"  # dig's NAME CH TXT
 
 
 Group = TypeVar("Group", Request, ModernModeOptions, DnsModeOptions)
@@ -123,17 +128,49 @@ def _group(cls: type[Group], parsed: dict[str, Any], **known: Any) -> Group:
 
 def _read_names(
     arguments: tuple[str, ...], name_file: IO[str] | None
-) -> tuple[list[str], Iterator[NameLine], bool]:
-    """Split '@SERVER' arguments from names; the names of -f FILE follow, read as needed.
+) -> tuple["DigReading", Iterator[NameLine], bool]:
+    """Sort the arguments as dig reads them (@SERVER, NAME [TYPE...], +options: see
+    cli/dig_grammar.py); the names of -f FILE follow, read as needed.
 
-    Returns the servers, the names, and whether they make a batch: -f FILE (however many
-    lines it has: nothing is read ahead to find out) or several names.
+    Returns what the arguments say, the names, and whether they make a batch: -f FILE
+    (however many lines it has: nothing is read ahead to find out) or several names.
     """
-    servers = [a for a in arguments if a.startswith("@")]
-    names = [(a, ()) for a in arguments if not a.startswith("@")]
+    from netkit.cli.dig_grammar import read_arguments
+
+    reading = read_arguments(arguments)
     if name_file is None:
-        return servers, iter(names), len(names) > 1
-    return servers, chain(names, _batch_lines(name_file)), True
+        return reading, iter(reading.names), len(reading.names) > 1
+    return reading, chain(reading.names, _batch_lines(name_file)), True
+
+
+def _apply_dig_reading(parsed: dict[str, Any], reading: "DigReading") -> None:
+    """Set what dig's +options and NAME TYPE arguments stand for among click's values."""
+    from netkit.cli.dig_grammar import apply_options
+
+    command = click.get_current_context().command
+    modes = {str(p.flag_value) for p in command.params if p.name == "mode"}  # type: ignore[attr-defined]  # the mode flags are click Options
+    apply_options(parsed, reading.options, modes)
+    if reading.serial is not None:
+        if parsed["serial"] not in (None, reading.serial):
+            raise click.UsageError("IXFR=SERIAL and --serial disagree: give one")
+        parsed["serial"] = reading.serial
+    parsed["typed_names"] = any(types for _name, types in reading.names)
+    parsed["rdclass"] = reading.rdclass or "IN"
+
+
+def _note_hosts_file(names: list[NameLine], dns: DnsModeOptions) -> None:
+    """-t alone turns a lookup into a DNS query: say so when /etc/hosts would have answered."""
+    if not names or any(flag not in ("-t", "a record type after NAME") for flag in _given(dns)):
+        return
+    from netkit.resolve.system import names_in_hosts_file
+
+    listed = names_in_hosts_file([name for name, _types in names])
+    if listed:
+        emit_message(
+            "note",
+            f"-t implies --dns: asking DNS, not /etc/hosts, for {listed[0]}; "
+            "use --modern to see what programs get",
+        )
 
 
 def _batch_lines(name_file: IO[str]) -> Iterator[NameLine]:
@@ -205,7 +242,7 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
 
 
 @click.command(cls=_ResolveCommand)
-@click.argument("arguments", nargs=-1, metavar="[@SERVER] NAME...")
+@click.argument("arguments", nargs=-1, metavar="[@SERVER] NAME [TYPE...] [+OPTION...]...")
 @click.option(
     "-f",
     "--file",
@@ -333,6 +370,12 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
     show_default=True,
     help="Tries after the first, rotating through the servers.",
 )
+@click.option(
+    "--serial",
+    type=click.IntRange(0, 2**32 - 1),
+    metavar="N",
+    help="-t IXFR: the serial to transfer the changes from (dig's IXFR=N).",
+)
 @click.option("--no-recurse", is_flag=True, help="Clear the RD bit (ask for a referral).")
 @click.option("--dnssec", is_flag=True, help="Set the DO bit: ask for DNSSEC records.")
 @click.option("--nsid", is_flag=True, help="Ask for the server's identifier (NSID, RFC 5001).")
@@ -419,14 +462,20 @@ def resolve(**parsed: Any) -> int:
     the nameservers of /etc/resolv.conf. A truncated UDP reply is asked again over TCP. Names
     may be internationalized (IDNA 2008).
 
+    dig's arguments work too: @ADDR#PORT, @ADDR:PORT, @[V6]:PORT; a record type after a name
+    (example.com MX; a later name that spells a type ends in a dot: MX.); +short, +tcp,
+    +notcp, +dnssec, +norec. -t AXFR, or -t IXFR --serial N, transfers a zone over TCP.
+
     Exit status: 0 when every query got an answer, 1 when any did not (NXDOMAIN, NODATA,
-    SERVFAIL, timeout, invalid name, ...), 2 for usage errors.
+    SERVFAIL, timeout, invalid name, ...), in every mode and form: NODATA with --short prints
+    nothing and exits 1 (dig +short exits 0). 2 for usage errors, 130 when interrupted.
     """
     if parsed["as_json"] and parsed["jsonl"]:
         raise click.UsageError("--json and --jsonl are two forms of the same output: pick one")
     name_file = parsed.pop("name_file")
     hints = parsed.pop("hints")
-    at_servers, names, several = _read_names(parsed.pop("arguments"), name_file)
+    reading, names, several = _read_names(parsed.pop("arguments"), name_file)
+    _apply_dig_reading(parsed, reading)
     first = next(names, None)
     if first is None:
         raise click.UsageError("no names given")
@@ -440,13 +489,15 @@ def resolve(**parsed: Any) -> int:
         several=several,
         size_hint=_size_hint(name_file) if progress_shown else None,
     )
-    dns = _group(DnsModeOptions, parsed, at_servers=tuple(at_servers))
+    dns = _group(DnsModeOptions, parsed, at_servers=tuple(reading.servers))
     modern = _group(ModernModeOptions, parsed)
     if hints is not None and parsed["mode"] != "trace":
         raise click.UsageError("--hints is for --trace")
     if parsed["mode"] == "diagnose":
         return _diagnose(request, dns, _given(modern), name_file)
     mode = _pick_mode(parsed["mode"], dns, modern)
+    if mode == "dns" and parsed["mode"] is None:
+        _note_hosts_file(reading.names, dns)
     if mode == "trace":
         return _trace(request, dns, modern.family, hints)
     if mode == "legacy":
@@ -615,9 +666,17 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         named = [*options.at_servers, *options.servers, *_server_lines(options.servers_file)]
         named = named or query.system_servers()
         try:
+            _check_ports(named, options.port)
             servers = [query.parse_server(server, default_port) for server in named]
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="'@SERVER'") from None
+    line_types: tuple[str, ...] = ()
+    if not request.several:  # one NAME argument, no -f FILE: safe to read ahead
+        lone = list(request.names)
+        request = request._replace(names=iter(lone))
+        line_types = lone[0][1]
+    if options.serial is not None or {"AXFR", "IXFR"} & {*types, *line_types}:
+        return _zone_transfer(request, options, types, servers[0])
     questions = _questions(request, types)
     first = [] if request.several else list(islice(questions, 2))  # one name, several types?
     several = request.several or len(first) > 1
@@ -635,6 +694,7 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         tls_hostname=options.tls_hostname,
         tls_ca=options.tls_ca,
         **_edns_settings(options),
+        rdclass=options.rdclass,
     )
     try:
         if several:
@@ -653,6 +713,69 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
     if request.as_json or request.jsonl or result.rcode is not None:
         _single(render_dns, result, request)
     return _finish([result.error] if result.error else [], short=request.short)
+
+
+def _check_ports(named: list[str], port: int | None) -> None:
+    """A server that names its port (ADDR#PORT, ADDR:PORT) and --port too: refuse, rather
+    than let one silently win."""
+    from netkit.resolve.query import split_server
+
+    if port is None:
+        return
+    for server in named:
+        if split_server(server)[1] is not None:
+            raise click.UsageError(f"'{server}' names its port and so does -p/--port: give one")
+
+
+def _zone_transfer(
+    request: Request, options: DnsModeOptions, types: list[str], server: "Server"
+) -> int:
+    """AXFR, or IXFR from --serial: always over TCP, the records streamed as they come."""
+    from netkit.render.xfr import render_transfer_summary, stream_transfer
+    from netkit.resolve.xfr import Transfer
+
+    names = list(islice(request.names, 2))
+    if len(names) != 1 or len(names[0][1] or types) != 1:
+        raise click.UsageError("a zone transfer is one zone and one type (AXFR or IXFR)")
+    rdtype = (names[0][1] or types)[0].upper()
+    if rdtype != "IXFR" and options.serial is not None:
+        raise click.UsageError("--serial is for -t IXFR")
+    if rdtype == "IXFR" and options.serial is None:
+        raise click.UsageError("-t IXFR needs --serial N (or IXFR=N): the serial you have")
+    if request.reverse:
+        raise click.UsageError("a zone transfer names its zone: 2.0.192.in-addr.arpa, not -x")
+    if rdtype not in ("AXFR", "IXFR"):
+        raise click.UsageError(f"a zone transfer is -t AXFR or -t IXFR, not -t {rdtype}")
+    if options.transport == "tls" or options.doh_url is not None:
+        raise click.UsageError("zone transfers go over TCP: no --tls or --https")
+    if options.rdclass != "IN":
+        raise click.UsageError(f"netkit transfers class IN zones, not {options.rdclass}")
+    transfer = Transfer(
+        _zone_name(names[0][0]),
+        server=server,
+        rdtype="IXFR" if rdtype == "IXFR" else "AXFR",
+        serial=options.serial,
+        timeout=options.timeout,
+    )
+    form = request.form if request.form != "table" else "text"
+    try:
+        error = stream_transfer(transfer.messages(), form, lambda: transfer.summary)
+    except KeyboardInterrupt:
+        return ExitStatus.INTERRUPTED
+    if error is not None:
+        raise NetkitError(error)
+    if transfer.summary is not None and not request.quiet:
+        render_transfer_summary(transfer.summary, form)
+    return ExitStatus.OK
+
+
+def _zone_name(name: str) -> str:
+    from netkit.resolve.names import InvalidNameError, host_name
+
+    try:
+        return host_name(name).ascii
+    except InvalidNameError as error:
+        raise click.BadParameter(str(error), param_hint="NAME") from None
 
 
 def _server_lines(servers_file: IO[str] | None) -> list[str]:
@@ -719,21 +842,20 @@ def _trace(
     from netkit.resolve.names import InvalidNameError
     from netkit.resolve.trace import TraceSettings, parse_hints, root_hints, trace, trace_name
 
-    refused = [
-        flag for flag in _given(options) if flag not in ("-t", "--port", "--tcp", "--dnssec")
-    ]
+    allowed = ("-t", "a record type after NAME", "--port", "--tcp", "--dnssec")
+    refused = [flag for flag in _given(options) if flag not in allowed]
     if refused:
         raise click.UsageError(f"{refused[0]} is not for --trace: it finds each server itself")
     if request.several or request.jsonl:
         raise click.UsageError("--trace follows one name (and writes --json, not --jsonl)")
-    types = _record_types(options.types, request.reverse)
+    [(name, typed)] = request.names
+    types = _record_types(typed or options.types, request.reverse)
     if len(types) != 1:
         raise click.UsageError("--trace asks one record type (-t) at the end")
     try:
         servers = root_hints() if hints is None else parse_hints(hints.read())
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--hints'") from None
-    [(name, _types)] = request.names
     try:
         qname = trace_name(name, reverse=request.reverse)
     except InvalidNameError as error:

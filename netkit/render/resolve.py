@@ -338,7 +338,7 @@ def dig_lines(result: "DnsResult") -> list[Line]:
                 f"udp: {edns.udp_size}",
                 *_option_lines(edns.options),
             ]
-    question = f";{result.qname}  IN  {result.type}"
+    question = f";{result.qname}  {result.rdclass}  {result.type}"
     lines += ["", heading(";; QUESTION SECTION:"), question]
     if result.unicode_name is not None:
         lines.append(f"; (IDN: {result.unicode_name})")

@@ -19,6 +19,7 @@ from netkit.resolve.wire import (
     Record,
     Reply,
     build_query,
+    class_value,
     name_to_wire,
     spelled_as_presented,
     type_value,
@@ -68,6 +69,7 @@ class DnsOptions:
     checking_disabled: bool = False  # the CD bit (RFC 4035 section 3.2.2)
     authentic_data: bool = False  # the AD bit in a query (RFC 6840 section 5.7)
     search: SearchList | None = None  # --search: try each name with these domains (search.py)
+    rdclass: str = "IN"  # the class of every question: IN, or CH/HS as dig NAME CH TXT asks
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class DnsResult:
     query_time_ms: float | None = None
     size: int | None = None
     error: str | None = None
+    rdclass: str = "IN"  # the question's class
 
 
 def system_servers(path: str = RESOLV_CONF) -> list[str]:
@@ -108,17 +111,30 @@ def system_servers(path: str = RESOLV_CONF) -> list[str]:
     return servers or ["127.0.0.1"]
 
 
-def parse_server(text: str, default_port: int) -> Server:
-    """'ADDR', 'ADDR#PORT' (dig), '[V6]:PORT' or a host name, as (address, port)."""
+def split_server(text: str) -> tuple[str, int | None]:
+    """A server argument's host and port (None when it names none): 'ADDR', 'ADDR#PORT'
+    (dig), 'HOST:PORT', '[V6]:PORT', '[V6]#PORT' or a bare IPv6 address; ValueError if bad."""
     spec = text.removeprefix("@").strip()
-    port = default_port
     if "#" in spec:
-        spec, _, port_text = spec.partition("#")
-        port = _port(port_text, text)
-    elif spec.startswith("[") and "]" in spec:
-        spec, _, rest = spec[1:].partition("]")
+        host, _, port_text = spec.partition("#")
+        return host.removeprefix("[").removesuffix("]"), _port(port_text, text)
+    if spec.startswith("[") and "]" in spec:
+        host, _, rest = spec[1:].partition("]")
         if rest.startswith(":"):
-            port = _port(rest[1:], text)
+            return host, _port(rest[1:], text)
+        if rest:
+            raise ValueError(f"bad server '{text}': write [ADDRESS]:PORT")
+        return host, None
+    if spec.count(":") == 1:  # HOST:PORT (an IPv6 address has two colons or more)
+        host, _, port_text = spec.partition(":")
+        return host, _port(port_text, text)
+    return spec, None
+
+
+def parse_server(text: str, default_port: int) -> Server:
+    """A server argument (see split_server) or a host name, as (address, port)."""
+    spec, port = split_server(text)
+    port = default_port if port is None else port
     import ipaddress
 
     try:
@@ -167,7 +183,7 @@ def _status_error(reply: Reply, qname: str, qtype: str, server: Server) -> str |
     return f"{qname}: no {qtype} records (NODATA) from {where}"
 
 
-def _result(question: DnsQuestion, qname: str, exchange: Exchange) -> DnsResult:
+def _result(question: DnsQuestion, qname: str, exchange: Exchange, rdclass: str) -> DnsResult:
     server, port = exchange.server
     reply = exchange.reply
     unicode_name = unicode_form(qname)
@@ -192,6 +208,7 @@ def _result(question: DnsQuestion, qname: str, exchange: Exchange) -> DnsResult:
         query_time_ms=round(exchange.elapsed * 1000, 3),
         size=reply.size if reply else None,
         error=error,
+        rdclass=rdclass,
     )
 
 
@@ -266,6 +283,7 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
     # or the result of a question that could not be asked. It holds no more than the engine's
     # reorder window, since the engine takes items only as it has room.
     places: deque[tuple[DnsQuestion, str] | DnsResult] = deque()
+    qclass = class_value(options.rdclass)
 
     def items() -> Iterator[Item]:
         for question in questions:
@@ -290,6 +308,7 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
                 checking_disabled=options.checking_disabled,
                 authentic_data=options.authentic_data,
                 edns=options.edns,
+                qclass=qclass,
             )
             # A name with escapes (\.) or octets that need them has more than one spelling:
             # let the replies spell it, as dig does.
@@ -301,7 +320,7 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
             yield place
         else:
             assert exchange is not None  # an item with a message has an exchange
-            yield _result(place[0], place[1], exchange)
+            yield _result(place[0], place[1], exchange, options.rdclass)
 
 
 def _exchanges(items: Iterator[Item], options: DnsOptions) -> Iterator[Exchange | None]:

@@ -179,3 +179,23 @@ def check_service(service: str, socktype: SockType) -> None:
             continue
     where = "/".join(protocols)
     raise LookupError(f"unknown service '{service}' (not in /etc/services for {where})")
+
+
+HOSTS_FILE = "/etc/hosts"
+
+
+def names_in_hosts_file(names: list[str], path: str | None = None) -> list[str]:
+    """Those of names that hosts(5) lists (any case, a final dot ignored): the system
+    resolver answers them from the file, before or instead of DNS."""
+    wanted = {name.lower().removesuffix("."): name for name in names}
+    found: list[str] = []
+    try:
+        with open(path or HOSTS_FILE, encoding="utf-8", errors="replace") as file:
+            for line in file:
+                for listed in line.split("#", 1)[0].split()[1:]:
+                    name = wanted.pop(listed.lower().removesuffix("."), None)
+                    if name is not None:
+                        found.append(name)
+    except OSError:
+        return []
+    return found

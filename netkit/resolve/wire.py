@@ -166,6 +166,18 @@ def type_value(text: str) -> int:
         raise ValueError(f"unknown record type '{text}'") from None
 
 
+def class_value(text: str) -> int:
+    """A class's number from its mnemonic (IN, CH, HS) or CLASSnnn; ValueError if unknown."""
+    if text.upper() == "IN":
+        return CLASS_IN
+    import dns.rdataclass
+
+    try:
+        return int(dns.rdataclass.from_text(text))
+    except dns.rdataclass.UnknownRdataclass:
+        raise ValueError(f"unknown class '{text}'") from None
+
+
 @cache
 def class_text(rdclass: int) -> str:
     import dns.rdataclass
@@ -201,6 +213,7 @@ def build_query(  # noqa: PLR0913  # the header bits and the OPT record of one q
     checking_disabled: bool = False,
     authentic_data: bool = False,
     edns: QueryEdns | None = DEFAULT_EDNS,
+    qclass: int = CLASS_IN,
 ) -> bytes:
     """A query message with id 0 (the engine sets a random id per try) and an EDNS0 OPT record
     (none when edns is None: then dnssec cannot be asked for)."""
@@ -209,7 +222,7 @@ def build_query(  # noqa: PLR0913  # the header bits and the OPT record of one q
         | (FLAG_CD if checking_disabled else 0)
         | (FLAG_AD if authentic_data else 0)
     )
-    question = qname_wire + _TYPE_CLASS.pack(qtype, CLASS_IN)
+    question = qname_wire + _TYPE_CLASS.pack(qtype, qclass)
     if edns is None:
         return _HEADER.pack(0, flags, 1, 0, 0, 0) + question
     header = _HEADER.pack(0, flags, 1, 0, 0, 1)

@@ -40,7 +40,9 @@ def _value(hint: Any, text: str) -> Any:  # noqa: PLR0911  # a return per kind o
         return [_value(arguments[0], text)]
     if origin is tuple:
         return (_value(arguments[0], text),)
-    if hint is str:
+    if origin is dict:
+        return {_value(arguments[0], text): _value(arguments[1], text)}
+    if hint is str or hint is object:  # an object field (decoded EDNS data) holds text too
         return text
     if hint is bool:
         return True

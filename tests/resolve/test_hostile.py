@@ -337,3 +337,17 @@ def test_json_has_the_exact_canonical_name(hostile_hosts: Path, mode: str) -> No
     assert_safe(done.stdout + done.stderr)
     [result] = json.loads(done.stdout)
     assert result["canonical"] == CANONICAL
+
+
+@pytest.mark.parametrize("form", [[], ["--short"], ["--jsonl"]])
+def test_a_zone_transfer_shows_the_hostile_zone_as_data(hostile_nsd: Nsd, form: list[str]) -> None:
+    done = run_netkit("resolve", f"@127.0.0.1#{hostile_nsd.port}", "hostile.test", "AXFR", *form)
+    assert done.returncode == 0, done.stderr
+    # The tabs between a record's fields are the layout's (every field is escaped on its own).
+    assert_safe(done.stdout.replace("\t", " ") + done.stderr)
+    if form == ["--jsonl"]:
+        records = [json.loads(line) for line in done.stdout.splitlines()]
+        assert {r["data"] for r in records} >= {'"[/x]"', ESCAPES_SHOWN[1]}
+    else:
+        assert '"[/x]"' in done.stdout
+        assert ESCAPES_SHOWN[0] in done.stdout

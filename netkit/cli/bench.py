@@ -7,7 +7,7 @@ from typing import TypeVar
 import click
 
 from netkit.cli.completers import complete_mux, complete_path
-from netkit.cli.options import json_option
+from netkit.cli.options import PortType, json_option
 from netkit.connect import UDP_MAX_PAYLOAD, Target
 from netkit.errors import ExitStatus
 
@@ -140,7 +140,7 @@ def _run(target: Target, **load: object) -> int:
 
 @bench.command()
 @click.argument("host")
-@click.argument("port", type=click.IntRange(1, 65535))
+@click.argument("port", type=PortType(lowest=1))
 @_family_options
 @_connect_rate_option
 @_interval_option
@@ -153,7 +153,7 @@ def tcp(*, host: str, port: int, family: int | None, **load: object) -> int:
 
 @bench.command()
 @click.argument("host")
-@click.argument("port", type=click.IntRange(1, 65535))
+@click.argument("port", type=PortType(lowest=1))
 @_family_options
 @_interval_option
 @load_options

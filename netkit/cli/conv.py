@@ -15,7 +15,7 @@ from netkit.errors import ExitStatus, NetkitError
 from netkit.render.conv import render_addresses, render_byte_order
 
 if TYPE_CHECKING:  # the subnet commands import netkit.conv.subnets; `conv ip` does not
-    from netkit.conv import CidrInfo
+    from netkit.conv import ByteOrderResult, CidrInfo
     from netkit.conv.subnets import Network
 
 
@@ -91,14 +91,42 @@ def _show_batch(
 
 
 def _byte_order_command(
-    bits: Literal[16, 32], to_host: bool, values: tuple[str, ...], as_json: bool
+    bits: Literal[16, 32], to_host: bool, values: Iterable[str], as_json: bool
 ) -> int:
     return _show_batch(
-        (convert_byte_order(v, bits, to_host=to_host) for v in stream_stdin(values)),
+        (_convert(v, bits, to_host) for v in stream_stdin(values)),
         partial(render_byte_order, as_json=as_json),
         as_json=as_json,
         empty="no values given (stdin was empty)",
     )
+
+
+def _convert(text: str, bits: Literal[16, 32], to_host: bool) -> "ByteOrderResult":
+    """A value, or for a 16-bit value a service name (http, ssh) read as its port number; the
+    row keeps the name as its input."""
+    if bits == 16 and text[:1].isalpha():
+        from dataclasses import replace
+
+        from netkit.cli.options import port_number
+
+        try:
+            number = port_number(text)
+        except ValueError:
+            pass
+        else:
+            return replace(convert_byte_order(str(number), bits, to_host=to_host), input=text)
+    return convert_byte_order(text, bits, to_host=to_host)
+
+
+def _unsigned(text: str, bits: Literal[16, 32], parse: Callable[[str, int], int]) -> int:
+    if bits == 16 and text[:1].isalpha():
+        from netkit.cli.options import port_number
+
+        try:
+            return port_number(text)
+        except ValueError:
+            pass
+    return parse(text, bits)
 
 
 _NTOH_HELP = "The value is in network byte order: convert it to host order ({}) instead."
@@ -120,7 +148,7 @@ def _print_byte_order_program(bits: Literal[16, 32], to_host: bool, values: tupl
     from netkit.showc.conv import byte_order_program
 
     try:
-        numbers = [parse_unsigned(value, bits) for value in stream_stdin(values)]
+        numbers = [_unsigned(value, bits, parse_unsigned) for value in stream_stdin(values)]
     except ConversionError as error:
         raise click.BadParameter(str(error), param_hint="VALUE") from None
     sys.stdout.write(byte_order_program(numbers, bits, to_host=to_host))
@@ -135,7 +163,8 @@ def _print_byte_order_program(bits: Literal[16, 32], to_host: bool, values: tupl
 def port(values: tuple[str, ...], to_host: bool, as_json: bool, show_c: bool) -> int:
     """htons/ntohs: a 16-bit value (a port) in host and network byte order.
 
-    VALUE is decimal, 0x hex, 0o octal or 0b binary, from 0 to 65535; '-' reads stdin.
+    VALUE is decimal, 0x hex, 0o octal or 0b binary, from 0 to 65535, or a service name
+    such as http (its port, from /etc/services); '-' reads stdin.
     """
     if show_c:
         _refuse_json(as_json)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netkit.cli.completers import complete_local_address, complete_mux, complete_path
-from netkit.cli.options import TcpByDefault, json_option
+from netkit.cli.options import PortType, TcpByDefault, json_option
 from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
 from netkit.listen.mux import MUX_CHOICES
 
@@ -124,13 +124,13 @@ def _common(transport: str) -> Callable[[F], F]:
                 "-p",
                 "--port",
                 "port_option",
-                type=click.IntRange(0, 65535),
+                type=PortType(),
                 default=None,
                 metavar="PORT",
                 help=f"Port (or the PORT argument; default {DEFAULT_PORT}); 0 picks a free one "
                 "(the readiness line shows it).",
             ),
-            click.argument("port", type=click.IntRange(0, 65535), required=False),
+            click.argument("port", type=PortType(), required=False),
             click.option(
                 "--host",
                 default="127.0.0.1",

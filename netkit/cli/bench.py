@@ -7,9 +7,10 @@ from typing import TypeVar
 import click
 
 from netkit.cli.completers import complete_mux, complete_path
-from netkit.cli.options import PortType, json_option
+from netkit.cli.options import PortType, json_option, list_option
 from netkit.connect import UDP_MAX_PAYLOAD, Target
 from netkit.errors import ExitStatus
+from netkit.listen.mux import MUX_NAMES
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -30,11 +31,10 @@ def parse_size(ctx: click.Context, param: click.Parameter, value: str) -> int:
     return size
 
 
-def _percentiles(ctx: click.Context, param: click.Parameter, value: str) -> tuple[float, ...]:
-    try:
-        chosen = sorted({float(part) for part in value.split(",") if part.strip()})
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a list like 50,99,99.9") from None
+def _percentiles(
+    ctx: click.Context, param: click.Parameter, values: tuple[float, ...]
+) -> tuple[float, ...]:
+    chosen = sorted(set(values))
     if not chosen or not all(0 < p <= 100 for p in chosen):
         raise click.BadParameter("give percentiles above 0 and up to 100, like 50,99,99.9")
     return tuple(chosen)
@@ -69,10 +69,11 @@ def load_options(command: F) -> F:
 
 def percentiles_option(command: F) -> F:
     """--percentiles, for the runs that report them (bench mux's columns are p50 and p99)."""
-    return click.option(
-        "--percentiles", default="50,75,90,99,99.9,99.99", callback=_percentiles,
-        show_default=True, metavar="LIST",
-        help="Latency percentiles to report (JSON: p50_us, p99_9_us, ...).",
+    return list_option(
+        "--percentiles", item=click.FLOAT, default=["50,75,90,99,99.9,99.99"],
+        callback=_percentiles, show_default="50,75,90,99,99.9,99.99", metavar="LIST",
+        help="Latency percentiles to report, a comma list or repeated (JSON: p50_us, "
+        "p99_9_us, ...).",
     )(command)  # fmt: skip
 
 
@@ -174,32 +175,31 @@ def unix(*, path: str, **load: object) -> int:
     return _run(Target("unix", path=path), **load)
 
 
-def _int_list(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
-    try:
-        levels = [int(part) for part in value.split(",") if part.strip()]
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a list of numbers like 0,1000,5000") from None
-    if not levels or any(level < 0 for level in levels):
+def _int_list(ctx: click.Context, param: click.Parameter, values: tuple[int, ...]) -> list[int]:
+    if not values:
         raise click.BadParameter("give one or more counts >= 0, like 0,1000,5000")
-    return levels
+    return list(values)
 
 
 @bench.command()
-@click.option(
+@list_option(
     "--mux",
     "designs",
-    multiple=True,
+    item=click.Choice(MUX_NAMES, case_sensitive=False),
     shell_complete=complete_mux,
     metavar="DESIGN",
-    help="Compare only these designs (repeatable; default: every one this platform has).",
+    help="Compare only these designs (comma list or repeatable; default: every one this "
+    "platform has).",
 )
-@click.option(
+@list_option(
     "--idle",
     "idle_levels",
-    default="0,1000,5000",
-    show_default=True,
+    item=click.IntRange(min=0),
+    default=["0,1000,5000"],
+    show_default="0,1000,5000",
     callback=_int_list,
-    help="Idle connections held open beside the active ones, one run per count.",
+    help="Idle connections held open beside the active ones, one run per count (comma list "
+    "or repeatable).",
 )
 @click.option(
     "--no-pin",

@@ -11,6 +11,7 @@ from netkit.cli.completers import complete_path
 from netkit.cli.options import (
     TcpByDefault,
     host_and_port,
+    list_option,
     port_number,
     service_names_to_ports,
 )
@@ -86,8 +87,7 @@ def _source_options(command: F) -> F:
     )(command)
 
 
-def _alpn(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
-    names = tuple(name.strip() for name in (value or "").split(",") if name.strip())
+def _alpn(ctx: click.Context, param: click.Parameter, names: tuple[str, ...]) -> tuple[str, ...]:
     if any(len(name.encode()) > 255 for name in names):
         raise click.BadParameter("an ALPN protocol name is at most 255 bytes")
     return names
@@ -99,8 +99,9 @@ def _tls_options(command: F) -> F:
         click.option("--sni", metavar="NAME",
                      help="Server name to send and to verify (default: HOST; no SNI for an "
                      "address)."),
-        click.option("--alpn", metavar="LIST", callback=_alpn,
-                     help="Offer these application protocols, e.g. h2,http/1.1."),
+        list_option("--alpn", metavar="LIST", callback=_alpn,
+                    help="Offer these application protocols, e.g. h2,http/1.1 (comma list "
+                    "or repeatable)."),
         click.option("--ca", "ca_file", metavar="FILE",
                      type=click.Path(exists=True, dir_okay=False),
                      help="Trust the CA certificates in FILE (PEM) instead of the system's."),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
 
 import click
 
-from netkit.cli.options import json_option, stream_stdin
+from netkit.cli.options import json_option, list_option, stream_stdin
 from netkit.conv import analyze_address, convert_byte_order
 from netkit.errors import ExitStatus, NetkitError
 from netkit.render.conv import render_addresses, render_byte_order
@@ -372,12 +372,11 @@ def range_(first: str, last: str | None, as_json: bool) -> int:
 
 @conv.command()
 @click.argument("networks", nargs=-1, metavar="[NET...]")
-@click.option(
+@list_option(
     "--exclude",
     "excluded",
-    multiple=True,
     metavar="NET",
-    help="Take this network out of the result (repeatable).",
+    help="Take this network out of the result (comma list or repeatable).",
 )
 @json_option
 def merge(networks: tuple[str, ...], excluded: tuple[str, ...], as_json: bool) -> int:

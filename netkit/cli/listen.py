@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netkit.cli.completers import complete_local_address, complete_mux, complete_path
-from netkit.cli.options import PortType, TcpByDefault, json_option
+from netkit.cli.options import PortType, TcpByDefault, json_option, list_option
 from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
 from netkit.listen.mux import MUX_CHOICES
 
@@ -55,7 +55,7 @@ def _common(transport: str) -> Callable[[F], F]:
         options: list[Callable[[F], F]] = [
             click.option(
                 "--mux",
-                type=click.Choice(MUX_CHOICES),
+                type=click.Choice(MUX_CHOICES, case_sensitive=False),
                 shell_complete=complete_mux,
                 default="auto",
                 show_default=True,
@@ -106,19 +106,18 @@ def _common(transport: str) -> Callable[[F], F]:
             click.option("-q", "--quiet", is_flag=True, help="No summary, notes or refusals."),
         ]
         inet = [
-            click.option(
+            list_option(
                 "--allow",
                 metavar="CIDR",
                 callback=_networks,
-                multiple=True,
-                help="Serve only peers in this network (repeatable).",
+                help="Serve only peers in these networks (comma list or repeatable).",
             ),
-            click.option(
+            list_option(
                 "--deny",
                 metavar="CIDR",
                 callback=_networks,
-                multiple=True,
-                help="Refuse peers in this network (repeatable; wins over --allow).",
+                help="Refuse peers in these networks (comma list or repeatable; wins over "
+                "--allow).",
             ),
             click.option(
                 "-p",

@@ -206,14 +206,18 @@ def _run(config: ListenConfig, opts: dict[str, Any]) -> int:
         as_json=opts["as_json"],
         quiet=opts["quiet"],
         stream=sys.stderr,
-        live=opts["stats"],
+        live=opts["stats"] and sys.stderr.isatty(),  # a panel to print above
     )
     with contextlib.ExitStack() as stack:
         if config.behaviour is Behaviour.PRINT:
             sink = print_sink(hex_dump=opts["hex_dump"], raw=opts["raw"])
             observer.data = stack.enter_context(sink)
         engine = prepare(config, observer)
-        stop_live = stack.enter_context(live_stats(engine.snapshot)) if opts["stats"] else None
+        stop_live = (
+            stack.enter_context(live_stats(engine.snapshot, as_json=opts["as_json"]))
+            if opts["stats"]
+            else None
+        )
 
         def report(summary: "StatsSnapshot") -> None:
             if stop_live is not None:
@@ -320,11 +324,13 @@ def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
 )
 def tcp(**opts: Any) -> int:
     """Echo over TCP: one connection state machine, any --mux."""
-    tls = _server_tls(opts["tls"], opts["cert_file"], opts["key_file"])
+    tls = _server_tls(opts["tls"], opts["cert_file"], opts["key_file"], as_json=opts["as_json"])
     return _run(_config("tcp", opts, host=opts["host"], port=_port(opts), tls=tls), opts)
 
 
-def _server_tls(tls: bool, cert_file: str | None, key_file: str | None) -> "SSLContext | None":
+def _server_tls(
+    tls: bool, cert_file: str | None, key_file: str | None, *, as_json: bool
+) -> "SSLContext | None":
     """The TLS server context for --tls, and a note on stderr about the certificate."""
     if not tls:
         if cert_file or key_file:
@@ -333,17 +339,17 @@ def _server_tls(tls: bool, cert_file: str | None, key_file: str | None) -> "SSLC
     if key_file and not cert_file:
         raise click.UsageError("--key goes with --cert")
     from netkit.listen.tls import server_context
-    from netkit.render.output import emit_message
+    from netkit.render.listen import emit_note
 
     context, certificate = server_context(cert_file, key_file)
     if certificate.self_signed_for_session:
-        emit_message(
-            "note",
+        message = (
             f"TLS with a self-signed certificate made for this session ({certificate.subject}); "
-            f"SHA-256 {certificate.sha256}",
+            f"SHA-256 {certificate.sha256}"
         )
     else:
-        emit_message("note", f"TLS as {certificate.subject}; SHA-256 {certificate.sha256}")
+        message = f"TLS as {certificate.subject}; SHA-256 {certificate.sha256}"
+    emit_note(message, as_json=as_json)
     return context
 
 

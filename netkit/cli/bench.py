@@ -120,7 +120,7 @@ def bench() -> None:
 
 def _run(target: Target, **load: object) -> int:
     from netkit.bench.load import LoadPlan
-    from netkit.bench.runner import run_bench
+    from netkit.bench.runner import run_bench, stop_on_interrupt
     from netkit.render.bench import bench_progress, interval_printer, render_bench
 
     as_json = bool(load.pop("as_json"))
@@ -132,9 +132,16 @@ def _run(target: Target, **load: object) -> int:
     streaming = plan.interval is not None
     on_interval = interval_printer(as_json=as_json) if streaming else None
     # The interval lines are the progress report: no bar over them.
-    with bench_progress(plan.duration, title, enabled=not (as_json or streaming)) as on_progress:
-        result = run_bench(plan, on_progress, on_interval=on_interval)
+    # Ctrl-C ends the load early and the figures so far are printed, marked interrupted, as
+    # iperf3 and ping do; the exit status is still 130.
+    with (
+        stop_on_interrupt() as stop,
+        bench_progress(plan.duration, title, enabled=not (as_json or streaming)) as on_progress,
+    ):
+        result = run_bench(plan, on_progress, on_interval=on_interval, should_stop=stop)
     render_bench(result, as_json=as_json, as_lines=streaming)
+    if result.interrupted:
+        return ExitStatus.INTERRUPTED
     failed = result.errors or result.mismatches or not result.requests
     return ExitStatus.FAILURE if failed else ExitStatus.OK
 

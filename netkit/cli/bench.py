@@ -57,7 +57,7 @@ def load_options(command: F) -> F:
         click.option("--workers", type=click.IntRange(min=1), default=1,
                      show_default=True, help="Load processes (when one CPU core cannot keep "
                      "up with the server)."),
-        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0,
+        click.option("-w", "--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0,
                      show_default=True, help="Seconds to connect, and to wait for an echo "
                      "before counting an error (UDP: a lost datagram, sent again)."),
         json_option,

@@ -77,6 +77,7 @@ def _relay_options(command: F) -> F:
 def _source_options(command: F) -> F:
     """Where the connection comes from (nc -s and -p)."""
     command = click.option(
+        "-p",
         "--source-port",
         type=click.IntRange(1, 65535),
         metavar="N",

@@ -211,7 +211,6 @@ def _tcp_states(
     help="Totals per protocol and TCP state instead of the sockets, as ss -s (Linux).",
 )
 @click.option(
-    "-w",
     "--watch",
     is_flag=True,
     help="A live view of the TCP connections "

@@ -88,6 +88,7 @@ def _common(transport: str) -> Callable[[F], F]:
                 "--once", is_flag=True, help="Exit after the first client (datagram) is done."
             ),
             click.option(
+                "-e",
                 "--exec",
                 "exec_command",
                 metavar="CMD",

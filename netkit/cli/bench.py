@@ -7,8 +7,8 @@ from typing import TypeVar
 import click
 
 from netkit.cli.completers import complete_mux, complete_path
-from netkit.cli.options import PortType, json_option, list_option
-from netkit.connect import UDP_MAX_PAYLOAD, Target
+from netkit.cli.options import host_and_port, json_option, list_option, port_number
+from netkit.connect import UDP_MAX_PAYLOAD, Target, Transport
 from netkit.errors import ExitStatus
 from netkit.listen.mux import MUX_NAMES
 
@@ -146,29 +146,40 @@ def _run(target: Target, **load: object) -> int:
     return ExitStatus.FAILURE if failed else ExitStatus.OK
 
 
+def _target(transport: Transport, host: str, port: str | None, family: int | None) -> Target:
+    """HOST PORT, HOST:PORT or [V6]:PORT, the port a number or a service name."""
+    host, port_text = host_and_port(host, port)
+    try:
+        number = port_number(port_text, transport, lowest=1)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="PORT") from None
+    return Target(transport, host=host, port=str(number), family=family or 0)
+
+
 @bench.command()
 @click.argument("host")
-@click.argument("port", type=PortType(lowest=1))
+@click.argument("port", required=False)
 @_family_options
 @_connect_rate_option
 @_interval_option
 @load_options
 @percentiles_option
-def tcp(*, host: str, port: int, family: int | None, **load: object) -> int:
-    """Load the TCP echo server at HOST PORT."""
-    return _run(Target("tcp", host=host, port=str(port), family=family or 0), **load)
+def tcp(*, host: str, port: str | None, family: int | None, **load: object) -> int:
+    """Load the TCP echo server at HOST PORT (or HOST:PORT, [V6]:PORT)."""
+    return _run(_target("tcp", host, port, family), **load)
 
 
 @bench.command()
 @click.argument("host")
-@click.argument("port", type=PortType(lowest=1))
+@click.argument("port", required=False)
 @_family_options
 @_interval_option
 @load_options
 @percentiles_option
-def udp(*, host: str, port: int, family: int | None, **load: object) -> int:
-    """Load the UDP echo server at HOST PORT: one datagram per round trip."""
-    return _run(Target("udp", host=host, port=str(port), family=family or 0), **load)
+def udp(*, host: str, port: str | None, family: int | None, **load: object) -> int:
+    """Load the UDP echo server at HOST PORT (or HOST:PORT, [V6]:PORT): one datagram per
+    round trip."""
+    return _run(_target("udp", host, port, family), **load)
 
 
 @bench.command()

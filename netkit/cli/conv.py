@@ -423,6 +423,22 @@ def contains(network: str, addresses: tuple[str, ...], as_json: bool) -> int:
     )
 
 
+def _address_and_port(address: str, port: str | None) -> tuple[str, str | None]:
+    """ADDRESS PORT, or ADDRESS:PORT and [V6]:PORT as one argument; a service name (http) as
+    its port number."""
+    from netkit.cli.options import host_and_port, port_number
+
+    names_a_port = address.count(":") == 1 or (address.startswith("[") and "]:" in address)
+    if port is None and "/" not in address and not address.startswith("@") and names_a_port:
+        address, port = host_and_port(address, None)
+    if port is not None and port[:1].isalpha():
+        try:
+            port = str(port_number(port))
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="PORT") from None
+    return address, port
+
+
 @conv.command()
 @click.argument("address", metavar="ADDRESS|PATH|@NAME")
 @click.argument("port", required=False, metavar="[PORT]")
@@ -452,6 +468,7 @@ def sockaddr(
 
     \b
       netkit conv sockaddr 192.168.1.1 8080        struct sockaddr_in
+      netkit conv sockaddr 192.168.1.1:http        the same as 192.168.1.1 80
       netkit conv sockaddr ::1 443 --scope-id 1    struct sockaddr_in6
       netkit conv sockaddr /tmp/echo.sock          struct sockaddr_un (a path has a '/')
       netkit conv sockaddr @echo                   Linux's abstract namespace
@@ -471,6 +488,7 @@ def sockaddr(
                 raise click.UsageError("--from-hex takes the structure alone")
             result = decode(address)
         else:
+            address, port = _address_and_port(address, port)
             result = encode(address, port, flowinfo=flowinfo, scope_id=scope_id)
     render_sockaddr(result, as_json=as_json)
     return ExitStatus.OK

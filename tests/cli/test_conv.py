@@ -168,3 +168,13 @@ def test_an_address_with_a_port_says_a_port_is_not_part_of_it(text: str, address
     assert "a port is not part of an address" in result.stderr
     assert f"give {address} alone" in result.stderr
     assert "IPv6" not in result.stderr
+
+
+@pytest.mark.parametrize("words", [("127.0.0.1:http",), ("127.0.0.1", "http"), ("127.0.0.1", "80")])
+def test_sockaddr_takes_host_colon_port_and_service_names(words: tuple[str, ...]) -> None:
+    result = run_netkit("conv", "sockaddr", *words, "--json")
+    assert result.returncode == 0, result.stderr
+    assert (
+        json.loads(result.stdout)["hex"]
+        == json.loads(run_netkit("conv", "sockaddr", "127.0.0.1", "80", "--json").stdout)["hex"]
+    )

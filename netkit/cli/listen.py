@@ -256,6 +256,14 @@ class TlsOptions:
     key_file: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class UnixOptions:
+    """Where a Unix listener binds, and who may connect."""
+
+    path: str
+    socket_mode: int | None
+
+
 T = TypeVar("T")
 
 
@@ -455,8 +463,8 @@ def udp(**opts: Any) -> int:
 def unix(**opts: Any) -> int:
     """Echo over a Unix domain stream socket. A stale socket file is replaced; a live one, or
     anything that is not a socket, is refused."""
-    common = _take(CommonOptions, opts)
+    common, where = _take(CommonOptions, opts), _take(UnixOptions, opts)
     tls = _server_tls(_take(TlsOptions, opts), as_json=common.as_json)
     config = _config("unix", common, _take(ConnectionOptions, opts),
-                     path=opts["path"], socket_mode=opts["socket_mode"], tls=tls)  # fmt: skip
+                     path=where.path, socket_mode=where.socket_mode, tls=tls)  # fmt: skip
     return _run(config, common)

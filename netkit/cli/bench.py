@@ -71,9 +71,9 @@ def percentiles_option(command: F) -> F:
     """--percentiles, for the runs that report them (bench mux's columns are p50 and p99)."""
     return list_option(
         "--percentiles", item=click.FLOAT, default=["50,75,90,99,99.9,99.99"],
-        callback=_percentiles, show_default="50,75,90,99,99.9,99.99", metavar="LIST",
+        callback=_percentiles, metavar="LIST",
         help="Latency percentiles to report, a comma list or repeated (JSON: p50_us, "
-        "p99_9_us, ...).",
+        "p99_9_us, ...; default 50,75,90,99,99.9,99.99).",
     )(command)  # fmt: skip
 
 
@@ -214,10 +214,10 @@ def _int_list(ctx: click.Context, param: click.Parameter, values: tuple[int, ...
     "idle_levels",
     item=click.IntRange(min=0),
     default=["0,1000,5000"],
-    show_default="0,1000,5000",
     callback=_int_list,
+    metavar="LIST",
     help="Idle connections held open beside the active ones, one run per count (comma list "
-    "or repeatable).",
+    "or repeatable; default 0,1000,5000).",
 )
 @click.option(
     "--no-pin",

@@ -64,6 +64,7 @@ class ConnectLoop:
         self.poller = default_poller()
         self.pattern = message_pattern(plan.size)
         self.buffer = bytearray(min(plan.size, 1 << 16))
+        self.should_stop: Callable[[], bool] = lambda: False  # Ctrl-C: end early, keep results
         self.socks: dict[int, socket.socket] = {}
         self.slot_of: dict[int, int] = {}
         self.scheduled: dict[int, int] = {}  # when its request was due (latency counts from it)
@@ -107,7 +108,7 @@ class ConnectLoop:
                     self._fail(fd, f"no echo within {plan.timeout:g} s", clock)
                 elapsed = (clock - begin) / 1e9
                 on_tick(Progress(totals.requests, totals.errors, totals.mismatches, elapsed))
-                finished = clock >= end
+                finished = clock >= end or self.should_stop()
                 if intervals is not None and (clock >= next_interval or finished):
                     intervals.report(clock)
                     next_interval += interval_ns

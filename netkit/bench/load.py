@@ -270,6 +270,8 @@ class LoadLoop:
             self.totals.uncorrected_counters = new_counters()
         self.on_tick: Callable[[Progress], None] = lambda progress: None
         self.on_interval: Callable[[IntervalSample], None] = lambda sample: None
+        # Asked once a tick: True ends the run early, with what was measured so far (Ctrl-C).
+        self.should_stop: Callable[[], bool] = lambda: False
 
     def run(
         self,
@@ -331,7 +333,7 @@ class LoadLoop:
                     on_overdue(fd, clock)
                 elapsed = (clock - begin) / 1e9
                 self.on_tick(Progress(totals.requests, totals.errors, totals.mismatches, elapsed))
-                finished = clock >= end or not by_fd
+                finished = clock >= end or not by_fd or self.should_stop()
                 if intervals is not None and (clock >= next_interval or finished):
                     intervals.report(clock)
                     next_interval += interval_ns

@@ -6,7 +6,8 @@ import os
 import signal
 import sys
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
@@ -80,6 +81,36 @@ class BenchResult:
     alive: int  # connections still open at the end
     load_cpu_percent: float  # the busiest load process's CPU use: near 100, the load is the limit
     error_samples: list[str]
+    interrupted: bool = False  # Ctrl-C ended the run early: the figures cover duration_s
+
+
+class StopRequest:
+    """Set by the first SIGINT of a run that keeps its results: the load loops look at it once
+    a tick and end early, so the figures so far are summed up and printed."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self) -> bool:
+        return self.requested
+
+
+@contextmanager
+def stop_on_interrupt() -> Iterator[StopRequest]:
+    """While the load runs, the first Ctrl-C asks it to stop (as iperf3 and ping print what
+    they have); a second one interrupts at once, as usual."""
+    stop = StopRequest()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def request(signum: int, frame: object) -> None:
+        stop.requested = True
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, request)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def describe_target(plan: LoadPlan) -> str:
@@ -178,12 +209,26 @@ def run_bench(
     on_progress: ProgressSink | None = None,
     before_start: Callable[[], None] | None = None,
     on_interval: IntervalSink | None = None,
+    should_stop: StopRequest | None = None,
 ) -> BenchResult:
     """Connect, run the closed loop for plan.duration, and return the figures.
 
     ``before_start`` runs once every connection is open, just before the load starts;
-    ``on_interval`` gets each --interval of the run as it ends.
+    ``on_interval`` gets each --interval of the run as it ends; ``should_stop``, once set,
+    ends the run early with the figures so far (marked interrupted).
     """
+    stop = should_stop or StopRequest()
+    result = _run(plan, on_progress, before_start, on_interval, stop)
+    return replace(result, interrupted=True) if stop.requested else result
+
+
+def _run(
+    plan: LoadPlan,
+    on_progress: ProgressSink | None,
+    before_start: Callable[[], None] | None,
+    on_interval: IntervalSink | None,
+    stop: StopRequest,
+) -> BenchResult:
     raise_open_files_limit()
     report = on_progress or (lambda progress: None)
     intervals = _IntervalMerger(plan, on_interval or (lambda result: None))
@@ -191,7 +236,9 @@ def run_bench(
     if workers == 1 and plan.connect_rate:
         if before_start is not None:
             before_start()
-        totals = _connect_loop(plan, 0).run(report, intervals.sink(0, 1))
+        connect_loop = _connect_loop(plan, 0)
+        connect_loop.should_stop = stop
+        totals = connect_loop.run(report, intervals.sink(0, 1))
         return summarize(plan, [totals], [encoded_histograms(totals)])
     if workers == 1:
         socks = open_connections(plan.target, plan.connections, plan.timeout)
@@ -202,9 +249,11 @@ def run_bench(
             for sock in socks:
                 sock.close()
             raise
-        totals = LoadLoop(plan, socks, 0).run(report, intervals.sink(0, 1))
+        loop = LoadLoop(plan, socks, 0)
+        loop.should_stop = stop
+        totals = loop.run(report, intervals.sink(0, 1))
         return summarize(plan, [totals], [encoded_histograms(totals)])
-    return _run_in_workers(plan, workers, report, before_start, intervals)
+    return _run_in_workers(plan, workers, report, before_start, intervals, stop)
 
 
 def _worker_main(plan: LoadPlan, first_index: int, count: int, channel: Connection) -> None:
@@ -222,6 +271,7 @@ def _worker_main(plan: LoadPlan, first_index: int, count: int, channel: Connecti
     channel.send(("ready", None))
     if channel.recv() != "go":
         return
+    loop.should_stop = channel.poll  # the parent sends "stop" after a Ctrl-C
     totals = loop.run(
         lambda p: channel.send(("progress", p)), lambda s: channel.send(("interval", s))
     )
@@ -235,6 +285,7 @@ def _run_in_workers(
     report: ProgressSink,
     before_start: Callable[[], None] | None,
     intervals: _IntervalMerger,
+    stop: StopRequest,
 ) -> BenchResult:
     import multiprocessing
     from multiprocessing.connection import wait
@@ -273,7 +324,12 @@ def _run_in_workers(
         histograms: dict[int, Histograms] = {}
         sinks = [intervals.sink(i, workers) for i in range(workers)]
         pending = set(range(workers))
+        stop_sent = False
         while pending:
+            if stop.requested and not stop_sent:
+                for index in pending:
+                    channels[index].send("stop")
+                stop_sent = True
             ready = wait([channels[i] for i in pending], timeout=plan.duration + plan.timeout + 30)
             if not ready:
                 raise NetkitError("a load worker stopped answering")

@@ -7,9 +7,10 @@ from typing import TypeVar
 import click
 
 from netkit.cli.completers import complete_mux, complete_path
-from netkit.cli.options import json_option
-from netkit.connect import UDP_MAX_PAYLOAD, Target
+from netkit.cli.options import host_and_port, json_option, list_option, port_number
+from netkit.connect import UDP_MAX_PAYLOAD, Target, Transport
 from netkit.errors import ExitStatus
+from netkit.listen.mux import MUX_NAMES
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -30,11 +31,10 @@ def parse_size(ctx: click.Context, param: click.Parameter, value: str) -> int:
     return size
 
 
-def _percentiles(ctx: click.Context, param: click.Parameter, value: str) -> tuple[float, ...]:
-    try:
-        chosen = sorted({float(part) for part in value.split(",") if part.strip()})
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a list like 50,99,99.9") from None
+def _percentiles(
+    ctx: click.Context, param: click.Parameter, values: tuple[float, ...]
+) -> tuple[float, ...]:
+    chosen = sorted(set(values))
     if not chosen or not all(0 < p <= 100 for p in chosen):
         raise click.BadParameter("give percentiles above 0 and up to 100, like 50,99,99.9")
     return tuple(chosen)
@@ -57,7 +57,7 @@ def load_options(command: F) -> F:
         click.option("--workers", type=click.IntRange(min=1), default=1,
                      show_default=True, help="Load processes (when one CPU core cannot keep "
                      "up with the server)."),
-        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0,
+        click.option("-w", "--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0,
                      show_default=True, help="Seconds to connect, and to wait for an echo "
                      "before counting an error (UDP: a lost datagram, sent again)."),
         json_option,
@@ -69,10 +69,11 @@ def load_options(command: F) -> F:
 
 def percentiles_option(command: F) -> F:
     """--percentiles, for the runs that report them (bench mux's columns are p50 and p99)."""
-    return click.option(
-        "--percentiles", default="50,75,90,99,99.9,99.99", callback=_percentiles,
-        show_default=True, metavar="LIST",
-        help="Latency percentiles to report (JSON: p50_us, p99_9_us, ...).",
+    return list_option(
+        "--percentiles", item=click.FLOAT, default=["50,75,90,99,99.9,99.99"],
+        callback=_percentiles, metavar="LIST",
+        help="Latency percentiles to report, a comma list or repeated (JSON: p50_us, "
+        "p99_9_us, ...; default 50,75,90,99,99.9,99.99).",
     )(command)  # fmt: skip
 
 
@@ -119,7 +120,7 @@ def bench() -> None:
 
 def _run(target: Target, **load: object) -> int:
     from netkit.bench.load import LoadPlan
-    from netkit.bench.runner import run_bench
+    from netkit.bench.runner import run_bench, stop_on_interrupt
     from netkit.render.bench import bench_progress, interval_printer, render_bench
 
     as_json = bool(load.pop("as_json"))
@@ -131,36 +132,54 @@ def _run(target: Target, **load: object) -> int:
     streaming = plan.interval is not None
     on_interval = interval_printer(as_json=as_json) if streaming else None
     # The interval lines are the progress report: no bar over them.
-    with bench_progress(plan.duration, title, enabled=not (as_json or streaming)) as on_progress:
-        result = run_bench(plan, on_progress, on_interval=on_interval)
+    # Ctrl-C ends the load early and the figures so far are printed, marked interrupted, as
+    # iperf3 and ping do; the exit status is still 130.
+    with (
+        stop_on_interrupt() as stop,
+        bench_progress(plan.duration, title, enabled=not (as_json or streaming)) as on_progress,
+    ):
+        result = run_bench(plan, on_progress, on_interval=on_interval, should_stop=stop)
     render_bench(result, as_json=as_json, as_lines=streaming)
+    if result.interrupted:
+        return ExitStatus.INTERRUPTED
     failed = result.errors or result.mismatches or not result.requests
     return ExitStatus.FAILURE if failed else ExitStatus.OK
 
 
+def _target(transport: Transport, host: str, port: str | None, family: int | None) -> Target:
+    """HOST PORT, HOST:PORT or [V6]:PORT, the port a number or a service name."""
+    host, port_text = host_and_port(host, port)
+    try:
+        number = port_number(port_text, transport, lowest=1)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="PORT") from None
+    return Target(transport, host=host, port=str(number), family=family or 0)
+
+
 @bench.command()
 @click.argument("host")
-@click.argument("port", type=click.IntRange(1, 65535))
+@click.argument("port", required=False)
 @_family_options
 @_connect_rate_option
 @_interval_option
 @load_options
 @percentiles_option
-def tcp(*, host: str, port: int, family: int | None, **load: object) -> int:
-    """Load the TCP echo server at HOST PORT."""
-    return _run(Target("tcp", host=host, port=str(port), family=family or 0), **load)
+def tcp(*, host: str, port: str | None, family: int | None, **load: object) -> int:
+    """Load the TCP echo server at HOST PORT (or HOST:PORT, [V6]:PORT)."""
+    return _run(_target("tcp", host, port, family), **load)
 
 
 @bench.command()
 @click.argument("host")
-@click.argument("port", type=click.IntRange(1, 65535))
+@click.argument("port", required=False)
 @_family_options
 @_interval_option
 @load_options
 @percentiles_option
-def udp(*, host: str, port: int, family: int | None, **load: object) -> int:
-    """Load the UDP echo server at HOST PORT: one datagram per round trip."""
-    return _run(Target("udp", host=host, port=str(port), family=family or 0), **load)
+def udp(*, host: str, port: str | None, family: int | None, **load: object) -> int:
+    """Load the UDP echo server at HOST PORT (or HOST:PORT, [V6]:PORT): one datagram per
+    round trip."""
+    return _run(_target("udp", host, port, family), **load)
 
 
 @bench.command()
@@ -174,32 +193,31 @@ def unix(*, path: str, **load: object) -> int:
     return _run(Target("unix", path=path), **load)
 
 
-def _int_list(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
-    try:
-        levels = [int(part) for part in value.split(",") if part.strip()]
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a list of numbers like 0,1000,5000") from None
-    if not levels or any(level < 0 for level in levels):
+def _int_list(ctx: click.Context, param: click.Parameter, values: tuple[int, ...]) -> list[int]:
+    if not values:
         raise click.BadParameter("give one or more counts >= 0, like 0,1000,5000")
-    return levels
+    return list(values)
 
 
 @bench.command()
-@click.option(
+@list_option(
     "--mux",
     "designs",
-    multiple=True,
+    item=click.Choice(MUX_NAMES, case_sensitive=False),
     shell_complete=complete_mux,
     metavar="DESIGN",
-    help="Compare only these designs (repeatable; default: every one this platform has).",
+    help="Compare only these designs (comma list or repeatable; default: every one this "
+    "platform has).",
 )
-@click.option(
+@list_option(
     "--idle",
     "idle_levels",
-    default="0,1000,5000",
-    show_default=True,
+    item=click.IntRange(min=0),
+    default=["0,1000,5000"],
     callback=_int_list,
-    help="Idle connections held open beside the active ones, one run per count.",
+    metavar="LIST",
+    help="Idle connections held open beside the active ones, one run per count (comma list "
+    "or repeatable; default 0,1000,5000).",
 )
 @click.option(
     "--no-pin",

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from netkit.cli.completers import complete_path
-from netkit.cli.options import TcpByDefault
+from netkit.cli.options import (
+    TcpByDefault,
+    host_and_port,
+    list_option,
+    port_number,
+    service_names_to_ports,
+)
 from netkit.connect import Relay, Session, Target, Transport
 from netkit.errors import ExitStatus, NetkitError
 from netkit.scan.targets import looks_like_port_list
@@ -71,6 +77,7 @@ def _relay_options(command: F) -> F:
 def _source_options(command: F) -> F:
     """Where the connection comes from (nc -s and -p)."""
     command = click.option(
+        "-p",
         "--source-port",
         type=click.IntRange(1, 65535),
         metavar="N",
@@ -81,8 +88,7 @@ def _source_options(command: F) -> F:
     )(command)
 
 
-def _alpn(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
-    names = tuple(name.strip() for name in (value or "").split(",") if name.strip())
+def _alpn(ctx: click.Context, param: click.Parameter, names: tuple[str, ...]) -> tuple[str, ...]:
     if any(len(name.encode()) > 255 for name in names):
         raise click.BadParameter("an ALPN protocol name is at most 255 bytes")
     return names
@@ -94,8 +100,9 @@ def _tls_options(command: F) -> F:
         click.option("--sni", metavar="NAME",
                      help="Server name to send and to verify (default: HOST; no SNI for an "
                      "address)."),
-        click.option("--alpn", metavar="LIST", callback=_alpn,
-                     help="Offer these application protocols, e.g. h2,http/1.1."),
+        list_option("--alpn", metavar="LIST", callback=_alpn,
+                    help="Offer these application protocols, e.g. h2,http/1.1 (comma list "
+                    "or repeatable)."),
         click.option("--ca", "ca_file", metavar="FILE",
                      type=click.Path(exists=True, dir_okay=False),
                      help="Trust the CA certificates in FILE (PEM) instead of the system's."),
@@ -270,16 +277,14 @@ def _net_command(
     source: str | None = None,
     source_port: int | None = None,
 ) -> Target:
-    if not port.replace("-", "").isalnum():
-        raise click.BadParameter(
-            f"{port!r} is not a port number or service name", param_hint="PORT"
-        )
-    if port.isdigit() and not 0 < int(port) <= 65535:
-        raise click.BadParameter(f"{port} is not between 1 and 65535", param_hint="PORT")
+    try:
+        number = port_number(port, transport, lowest=1)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="PORT") from None
     return Target(
         transport,
         host=host,
-        port=port,
+        port=str(number),
         family=family or socket.AF_UNSPEC,
         source_host=source,
         source_port=source_port,
@@ -288,7 +293,7 @@ def _net_command(
 
 @connect.command()
 @click.argument("host")
-@click.argument("port")
+@click.argument("port", required=False)
 @_family_options
 @_source_options
 @click.option("-z", "--zero-io", is_flag=True, help=_ZERO_HELP)
@@ -301,7 +306,7 @@ def _net_command(
 def tcp(
     *,
     host: str,
-    port: str,
+    port: str | None,
     family: int | None,
     source: str | None,
     source_port: int | None,
@@ -317,8 +322,12 @@ def tcp(
     raw: bool,
     **tls_options: Any,
 ) -> int:
-    """Connect to HOST PORT over TCP (HOST: a name, an IPv4 address, or IPv6 like ::1)."""
-    if zero_io and looks_like_port_list(port):  # nc -z HOST 20-30: a scan
+    """Connect to HOST PORT over TCP (HOST: a name, an IPv4 address, or IPv6 like ::1).
+
+    HOST:PORT and [V6]:PORT work as one argument too.
+    """
+    host, port = host_and_port(host, port)
+    if zero_io and looks_like_port_list(service_names_to_ports(port)):  # nc -z HOST 20-30
         from netkit.cli.scan import DEFAULT_TIMEOUT as SCAN_TIMEOUT
         from netkit.cli.scan import run_scan
 
@@ -356,7 +365,7 @@ def tcp(
 
 @connect.command()
 @click.argument("host")
-@click.argument("port")
+@click.argument("port", required=False)
 @_family_options
 @_source_options
 @_relay_options
@@ -364,7 +373,7 @@ def tcp(
 def udp(
     *,
     host: str,
-    port: str,
+    port: str | None,
     family: int | None,
     source: str | None,
     source_port: int | None,
@@ -380,7 +389,9 @@ def udp(
 
     After stdin ends, replies are awaited for --timeout seconds (default 2) after the last
     one. An ICMP port unreachable (nobody listening) is reported as connection refused.
+    HOST:PORT and [V6]:PORT work as one argument too.
     """
+    host, port = host_and_port(host, port)
     target = _net_command("udp", host, port, family, source=source, source_port=source_port)
     relay = _relay(crlf, send_only, recv_only)
     return _run(target, timeout, verbose, as_json, raw=raw, relay=relay)
@@ -423,7 +434,7 @@ def unix(
 
 @connect.command()
 @click.argument("host")
-@click.argument("port")
+@click.argument("port", required=False)
 @_family_options
 @_source_options
 @click.option("--no-half-close", "half_close", is_flag=True, flag_value=False, default=True,
@@ -434,7 +445,7 @@ def unix(
 def tls(
     *,
     host: str,
-    port: str,
+    port: str | None,
     family: int | None,
     source: str | None,
     source_port: int | None,
@@ -454,7 +465,9 @@ def tls(
     resumption, the certificate chain as sent, and whether it verifies, with the reason when
     not (expired, not yet valid, hostname mismatch, self-signed, unknown issuer, incomplete
     chain). A certificate that does not verify ends the command unless --insecure.
+    HOST:PORT and [V6]:PORT work as one argument too.
     """
+    host, port = host_and_port(host, port)
     target = _net_command("tcp", host, port, family, source=source, source_port=source_port)
     return _run_tls(
         target,

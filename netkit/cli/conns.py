@@ -1,21 +1,48 @@
 """`netkit conns`: the sockets on this host, like `ss -tunap`."""
 
+from typing import TYPE_CHECKING
+
 import click
 from click.core import ParameterSource
 
 from netkit.cli.completers import complete_pid, complete_process_name
-from netkit.cli.options import json_option
+from netkit.cli.options import PortType, json_option, list_option, port_number
 from netkit.errors import ExitStatus, NetkitUsageError
 from netkit.sysinfo.connection import TCP_STATES, ConnectionFilter, Network, PortRange, Proto
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+
+def _port_range(text: str) -> PortRange:
+    """80, ssh, 8000-8080 or http-8080 as a range (a service name counts as its port)."""
+    low, dash, high = text.partition("-")
+    try:
+        if dash and not (low.isdigit() and high.isdigit()):
+            try:  # a service name may contain a dash itself (ms-sql-s)
+                return _single(port_number(text))
+            except ValueError:
+                pass
+        first = port_number(low)
+        return PortRange(first, port_number(high) if dash else first)
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{error} (a port like 443 or ssh, or a range like 8000-8080)"
+        ) from None
+
+
+def _single(port: int) -> PortRange:
+    return PortRange(port, port)
 
 
 def _port_ranges(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> tuple[PortRange, ...]:
-    try:
-        return tuple(PortRange.parse(value) for value in values)
-    except ValueError as error:
-        raise click.BadParameter(f"{error} (a port like 443 or a range like 8000-8080)") from None
+    ranges = tuple(_port_range(value) for value in values)
+    for found in ranges:
+        if found.low > found.high:
+            raise click.BadParameter(f"{found.low}-{found.high} is not a range (low-high)")
+    return ranges
 
 
 def _networks(
@@ -29,6 +56,66 @@ def _networks(
         raise click.BadParameter(f"{error} (an address or a network like 10.0.0.0/8)") from None
 
 
+# The state names ss(8) takes in its state filter and prints in its State column, and netkit's
+# own (psutil's), all matched without case and with '-' and '_' alike: time-wait, TIME_WAIT,
+# estab, listening, LISTEN, fin-wait-1, FIN_WAIT1 ... ss's groups name several states at once.
+_CONNECTED = frozenset(TCP_STATES) - {"LISTEN", "CLOSE"}
+_STATE_GROUPS: dict[str, frozenset[str]] = {
+    "all": frozenset(TCP_STATES),
+    "connected": _CONNECTED,
+    "synchronized": _CONNECTED - {"SYN_SENT"},
+    "bucket": frozenset({"TIME_WAIT", "SYN_RECV"}),
+    "big": frozenset(TCP_STATES) - {"TIME_WAIT", "SYN_RECV"},
+}
+_STATE_ALIASES = {
+    "estab": "ESTABLISHED",
+    "listening": "LISTEN",
+    "closed": "CLOSE",
+    "synrcv": "SYN_RECV",
+    "synreceived": "SYN_RECV",
+}
+_SS_STATES = (
+    "established", "estab", "syn-sent", "syn-recv", "fin-wait-1", "fin-wait-2", "time-wait",
+    "closed", "close-wait", "last-ack", "listening", "listen", "closing",
+)  # fmt: skip
+STATE_NAMES = (
+    ", ".join(_SS_STATES) + " (ss's names, or TIME_WAIT...); groups: " + ", ".join(_STATE_GROUPS)
+)
+
+
+def _complete_states(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list["CompletionItem"]:
+    from click.shell_completion import CompletionItem
+
+    names = [*_SS_STATES, *_STATE_GROUPS, *TCP_STATES]
+    prefix = incomplete.lower()
+    return [
+        CompletionItem(name) for name in dict.fromkeys(names) if name.lower().startswith(prefix)
+    ]
+
+
+def _state_key(text: str) -> str:
+    return text.lower().replace("-", "").replace("_", "")
+
+
+def _tcp_states(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> frozenset[str]:
+    known = {_state_key(state): state for state in TCP_STATES}
+    known.update(_STATE_ALIASES)
+    chosen: set[str] = set()
+    for value in values:
+        key = _state_key(value)
+        if key in _STATE_GROUPS:
+            chosen |= _STATE_GROUPS[key]
+        elif key in known:
+            chosen.add(known[key])
+        else:
+            raise click.BadParameter(f"{value!r} is not a TCP state: {STATE_NAMES}")
+    return frozenset(chosen)
+
+
 @click.command()
 @click.option("-l", "--listening", is_flag=True, help="Only listening sockets "
               "(TCP in LISTEN, unconnected UDP, named Unix sockets).")  # fmt: skip
@@ -37,31 +124,36 @@ def _networks(
 @click.option("-x", "--unix", is_flag=True, help="Unix domain sockets.")
 @click.option("-4", "ipv4", is_flag=True, help="Only IPv4 TCP and UDP sockets.")
 @click.option("-6", "ipv6", is_flag=True, help="Only IPv6 TCP and UDP sockets.")
-@click.option(
-    "-p",
+@click.option("-n", "--numeric", is_flag=True, expose_value=False,
+              help="Accepted for ss's -n; does nothing: numbers are always shown.")  # fmt: skip
+@click.option("-p", "--processes", is_flag=True, expose_value=False,
+              help="Accepted for ss's -p; does nothing: processes are always shown.")  # fmt: skip
+@click.option("-a", "--all", "all_sockets", is_flag=True, expose_value=False,
+              help="Accepted for ss's -a; does nothing: every state is shown unless -l "
+              "or --state.")  # fmt: skip
+@list_option(
     "--port",
     "ports",
-    type=click.IntRange(0, 65535),
-    multiple=True,
-    metavar="N",
-    help="Only sockets whose local or remote port is N (repeatable).",
+    item=PortType(),
+    metavar="PORT",
+    help="Only sockets whose local or remote port is PORT, a number or a service name like "
+    "ssh (comma list or repeatable).",
 )
-@click.option(
+@list_option(
     "--pid",
     "pids",
-    type=click.IntRange(0),
-    multiple=True,
+    item=click.IntRange(0),
     metavar="N",
     shell_complete=complete_pid,
-    help="Only sockets of process N (repeatable).",
+    help="Only sockets of process N (comma list or repeatable).",
 )
-@click.option(
+@list_option(
     "--state",
     "states",
-    type=click.Choice(TCP_STATES, case_sensitive=False),
-    multiple=True,
+    callback=_tcp_states,
+    shell_complete=_complete_states,
     metavar="STATE",
-    help="Only TCP sockets in STATE: " + ", ".join(TCP_STATES) + " (repeatable).",
+    help="Only TCP sockets in STATE (comma list or repeatable): " + STATE_NAMES + ".",
 )
 @click.option(
     "--process",
@@ -69,42 +161,37 @@ def _networks(
     shell_complete=complete_process_name,
     help="Only sockets of processes whose name contains NAME.",
 )
-@click.option(
+@list_option(
     "--sport",
     "sports",
     callback=_port_ranges,
-    multiple=True,
     metavar="PORT[-PORT]",
-    help="Only sockets whose local port is PORT or in the range (repeatable).",
+    help="Only sockets whose local port is PORT or in the range (comma list or repeatable).",
 )
-@click.option(
+@list_option(
     "--dport",
     "dports",
     callback=_port_ranges,
-    multiple=True,
     metavar="PORT[-PORT]",
-    help="Only sockets whose remote port is PORT or in the range (repeatable).",
+    help="Only sockets whose remote port is PORT or in the range (comma list or repeatable).",
 )
-@click.option(
+@list_option(
     "--src",
     callback=_networks,
-    multiple=True,
     metavar="CIDR",
-    help="Only sockets whose local address is in CIDR (repeatable).",
+    help="Only sockets whose local address is in CIDR (comma list or repeatable).",
 )
-@click.option(
+@list_option(
     "--dst",
     callback=_networks,
-    multiple=True,
     metavar="CIDR",
-    help="Only sockets whose remote address is in CIDR (repeatable).",
+    help="Only sockets whose remote address is in CIDR (comma list or repeatable).",
 )
-@click.option(
+@list_option(
     "--user",
     "users",
-    multiple=True,
     metavar="USER",
-    help="Only sockets owned by USER, a name or a uid (repeatable).",
+    help="Only sockets owned by USER, a name or a uid (comma list or repeatable).",
 )
 @click.option(
     "-e", "--extended", is_flag=True, help="Show each socket's uid, inode and cookie, as ss -e."
@@ -124,7 +211,6 @@ def _networks(
     help="Totals per protocol and TCP state instead of the sockets, as ss -s (Linux).",
 )
 @click.option(
-    "-w",
     "--watch",
     is_flag=True,
     help="A live view of the TCP connections "
@@ -155,7 +241,7 @@ def conns(  # click passes every option by keyword
     ipv6: bool,
     ports: tuple[int, ...],
     pids: tuple[int, ...],
-    states: tuple[str, ...],
+    states: frozenset[str],
     process: str | None,
     sports: tuple[PortRange, ...],
     dports: tuple[PortRange, ...],
@@ -177,6 +263,8 @@ def conns(  # click passes every option by keyword
     \b
     Without -t, -u or -x it lists TCP and UDP sockets, as ss -tunap does; -x adds Unix
     sockets. Filters combine: netkit conns -lt --port 5566 shows who listens on TCP 5566.
+    ss's letters work as typed (netkit conns -tulpn): -n and -p are accepted and change
+    nothing, since numbers and processes are always shown.
     Without root, other users' sockets show no process (a note says so).
     """
     context = click.get_current_context()
@@ -199,7 +287,7 @@ def conns(  # click passes every option by keyword
         listening=listening,
         ports=frozenset(ports),
         pids=frozenset(pids),
-        states=frozenset(s.upper() for s in states),
+        states=states,
         process=process,
         sports=sports,
         dports=dports,

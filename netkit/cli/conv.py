@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
 
 import click
 
-from netkit.cli.options import json_option, stream_stdin
+from netkit.cli.options import json_option, list_option, stream_stdin
 from netkit.conv import analyze_address, convert_byte_order
 from netkit.errors import ExitStatus, NetkitError
 from netkit.render.conv import render_addresses, render_byte_order
 
 if TYPE_CHECKING:  # the subnet commands import netkit.conv.subnets; `conv ip` does not
-    from netkit.conv import CidrInfo
+    from netkit.conv import ByteOrderResult, CidrInfo
     from netkit.conv.subnets import Network
 
 
@@ -91,14 +91,42 @@ def _show_batch(
 
 
 def _byte_order_command(
-    bits: Literal[16, 32], to_host: bool, values: tuple[str, ...], as_json: bool
+    bits: Literal[16, 32], to_host: bool, values: Iterable[str], as_json: bool
 ) -> int:
     return _show_batch(
-        (convert_byte_order(v, bits, to_host=to_host) for v in stream_stdin(values)),
+        (_convert(v, bits, to_host) for v in stream_stdin(values)),
         partial(render_byte_order, as_json=as_json),
         as_json=as_json,
         empty="no values given (stdin was empty)",
     )
+
+
+def _convert(text: str, bits: Literal[16, 32], to_host: bool) -> "ByteOrderResult":
+    """A value, or for a 16-bit value a service name (http, ssh) read as its port number; the
+    row keeps the name as its input."""
+    if bits == 16 and text[:1].isalpha():
+        from dataclasses import replace
+
+        from netkit.cli.options import port_number
+
+        try:
+            number = port_number(text)
+        except ValueError:
+            pass
+        else:
+            return replace(convert_byte_order(str(number), bits, to_host=to_host), input=text)
+    return convert_byte_order(text, bits, to_host=to_host)
+
+
+def _unsigned(text: str, bits: Literal[16, 32], parse: Callable[[str, int], int]) -> int:
+    if bits == 16 and text[:1].isalpha():
+        from netkit.cli.options import port_number
+
+        try:
+            return port_number(text)
+        except ValueError:
+            pass
+    return parse(text, bits)
 
 
 _NTOH_HELP = "The value is in network byte order: convert it to host order ({}) instead."
@@ -120,7 +148,7 @@ def _print_byte_order_program(bits: Literal[16, 32], to_host: bool, values: tupl
     from netkit.showc.conv import byte_order_program
 
     try:
-        numbers = [parse_unsigned(value, bits) for value in stream_stdin(values)]
+        numbers = [_unsigned(value, bits, parse_unsigned) for value in stream_stdin(values)]
     except ConversionError as error:
         raise click.BadParameter(str(error), param_hint="VALUE") from None
     sys.stdout.write(byte_order_program(numbers, bits, to_host=to_host))
@@ -135,7 +163,8 @@ def _print_byte_order_program(bits: Literal[16, 32], to_host: bool, values: tupl
 def port(values: tuple[str, ...], to_host: bool, as_json: bool, show_c: bool) -> int:
     """htons/ntohs: a 16-bit value (a port) in host and network byte order.
 
-    VALUE is decimal, 0x hex, 0o octal or 0b binary, from 0 to 65535; '-' reads stdin.
+    VALUE is decimal, 0x hex, 0o octal or 0b binary, from 0 to 65535, or a service name
+    such as http (its port, from /etc/services); '-' reads stdin.
     """
     if show_c:
         _refuse_json(as_json)
@@ -343,12 +372,11 @@ def range_(first: str, last: str | None, as_json: bool) -> int:
 
 @conv.command()
 @click.argument("networks", nargs=-1, metavar="[NET...]")
-@click.option(
+@list_option(
     "--exclude",
     "excluded",
-    multiple=True,
     metavar="NET",
-    help="Take this network out of the result (repeatable).",
+    help="Take this network out of the result (comma list or repeatable).",
 )
 @json_option
 def merge(networks: tuple[str, ...], excluded: tuple[str, ...], as_json: bool) -> int:
@@ -395,6 +423,22 @@ def contains(network: str, addresses: tuple[str, ...], as_json: bool) -> int:
     )
 
 
+def _address_and_port(address: str, port: str | None) -> tuple[str, str | None]:
+    """ADDRESS PORT, or ADDRESS:PORT and [V6]:PORT as one argument; a service name (http) as
+    its port number."""
+    from netkit.cli.options import host_and_port, port_number
+
+    names_a_port = address.count(":") == 1 or (address.startswith("[") and "]:" in address)
+    if port is None and "/" not in address and not address.startswith("@") and names_a_port:
+        address, port = host_and_port(address, None)
+    if port is not None and port[:1].isalpha():
+        try:
+            port = str(port_number(port))
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="PORT") from None
+    return address, port
+
+
 @conv.command()
 @click.argument("address", metavar="ADDRESS|PATH|@NAME")
 @click.argument("port", required=False, metavar="[PORT]")
@@ -424,6 +468,7 @@ def sockaddr(
 
     \b
       netkit conv sockaddr 192.168.1.1 8080        struct sockaddr_in
+      netkit conv sockaddr 192.168.1.1:http        the same as 192.168.1.1 80
       netkit conv sockaddr ::1 443 --scope-id 1    struct sockaddr_in6
       netkit conv sockaddr /tmp/echo.sock          struct sockaddr_un (a path has a '/')
       netkit conv sockaddr @echo                   Linux's abstract namespace
@@ -443,6 +488,7 @@ def sockaddr(
                 raise click.UsageError("--from-hex takes the structure alone")
             result = decode(address)
         else:
+            address, port = _address_and_port(address, port)
             result = encode(address, port, flowinfo=flowinfo, scope_id=scope_id)
     render_sockaddr(result, as_json=as_json)
     return ExitStatus.OK

@@ -10,13 +10,11 @@ from netkit.errors import ExitStatus, NetkitError
 @click.command()
 @click.argument("names", nargs=-1, metavar="[NAME]...", shell_complete=complete_interface)
 @click.option(
-    "-w",
     "--watch",
     is_flag=True,
     help="Show live traffic rates per interface, refreshed every --interval, until Ctrl-C.",
 )
 @click.option(
-    "-i",
     "--interval",
     type=click.FloatRange(min=0.1),
     default=1.0,
@@ -25,7 +23,6 @@ from netkit.errors import ExitStatus, NetkitError
     help="Time between two refreshes of --watch.",
 )
 @click.option(
-    "-c",
     "--count",
     type=click.IntRange(min=1),
     metavar="N",

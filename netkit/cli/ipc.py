@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from netkit.cli.options import json_option
+from netkit.cli.options import json_option, list_option
 from netkit.errors import ExitStatus
 
 _FAULTS = click.Choice(["child-crash"])
@@ -153,13 +153,15 @@ def fdpass(path: Path | None, as_json: bool, inject_fault: str | None) -> int:
 
 
 @ipc.command()
-@click.option(
+@list_option(
     "-k",
     "--kind",
     "kinds",
-    multiple=True,
-    type=click.Choice(["pipe", "socketpair", "unix", "tcp", "udp", "unix-dgram"]),
-    help="A channel to measure (repeatable; default: all, UDP and Unix datagrams as extras).",
+    item=click.Choice(
+        ["pipe", "socketpair", "unix", "tcp", "udp", "unix-dgram"], case_sensitive=False
+    ),
+    help="Channels to measure (comma list or repeatable; default: all, UDP and Unix "
+    "datagrams as extras).",
 )
 @click.option(
     "-s", "--size", type=ByteSize(), help="One message size (default: 64 B to 1 MiB, x4 steps)."

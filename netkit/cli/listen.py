@@ -3,19 +3,20 @@
 import contextlib
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from netkit.cli.completers import complete_local_address, complete_mux, complete_path
-from netkit.cli.options import TcpByDefault, json_option
+from netkit.cli.options import PortType, TcpByDefault, json_option, list_option
 from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
 from netkit.listen.mux import MUX_CHOICES
 
 if TYPE_CHECKING:
     from ssl import SSLContext
 
-    from netkit.listen.config import Network
+    from netkit.listen.config import Network, Transport
     from netkit.listen.events import StatsSnapshot
 
 F = Callable[..., Any]
@@ -55,7 +56,7 @@ def _common(transport: str) -> Callable[[F], F]:
         options: list[Callable[[F], F]] = [
             click.option(
                 "--mux",
-                type=click.Choice(MUX_CHOICES),
+                type=click.Choice(MUX_CHOICES, case_sensitive=False),
                 shell_complete=complete_mux,
                 default="auto",
                 show_default=True,
@@ -88,6 +89,7 @@ def _common(transport: str) -> Callable[[F], F]:
                 "--once", is_flag=True, help="Exit after the first client (datagram) is done."
             ),
             click.option(
+                "-e",
                 "--exec",
                 "exec_command",
                 metavar="CMD",
@@ -106,31 +108,30 @@ def _common(transport: str) -> Callable[[F], F]:
             click.option("-q", "--quiet", is_flag=True, help="No summary, notes or refusals."),
         ]
         inet = [
-            click.option(
+            list_option(
                 "--allow",
                 metavar="CIDR",
                 callback=_networks,
-                multiple=True,
-                help="Serve only peers in this network (repeatable).",
+                help="Serve only peers in these networks (comma list or repeatable).",
             ),
-            click.option(
+            list_option(
                 "--deny",
                 metavar="CIDR",
                 callback=_networks,
-                multiple=True,
-                help="Refuse peers in this network (repeatable; wins over --allow).",
+                help="Refuse peers in these networks (comma list or repeatable; wins over "
+                "--allow).",
             ),
             click.option(
                 "-p",
                 "--port",
                 "port_option",
-                type=click.IntRange(0, 65535),
+                type=PortType(),
                 default=None,
                 metavar="PORT",
                 help=f"Port (or the PORT argument; default {DEFAULT_PORT}); 0 picks a free one "
                 "(the readiness line shows it).",
             ),
-            click.argument("port", type=click.IntRange(0, 65535), required=False),
+            click.argument("port", type=PortType(), required=False),
             click.option(
                 "--host",
                 default="127.0.0.1",
@@ -188,59 +189,125 @@ def listen() -> None:
     """
 
 
-def _behaviour(discard: bool, print_data: bool, hex_dump: bool, raw: bool) -> Behaviour:
-    if discard and (print_data or hex_dump):
-        raise click.UsageError("--discard and --print/--hex exclude each other")
-    if raw and (hex_dump or not print_data):
-        raise click.UsageError("--raw goes with --print (a hex dump has no raw form)")
-    if print_data or hex_dump:
-        return Behaviour.PRINT
-    return Behaviour.DISCARD if discard else Behaviour.ECHO
+@dataclass(frozen=True, slots=True)
+class CommonOptions:
+    """The options every transport takes (``_common``), typed."""
+
+    mux: str
+    discard: bool
+    print_data: bool
+    hex_dump: bool
+    raw: bool
+    once: bool
+    exec_command: str | None
+    sh_exec_command: str | None
+    verbose: bool
+    as_json: bool
+    stats: bool
+    quiet: bool
+
+    @property
+    def behaviour(self) -> Behaviour:
+        if self.discard and (self.print_data or self.hex_dump):
+            raise click.UsageError("--discard and --print/--hex exclude each other")
+        if self.raw and (self.hex_dump or not self.print_data):
+            raise click.UsageError("--raw goes with --print (a hex dump has no raw form)")
+        if self.print_data or self.hex_dump:
+            return Behaviour.PRINT
+        return Behaviour.DISCARD if self.discard else Behaviour.ECHO
 
 
-def _run(config: ListenConfig, opts: dict[str, Any]) -> int:
+@dataclass(frozen=True, slots=True)
+class InetOptions:
+    """Where a TCP or UDP listener binds, and whom it serves."""
+
+    host: str
+    port: int | None  # the PORT argument
+    port_option: int | None  # -p/--port
+    allow: tuple["Network", ...]
+    deny: tuple["Network", ...]
+
+    def port_number(self) -> int:
+        """The port from the PORT argument or -p/--port (nc -l -p habit); both must agree."""
+        argument, option = self.port, self.port_option
+        if argument is not None and option is not None and argument != option:
+            raise click.UsageError(f"PORT {argument} and --port {option} disagree")
+        for port in (argument, option):
+            if port is not None:
+                return int(port)
+        return DEFAULT_PORT
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionOptions:
+    """The per-connection limits of TCP and Unix listeners."""
+
+    idle_timeout: float | None
+    max_conns: int | None
+    backlog: int
+
+
+@dataclass(frozen=True, slots=True)
+class TlsOptions:
+    """--tls and the certificate to present (TCP and Unix)."""
+
+    tls: bool
+    cert_file: str | None
+    key_file: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnixOptions:
+    """Where a Unix listener binds, and who may connect."""
+
+    path: str
+    socket_mode: int | None
+
+
+T = TypeVar("T")
+
+
+def _take(group: type[T], opts: dict[str, Any]) -> T:
+    """The typed group of options ``group`` out of click's keyword arguments."""
+    return group(**{field.name: opts[field.name] for field in fields(group)})  # type: ignore[arg-type]  # group is one of the dataclasses above
+
+
+def _run(config: ListenConfig, common: CommonOptions) -> int:
     from netkit.listen.server import prepare, serve
     from netkit.render.listen import live_stats, make_observer, print_sink, render_summary
 
     observer = make_observer(
-        verbose=opts["verbose"],
-        as_json=opts["as_json"],
-        quiet=opts["quiet"],
+        verbose=common.verbose,
+        as_json=common.as_json,
+        quiet=common.quiet,
         stream=sys.stderr,
-        live=opts["stats"],
+        live=common.stats and sys.stderr.isatty(),  # a panel to print above
     )
     with contextlib.ExitStack() as stack:
         if config.behaviour is Behaviour.PRINT:
-            sink = print_sink(hex_dump=opts["hex_dump"], raw=opts["raw"])
+            sink = print_sink(hex_dump=common.hex_dump, raw=common.raw)
             observer.data = stack.enter_context(sink)
         engine = prepare(config, observer)
-        stop_live = stack.enter_context(live_stats(engine.snapshot)) if opts["stats"] else None
+        stop_live = (
+            stack.enter_context(live_stats(engine.snapshot, as_json=common.as_json))
+            if common.stats
+            else None
+        )
 
         def report(summary: "StatsSnapshot") -> None:
             if stop_live is not None:
                 stop_live()  # the panel goes before the summary takes its place
-            if not opts["quiet"]:
-                render_summary(summary, as_json=opts["as_json"], stream=sys.stderr)
+            if not common.quiet:
+                render_summary(summary, as_json=common.as_json, stream=sys.stderr)
 
         serve(engine, report)
     return 0
 
 
-def _port(opts: dict[str, Any]) -> int:
-    """The port from the PORT argument or -p/--port (nc -l -p habit); both must agree."""
-    argument, option = opts["port"], opts["port_option"]
-    if argument is not None and option is not None and argument != option:
-        raise click.UsageError(f"PORT {argument} and --port {option} disagree")
-    for port in (argument, option):
-        if port is not None:
-            return int(port)
-    return DEFAULT_PORT
-
-
-def _exec_argv(transport: str, opts: dict[str, Any], tls: bool = False) -> tuple[str, ...]:
+def _exec_argv(transport: str, common: CommonOptions) -> tuple[str, ...]:
     """--exec CMD or --sh-exec CMD as the program's argv, with the combinations that cannot
     work refused."""
-    command, shell_command = opts["exec_command"], opts["sh_exec_command"]
+    command, shell_command = common.exec_command, common.sh_exec_command
     if command is None and shell_command is None:
         return ()
     flag = "--exec" if command is not None else "--sh-exec"
@@ -250,18 +317,18 @@ def _exec_argv(transport: str, opts: dict[str, Any], tls: bool = False) -> tuple
         raise click.UsageError(
             f"{flag} gives each client a process on its connection, and UDP has no connections"
         )
-    others = [name for name in ("discard", "print_data", "hex_dump", "raw", "stats") if opts[name]]
+    others = [name for name in ("discard", "print_data", "hex_dump", "raw", "stats")
+              if getattr(common, name)]  # fmt: skip
     if others:
         option = "--" + others[0].replace("_data", "").replace("_dump", "").replace("_", "-")
         raise click.UsageError(f"{flag} and {option} exclude each other: the program answers")
-    if opts["mux"] != "auto":
+    if common.mux != "auto":
         raise click.UsageError(f"{flag} runs a process per client: --mux does not apply")
-    if tls:
-        raise click.UsageError(f"{flag} does not work with --tls yet")
     if shell_command is not None:
         return ("/bin/sh", "-c", shell_command)
     import shlex
 
+    assert command is not None
     try:
         argv = tuple(shlex.split(command))
     except ValueError as error:
@@ -271,80 +338,100 @@ def _exec_argv(transport: str, opts: dict[str, Any], tls: bool = False) -> tuple
     return argv
 
 
-def _peer_input(transport: str, opts: dict[str, Any]) -> int | None:
+def _peer_input(transport: str, common: CommonOptions) -> int | None:
     """--print sends netkit's standard input to the peers (nc's chat), over connections."""
-    if transport == "udp" or not (opts["print_data"] or opts["hex_dump"]):
+    if transport == "udp" or not (common.print_data or common.hex_dump):
         return None
     if sys.stdin is None or sys.stdin.closed:
         return None
     return sys.stdin.fileno()
 
 
-def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
+def _config(
+    transport: "Transport",
+    common: CommonOptions,
+    connection: ConnectionOptions | None = None,
+    inet: InetOptions | None = None,
+    **where: Any,
+) -> ListenConfig:
+    """The listener's configuration from the typed option groups; ``where`` is the transport's
+    own: host and port, or path and socket_mode, and tls."""
+    if inet is not None:
+        where.update(host=inet.host, port=inet.port_number(), allow=inet.allow, deny=inet.deny)
+    if connection is not None:
+        where.update(idle_timeout=connection.idle_timeout, max_conns=connection.max_conns,
+                     backlog=connection.backlog)  # fmt: skip
     return ListenConfig(
-        transport=transport,  # type: ignore[arg-type]  # one of the three command names
-        mux=opts["mux"],
-        behaviour=_behaviour(opts["discard"], opts["print_data"], opts["hex_dump"], opts["raw"]),
-        once=opts["once"],
-        max_conns=opts.get("max_conns"),
-        idle_timeout=opts.get("idle_timeout"),
-        backlog=opts.get("backlog", 4096),
-        allow=opts.get("allow", ()),
-        deny=opts.get("deny", ()),
-        exec_argv=_exec_argv(transport, opts, tls=extra.get("tls") is not None),
-        peer_input_fd=_peer_input(transport, opts),
-        **extra,
+        transport=transport,
+        mux=common.mux,
+        behaviour=common.behaviour,
+        once=common.once,
+        exec_argv=_exec_argv(transport, common),
+        peer_input_fd=_peer_input(transport, common),
+        **where,
     )
+
+
+def _tls_options(function: F) -> F:
+    """--tls, --cert and --key: TCP and Unix listeners serve TLS alike."""
+    options = [
+        click.option(
+            "--tls",
+            is_flag=True,
+            help="Serve TLS (every --mux, and --exec). Without --cert, a self-signed certificate "
+            "is made for the session and its SHA-256 fingerprint printed.",
+        ),
+        click.option(
+            "--cert",
+            "cert_file",
+            metavar="FILE",
+            type=click.Path(exists=True, dir_okay=False),
+            help="With --tls: the certificate chain to present (PEM, the server's first).",
+        ),
+        click.option(
+            "--key",
+            "key_file",
+            metavar="FILE",
+            type=click.Path(exists=True, dir_okay=False),
+            help="With --tls: the private key of --cert, when not in the same file.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
 
 
 @listen.command()
 @_common("tcp")
-@click.option(
-    "--tls",
-    is_flag=True,
-    help="Serve TLS (every --mux). Without --cert, a self-signed certificate is made for the "
-    "session and its SHA-256 fingerprint printed.",
-)
-@click.option(
-    "--cert",
-    "cert_file",
-    metavar="FILE",
-    type=click.Path(exists=True, dir_okay=False),
-    help="With --tls: the certificate chain to present (PEM, the server's first).",
-)
-@click.option(
-    "--key",
-    "key_file",
-    metavar="FILE",
-    type=click.Path(exists=True, dir_okay=False),
-    help="With --tls: the private key of --cert, when not in the same file.",
-)
+@_tls_options
 def tcp(**opts: Any) -> int:
     """Echo over TCP: one connection state machine, any --mux."""
-    tls = _server_tls(opts["tls"], opts["cert_file"], opts["key_file"])
-    return _run(_config("tcp", opts, host=opts["host"], port=_port(opts), tls=tls), opts)
+    common = _take(CommonOptions, opts)
+    tls = _server_tls(_take(TlsOptions, opts), as_json=common.as_json)
+    connection, inet = _take(ConnectionOptions, opts), _take(InetOptions, opts)
+    return _run(_config("tcp", common, connection, inet, tls=tls), common)
 
 
-def _server_tls(tls: bool, cert_file: str | None, key_file: str | None) -> "SSLContext | None":
+def _server_tls(options: TlsOptions, *, as_json: bool) -> "SSLContext | None":
     """The TLS server context for --tls, and a note on stderr about the certificate."""
-    if not tls:
-        if cert_file or key_file:
+    if not options.tls:
+        if options.cert_file or options.key_file:
             raise click.UsageError("--cert and --key go with --tls")
         return None
-    if key_file and not cert_file:
+    if options.key_file and not options.cert_file:
         raise click.UsageError("--key goes with --cert")
     from netkit.listen.tls import server_context
-    from netkit.render.output import emit_message
+    from netkit.render.listen import emit_note
 
-    context, certificate = server_context(cert_file, key_file)
+    context, certificate = server_context(options.cert_file, options.key_file)
     if certificate.self_signed_for_session:
-        emit_message(
-            "note",
+        message = (
             f"TLS with a self-signed certificate made for this session ({certificate.subject}); "
-            f"SHA-256 {certificate.sha256}",
+            f"SHA-256 {certificate.sha256}"
         )
     else:
-        emit_message("note", f"TLS as {certificate.subject}; SHA-256 {certificate.sha256}")
+        message = f"TLS as {certificate.subject}; SHA-256 {certificate.sha256}"
+    emit_note(message, as_json=as_json)
     return context
 
 
@@ -352,7 +439,8 @@ def _server_tls(tls: bool, cert_file: str | None, key_file: str | None) -> "SSLC
 @_common("udp")
 def udp(**opts: Any) -> int:
     """Echo every datagram back to its sender, for any number of peers at once."""
-    return _run(_config("udp", opts, host=opts["host"], port=_port(opts)), opts)
+    common = _take(CommonOptions, opts)
+    return _run(_config("udp", common, inet=_take(InetOptions, opts)), common)
 
 
 @listen.command()
@@ -371,7 +459,12 @@ def udp(**opts: Any) -> int:
     show_default=True,
     help="Socket file; @name is an abstract socket on Linux (no file at all).",
 )
+@_tls_options
 def unix(**opts: Any) -> int:
     """Echo over a Unix domain stream socket. A stale socket file is replaced; a live one, or
     anything that is not a socket, is refused."""
-    return _run(_config("unix", opts, path=opts["path"], socket_mode=opts["socket_mode"]), opts)
+    common, where = _take(CommonOptions, opts), _take(UnixOptions, opts)
+    tls = _server_tls(_take(TlsOptions, opts), as_json=common.as_json)
+    config = _config("unix", common, _take(ConnectionOptions, opts),
+                     path=where.path, socket_mode=where.socket_mode, tls=tls)  # fmt: skip
+    return _run(config, common)

@@ -4,7 +4,7 @@ import socket
 
 import click
 
-from netkit.cli.options import json_option
+from netkit.cli.options import json_option, service_names_to_ports
 from netkit.errors import ExitStatus
 
 DEFAULT_CONCURRENCY = 256
@@ -29,7 +29,7 @@ def run_scan(
     from netkit.scan.engine import Probes, Scanner
     from netkit.scan.targets import check_size, parse_ports, resolve_hosts
 
-    ports = parse_ports(port_spec)
+    ports = parse_ports(service_names_to_ports(port_spec))
     hosts = resolve_hosts([spec for text in host_specs for spec in text.split(",") if spec],
                           family)  # fmt: skip
     check_size(hosts, ports, force)
@@ -115,6 +115,7 @@ def scan(
 
     \b
       netkit scan localhost 22,80,443,8000-8100
+      netkit scan localhost ssh,http,https          service names work as ports
       netkit scan 192.168.1.0/28 22 --open
       netkit scan example.org 443,8443 --tls --banner
 

@@ -241,12 +241,32 @@ def _parse_text(text: str) -> tuple[Family, int, str | None]:
         try:
             return "IPv6", _to_int("IPv6", address), scope or None
         except (OSError, ValueError):
+            _refuse_port(text)
             raise ConversionError(f"{text!r} is not a valid IPv6 address") from None
     try:
         return "IPv4", _to_int("IPv4", text), None
     except (OSError, ValueError):
         hint = " (for an integer use --from int)" if text.strip().isdecimal() else ""
         raise ConversionError(f"{text!r} is not a valid IPv4 or IPv6 address{hint}") from None
+
+
+def _refuse_port(text: str) -> None:
+    """127.0.0.1:80 and [::1]:53 are an address and a port: say so, rather than that they are
+    not valid IPv6 addresses."""
+    host, colon, port = text.rpartition(":")
+    if not (colon and port.isdecimal() and host):
+        return
+    address = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if address == host and ":" in host:  # ::1:80 is itself an IPv6 address, or not one
+        return
+    try:
+        _to_int("IPv6" if ":" in address else "IPv4", address)
+    except (OSError, ValueError):
+        return
+    raise ConversionError(
+        f"{text!r} is an address and a port: a port is not part of an address "
+        f"(give {address} alone)"
+    )
 
 
 def parse_network_text(text: str) -> tuple[Family, int, int | None]:

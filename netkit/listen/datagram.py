@@ -1,14 +1,17 @@
 """UDP: every datagram goes back to the address it came from, for any number of peers at once."""
 
 import socket
+import time
 
 from netkit.listen.config import READ_BUFFER_SIZE, Behaviour
 from netkit.listen.engine import Engine
+from netkit.listen.events import Notice, PeerSeen
 from netkit.listen.transport import format_peer
 
 # Datagrams handled per readiness report before the loop waits again (fairness, and a bound).
 DRAIN_BATCH = 256
 _REPORTED_PEERS_MAX = 1024  # refused peers logged once each, up to this many
+_SEEN_PEERS_MAX = 4096  # -v logs each new peer, up to this many (memory stays bounded)
 
 
 class DatagramService:
@@ -25,11 +28,13 @@ class DatagramService:
         self.filtered = engine.policy.active
         self.once = engine.config.once
         self._reported: set[str] = set()
+        self.peer_seen = engine.observer.peer_seen
+        self._seen: set[tuple[str, int]] = set()
         engine.stats.answers_datagrams = self.echo
 
     def drain(self, mask: int = 0) -> None:
         """Answer what is queued now, up to DRAIN_BATCH datagrams, without blocking."""
-        if self.once or self.filtered or not self.echo:
+        if self.once or self.filtered or not self.echo or self.peer_seen is not None:
             for _ in range(DRAIN_BATCH):
                 if not self._answer_one():
                     return
@@ -57,7 +62,7 @@ class DatagramService:
         """The blocking back end: recvfrom, sendto, repeat (the socket is in blocking mode).
         Signals end it by raising; --once by returning."""
         self.sock.setblocking(True)
-        if self.once or self.filtered or not self.echo:
+        if self.once or self.filtered or not self.echo or self.peer_seen is not None:
             while self._answer_one():
                 pass
             return
@@ -90,10 +95,24 @@ class DatagramService:
         stats = self.engine.stats
         stats.datagrams_in += 1
         stats.bytes_in += n
+        if self.peer_seen is not None and address not in self._seen:
+            self._log_new_peer(address)
         if self._handle_other(n, address) and self.once:
             self.engine.running = False
             return False
         return True
+
+    def _log_new_peer(self, address: tuple[str, int]) -> None:
+        if self.peer_seen is None:
+            return
+        if len(self._seen) >= _SEEN_PEERS_MAX:
+            self.engine.observer.notice(
+                Notice(f"more than {_SEEN_PEERS_MAX} peers: new ones are no longer logged")
+            )
+            self.peer_seen = None
+            return
+        self._seen.add(address)
+        self.peer_seen(PeerSeen(format_peer(address), time.time()))
 
     def _handle_other(self, n: int, address: tuple[str, int]) -> bool:
         """Refuse, echo, print or drop one datagram; False when the access list refused it."""

@@ -18,7 +18,6 @@ from netkit.listen.events import (
     ConnectionClosed,
     ConnectionOpened,
     ConnectionRefused,
-    Listening,
     Notice,
     Observer,
     StatsSnapshot,
@@ -108,9 +107,7 @@ class Engine:
         previous = {sig: signal.signal(sig, self._on_signal) for sig in _STOP_SIGNALS}
         try:
             with contextlib.suppress(StopListening):  # a signal may come as soon as we announce
-                self.observer.listening(
-                    Listening(self.config.transport, self.bound.address, self.mux)
-                )
+                self.observer.listening(self.bound.listening(self.config.transport, self.mux))
                 backend.serve()
             self.stopping = True  # from here on a signal changes nothing (see _on_signal)
             backend.close_all()

@@ -11,10 +11,21 @@ class Listening:
     transport: str
     address: str  # "127.0.0.1:5566", "[::1]:5566", "/tmp/echo.sock" or "@name"
     mux: str
+    host: str | None = None  # the bound address alone (TCP, UDP): "127.0.0.1", "::1"
+    port: int | None = None  # the bound port: the one chosen by --port 0
+    path: str | None = None  # the socket file, or @name (Unix)
 
 
 @dataclass(frozen=True, slots=True)
 class ConnectionOpened:
+    peer: str
+    time: float  # Unix time
+
+
+@dataclass(frozen=True, slots=True)
+class PeerSeen:
+    """UDP: the first datagram from a peer (-v logs each new peer, as TCP logs connections)."""
+
     peer: str
     time: float  # Unix time
 
@@ -71,5 +82,6 @@ class Observer:
     refused: Callable[[ConnectionRefused], None] = _ignore
     opened: Callable[[ConnectionOpened], None] | None = None
     closed: Callable[[ConnectionClosed], None] | None = None
+    peer_seen: Callable[[PeerSeen], None] | None = None
     # --print: every chunk that arrives, with the peer it came from.
     data: Callable[[str, bytes], None] | None = field(default=None)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from netkit.errors import NetkitError, NetkitUsageError
 from netkit.listen.config import ListenConfig
+from netkit.listen.events import Listening
 
 # sockaddr_un.sun_path is 108 bytes on Linux (104 on the BSDs), including the final NUL.
 SUN_PATH_MAX = (104 if sys.platform == "darwin" or "bsd" in sys.platform else 108) - 1
@@ -22,6 +23,13 @@ class BoundSocket:
     address: str
     unix_path: str | None = None  # a socket file to remove at exit
     unix_identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file we created
+
+    def listening(self, transport: str, mux: str) -> Listening:
+        """The readiness record: the address as one string and as its parts."""
+        if transport == "unix":
+            return Listening(transport, self.address, mux, path=self.address)
+        host, port = self.sock.getsockname()[:2]
+        return Listening(transport, self.address, mux, host=str(host), port=int(port))
 
     def close(self) -> None:
         self.sock.close()

@@ -47,9 +47,10 @@ def _size(size: int) -> str:
 def bench_title(result: BenchResult) -> str:
     rate = f", capped at {result.rate:g}/s" if result.rate else ""
     workers = f", {result.workers} workers" if result.workers > 1 else ""
+    interrupted = " (interrupted: the figures so far)" if result.interrupted else ""
     return (
         f"{result.transport} {result.target}: {result.connections} connections x "
-        f"{_size(result.size)} for {result.duration_s:.1f} s{rate}{workers}"
+        f"{_size(result.size)} for {result.duration_s:.1f} s{rate}{workers}{interrupted}"
     )
 
 

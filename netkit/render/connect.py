@@ -49,13 +49,26 @@ class SessionLog:
     def __init__(self, *, verbose: bool, as_json: bool) -> None:
         self.verbose = verbose
         self.as_json = as_json
+        # A failed attempt is shown when the next attempt starts: when it was the last one,
+        # the error message says the same, and -v should not print it twice.
+        self._held_failure: str | None = None
 
     def event(self, event: SessionEvent) -> None:
         if self.as_json:
             emit_json_line(event, sys.stderr)
         elif self.verbose:
-            sys.stderr.write(f"netkit: {visible(_event_line(event))}\n")
+            self._write_held()
+            line = f"netkit: {visible(_event_line(event))}\n"
+            if event.event == "connect-failed":
+                self._held_failure = line
+                return
+            sys.stderr.write(line)
             sys.stderr.flush()
+
+    def _write_held(self) -> None:
+        if self._held_failure is not None:
+            sys.stderr.write(self._held_failure)
+            self._held_failure = None
 
     def summary(self, summary: SessionSummary) -> None:
         if self.as_json:

@@ -15,6 +15,7 @@ from netkit.listen.events import (
     Listening,
     Notice,
     Observer,
+    PeerSeen,
     StatsSnapshot,
 )
 from netkit.render.escape import TerminalStream, json_safe, visible
@@ -23,6 +24,25 @@ from netkit.render.output import emit_json_line
 
 def readiness_line(event: Listening) -> str:
     return f"listening on {event.transport} {event.address} ({event.mux})"
+
+
+def event_fields(kind: str, record: object) -> dict[str, object]:
+    """One --json log line: the same core fields first on every event (the event's name and
+    its Unix time), then the record's own. An event that has a time of its own keeps it."""
+    fields: dict[str, object] = {"event": kind, "time": round(time.time(), 6)}
+    fields.update(asdict(record))  # type: ignore[call-overload]  # records are dataclasses
+    return fields
+
+
+def emit_note(message: str, *, as_json: bool, stream: TextIO | None = None) -> None:
+    """A note before the listener runs (the TLS certificate): a JSON notice with --json, so
+    that every line of the log stays JSON."""
+    if as_json:
+        emit_json_line(event_fields("notice", Notice(message)), stream or sys.stderr)
+        return
+    from netkit.render.output import emit_message
+
+    emit_message("note", message)
 
 
 def human_bytes(count: float) -> str:
@@ -49,7 +69,7 @@ def make_observer(
         stream.flush()
 
     def event(kind: str, record: object) -> None:
-        value = {"event": kind, **asdict(record)}  # type: ignore[call-overload]  # records are dataclasses
+        value = event_fields(kind, record)
         if live:  # through the panel's console too, or the JSON line garbles the panel
             import json
 
@@ -58,7 +78,12 @@ def make_observer(
         emit_json_line(value, stream)
 
     def listening(record: Listening) -> None:
-        write(readiness_line(record))  # always: scripts and tests wait for this line
+        # Always: scripts and tests wait for this line. With --json it is the first JSON line,
+        # so that every line of the log is JSON and a reader learns the port of --port 0.
+        if as_json:
+            event("listening", record)
+        else:
+            write(readiness_line(record))
 
     def notice(record: Notice) -> None:
         if as_json:
@@ -78,6 +103,12 @@ def make_observer(
         else:
             write(f"connection from {record.peer}")
 
+    def peer_seen(record: PeerSeen) -> None:
+        if as_json:
+            event("peer", record)
+        else:
+            write(f"datagrams from {record.peer}")
+
     def closed(record: ConnectionClosed) -> None:
         if as_json:
             event("close", record)
@@ -96,6 +127,7 @@ def make_observer(
         refused=silent if quiet else refused,
         opened=opened if verbose and not quiet else None,
         closed=closed if verbose and not quiet else None,
+        peer_seen=peer_seen if verbose and not quiet else None,
     )
 
 
@@ -201,7 +233,7 @@ def _summary_rows(snapshot: StatsSnapshot, live: bool = False) -> list[tuple[str
 def render_summary(snapshot: StatsSnapshot, *, as_json: bool, stream: TextIO) -> None:
     """The totals on exit: a table for people, one JSON line with --json."""
     if as_json:
-        emit_json_line({"event": "summary", **asdict(snapshot)}, stream)
+        emit_json_line(event_fields("summary", snapshot), stream)
         return
     from netkit.render.tables import records_table, stderr_console
 
@@ -228,10 +260,62 @@ class _Rates:
         return rate_in, rate_out
 
 
+STATS_LINE_INTERVAL = 1.0  # seconds between two --stats lines when stderr is no terminal
+
+
 @contextmanager
-def live_stats(snapshot: Callable[[], StatsSnapshot]) -> Iterator[Callable[[], None]]:
+def stats_lines(
+    snapshot: Callable[[], StatsSnapshot], *, as_json: bool, stream: TextIO
+) -> Iterator[Callable[[], None]]:
+    """--stats when stderr is not a terminal (a log file, a pipe): no panel to redraw, so one
+    plain line (a JSON line with --json) per second, as vmstat prints; yields a function that
+    stops them (before the summary is printed)."""
+    import threading
+
+    stopped = threading.Event()
+    rates = _Rates()
+    rates.update(snapshot())
+
+    def report() -> None:
+        while not stopped.wait(STATS_LINE_INTERVAL):
+            current = snapshot()
+            rate_in, rate_out = rates.update(current)
+            if as_json:
+                fields = event_fields("stats", current)
+                fields.update(rate_in_bps=round(rate_in, 1), rate_out_bps=round(rate_out, 1))
+                emit_json_line(fields, stream)
+                continue
+            rows = dict(_summary_rows(current, live=True)[1:])
+            parts = [f"{name} {value}" for name, value in rows.items()]
+            parts += [f"rate in {human_bytes(rate_in)}/s", f"rate out {human_bytes(rate_out)}/s"]
+            stream.write("stats: " + ", ".join(parts) + "\n")
+            stream.flush()
+
+    reporter = threading.Thread(target=report, name="netkit-stats", daemon=True)
+    reporter.start()
+
+    def stop() -> None:
+        stopped.set()
+        reporter.join()
+
+    try:
+        yield stop
+    finally:
+        stop()
+
+
+@contextmanager
+def live_stats(
+    snapshot: Callable[[], StatsSnapshot], *, as_json: bool = False, stream: TextIO | None = None
+) -> Iterator[Callable[[], None]]:
     """--stats: a rich panel on stderr, refreshed from its own thread twice a second; yields
-    a function that takes the panel away early (before the summary is printed)."""
+    a function that takes the panel away early (before the summary is printed). When stderr
+    is not a terminal, plain lines instead (``stats_lines``)."""
+    out = stream or sys.stderr
+    if not out.isatty():
+        with stats_lines(snapshot, as_json=as_json, stream=out) as stop:
+            yield stop
+        return
     from rich.live import Live
     from rich.panel import Panel
     from rich.table import Table

@@ -58,4 +58,4 @@ def test_table_output_names_every_design() -> None:
 def test_unknown_design_is_a_usage_error() -> None:
     result = run_netkit("bench", "mux", "--mux", "iocp")
     assert result.returncode == 2
-    assert "iocp not available here (available: blocking, thread, select" in result.stderr
+    assert "'iocp' is not one of" in result.stderr and "'epoll'" in result.stderr

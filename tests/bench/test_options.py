@@ -27,4 +27,4 @@ def test_bad_sizes_are_usage_errors(text: str) -> None:
 def test_mux_idle_levels_must_be_counts() -> None:
     status, _, err = invoke_netkit("bench", "mux", "--idle", "0,lots")
     assert status == 2
-    assert "0,1000,5000" in err
+    assert "--idle" in err and "lots" in err

@@ -149,3 +149,32 @@ def test_console_script_bad_input_has_no_traceback() -> None:
     assert done.stderr.strip() == (
         "netkit: error: 'banana' is not a number (use decimal, 0x hex, 0o octal or 0b binary)"
     )
+
+
+def test_conv_port_takes_a_service_name() -> None:
+    result = run_netkit("conv", "port", "--json", "http", "80")
+    assert result.returncode == 0, result.stderr
+    named, numbered = json.loads(result.stdout)
+    assert named["input"] == "http"
+    assert {k: v for k, v in named.items() if k != "input"} == {
+        k: v for k, v in numbered.items() if k != "input"
+    }
+
+
+@pytest.mark.parametrize(("text", "address"), [("127.0.0.1:80", "127.0.0.1"), ("[::1]:53", "::1")])
+def test_an_address_with_a_port_says_a_port_is_not_part_of_it(text: str, address: str) -> None:
+    result = run_netkit("conv", "ip", text)
+    assert result.returncode == 1
+    assert "a port is not part of an address" in result.stderr
+    assert f"give {address} alone" in result.stderr
+    assert "IPv6" not in result.stderr
+
+
+@pytest.mark.parametrize("words", [("127.0.0.1:http",), ("127.0.0.1", "http"), ("127.0.0.1", "80")])
+def test_sockaddr_takes_host_colon_port_and_service_names(words: tuple[str, ...]) -> None:
+    result = run_netkit("conv", "sockaddr", *words, "--json")
+    assert result.returncode == 0, result.stderr
+    assert (
+        json.loads(result.stdout)["hex"]
+        == json.loads(run_netkit("conv", "sockaddr", "127.0.0.1", "80", "--json").stdout)["hex"]
+    )

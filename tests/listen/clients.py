@@ -14,6 +14,10 @@ from typing import Protocol
 from tests.support import RunningProcess, netkit_executable
 
 READY = r"listening on (tcp|udp|unix) (\S+) \((\w+)\)"
+# With --json the readiness line is the first JSON line of the log.
+READY_JSON = (
+    r'"event": "listening", .*"transport": "(tcp|udp|unix)", "address": "([^"]+)", "mux": "(\w+)"'
+)
 
 
 @dataclass
@@ -74,11 +78,12 @@ def start_listener(*args: str, shell_prefix: str | None = None) -> Listener:
         argv = ["sh", "-c", f'{shell_prefix} exec "$0" "$@"', *argv]
     process = RunningProcess(argv)
     try:
-        match = process.wait_for_stderr(READY, timeout=15)
+        match = process.wait_for_stderr(f"{READY}|{READY_JSON}", timeout=15)
     except BaseException:
         process.stop()
         raise
-    return Listener(process, match.group(1), match.group(2), match.group(3))
+    transport, address, mux = (group for group in match.groups() if group is not None)
+    return Listener(process, transport, address, mux)
 
 
 def payload(size: int, seed: int = 0) -> bytes:

@@ -10,7 +10,6 @@ import tempfile
 
 import pytest
 
-from netkit.render.escape import visible
 from tests.render.hostile import raw_controls
 from tests.support import TerminalOutput, invoke_netkit, netkit_executable, netkit_process
 
@@ -70,7 +69,7 @@ def test_hostile_socket_path_is_escaped_in_every_line() -> None:
         terminal = TerminalOutput([netkit_executable(), "listen", "unix", "--path", path,
                                    "--print", "--hex", "-v", "--json"])  # fmt: skip
         try:
-            terminal.process.wait_for_stderr(r"listening on unix")
+            terminal.process.wait_for_stderr(r'"event": "listening"')
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
                 client.connect(path)
                 client.sendall(b"\x1b[2J")
@@ -80,7 +79,8 @@ def test_hostile_socket_path_is_escaped_in_every_line() -> None:
             terminal.process.stop(signal.SIGTERM)
         screen = terminal.screen()
         log = "\n".join(terminal.process.stderr_lines)
-    assert f"listening on unix {visible(path)} " in log
+    ready = json.loads(log.splitlines()[0])
+    assert ready["event"] == "listening" and ready["path"] == path  # JSON: exact
     summary = json.loads(log.splitlines()[-1])
     assert summary["event"] == "summary" and summary["address"] == path  # JSON: exact
     assert raw_controls(screen, terminal=False) == []

@@ -96,9 +96,14 @@ def test_more_than_65536_targets_needs_force() -> None:
     assert "more than 65536" in result.stderr and "--force" in result.stderr
 
 
-@pytest.mark.parametrize("ports", ["0", "80-70", "http", "1,,2", "65536"])
+@pytest.mark.parametrize("ports", ["0", "80-70", "no-such-service", "1,,2", "65536"])
 def test_bad_port_lists_are_usage_errors(ports: str) -> None:
     assert run_netkit("scan", "127.0.0.1", ports).returncode == 2
+
+
+def test_service_names_are_ports() -> None:
+    result = run_netkit("scan", "127.0.0.1", "http,ssh,1-2", "--json")
+    assert sorted(row["port"] for row in json.loads(result.stdout)) == [1, 2, 22, 80]
 
 
 def test_banner_is_data_escaped_in_the_table_and_exact_in_json() -> None:

@@ -69,7 +69,7 @@ def test_names_narrow_the_list_and_unknown_names_fail() -> None:
     [
         (("--count", "2"), "--count"),
         (("--interval", "5"), "--interval"),
-        (("-i", "1"), "--interval"),
+        (("--interval", "1"), "--interval"),
     ],
 )
 def test_count_and_interval_need_watch(args: tuple[str, str], name: str) -> None:
@@ -82,7 +82,9 @@ def test_count_and_interval_need_watch(args: tuple[str, str], name: str) -> None
 
 
 def test_watch_json_gives_one_line_per_interface_and_round() -> None:
-    result = run_netkit("ifaces", LOOPBACK, "--watch", "--json", "-i", "0.1", "-c", "3")
+    result = run_netkit(
+        "ifaces", LOOPBACK, "--watch", "--json", "--interval", "0.1", "--count", "3"
+    )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["name"] for line in lines] == [LOOPBACK] * 3
@@ -98,7 +100,9 @@ def test_watch_json_gives_one_line_per_interface_and_round() -> None:
     ids=["table-sigint", "json-sigint", "table-sigterm"],
 )
 def test_watch_stops_on_ctrl_c_or_sigterm_with_exit_0(as_json: bool, sig: int) -> None:
-    argv = [netkit_executable(), "ifaces", "--watch", "-i", "0.1"] + (["--json"] if as_json else [])
+    argv = [netkit_executable(), "ifaces", "--watch", "--interval", "0.1"] + (
+        ["--json"] if as_json else []
+    )
     process = RunningProcess(argv)
     try:
         assert process.proc.stdout is not None
@@ -111,7 +115,7 @@ def test_watch_stops_on_ctrl_c_or_sigterm_with_exit_0(as_json: bool, sig: int) -
 
 
 def test_watch_in_a_terminal_draws_sparklines_live() -> None:
-    argv = [netkit_executable(), "ifaces", LOOPBACK, "--watch", "-i", "0.1", "-c", "4"]
+    argv = [netkit_executable(), "ifaces", LOOPBACK, "--watch", "--interval", "0.1", "--count", "4"]
     terminal = TerminalOutput(argv, env={"TERM": "xterm", "COLUMNS": "150"})
     try:
         terminal.process.proc.wait(30)

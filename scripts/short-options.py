@@ -1,0 +1,16 @@
+"""Print the SHORT OPTIONS section of netkit(1) from the click definitions (--write: put it into
+netkit/docs/pages/netkit.md; then run scripts/regen-docs.py)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
+
+from netkit.cli import cli  # after the path set-up above
+from netkit.docs.short_options import section, write_section
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--write"]:
+        print("updated" if write_section(cli) else "already up to date")
+    else:
+        sys.stdout.write(section(cli))

@@ -9,6 +9,7 @@ import click
 
 from netkit.cli.completers import complete_path
 from netkit.cli.options import TcpByDefault
+from netkit.cli.show_c import show_c_option
 from netkit.connect import Relay, Session, Target, Transport
 from netkit.errors import ExitStatus, NetkitError
 from netkit.scan.targets import looks_like_port_list
@@ -298,6 +299,7 @@ def _net_command(
 @click.option("--tls", is_flag=True, help="Speak TLS (the same as connect tls).")
 @_tls_options
 @_common_options
+@show_c_option("a TCP client over poll()")
 def tcp(
     *,
     host: str,
@@ -315,9 +317,14 @@ def tcp(
     verbose: bool,
     as_json: bool,
     raw: bool,
+    show_c: bool,
     **tls_options: Any,
 ) -> int:
     """Connect to HOST PORT over TCP (HOST: a name, an IPv4 address, or IPv6 like ::1)."""
+    if show_c:
+        from netkit.cli.show_c import connect_program
+
+        return connect_program("tcp", {**locals(), **tls_options})
     if zero_io and looks_like_port_list(port):  # nc -z HOST 20-30: a scan
         from netkit.cli.scan import DEFAULT_TIMEOUT as SCAN_TIMEOUT
         from netkit.cli.scan import run_scan
@@ -361,6 +368,7 @@ def tcp(
 @_source_options
 @_relay_options
 @_common_options
+@show_c_option("a UDP client over poll()")
 def udp(
     *,
     host: str,
@@ -375,12 +383,17 @@ def udp(
     verbose: bool,
     as_json: bool,
     raw: bool,
+    show_c: bool,
 ) -> int:
     """Send stdin to HOST PORT over UDP, one datagram per read, and print the replies.
 
     After stdin ends, replies are awaited for --timeout seconds (default 2) after the last
     one. An ICMP port unreachable (nobody listening) is reported as connection refused.
     """
+    if show_c:
+        from netkit.cli.show_c import connect_program
+
+        return connect_program("udp", locals())
     target = _net_command("udp", host, port, family, source=source, source_port=source_port)
     relay = _relay(crlf, send_only, recv_only)
     return _run(target, timeout, verbose, as_json, raw=raw, relay=relay)
@@ -393,6 +406,7 @@ def udp(
               help=_NO_HALF_CLOSE_HELP)  # fmt: skip
 @_relay_options
 @_common_options
+@show_c_option("a Unix stream client over poll()")
 def unix(
     *,
     path: str,
@@ -405,8 +419,13 @@ def unix(
     verbose: bool,
     as_json: bool,
     raw: bool,
+    show_c: bool,
 ) -> int:
     """Connect to the Unix stream socket PATH (@NAME: Linux abstract namespace)."""
+    if show_c:
+        from netkit.cli.show_c import connect_program
+
+        return connect_program("unix", locals())
     target = Target("unix", path=path)
     relay = _relay(crlf, send_only, recv_only)
     return _run(

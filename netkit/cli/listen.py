@@ -9,6 +9,7 @@ import click
 
 from netkit.cli.completers import complete_local_address, complete_mux, complete_path
 from netkit.cli.options import TcpByDefault, json_option
+from netkit.cli.show_c import show_c_option
 from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
 from netkit.listen.mux import MUX_CHOICES
 
@@ -319,8 +320,13 @@ def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
     type=click.Path(exists=True, dir_okay=False),
     help="With --tls: the private key of --cert, when not in the same file.",
 )
+@show_c_option("a TCP echo server in the --mux design")
 def tcp(**opts: Any) -> int:
     """Echo over TCP: one connection state machine, any --mux."""
+    if opts["show_c"]:
+        from netkit.cli.show_c import listen_program
+
+        return listen_program("tcp", opts, _port(opts))
     tls = _server_tls(opts["tls"], opts["cert_file"], opts["key_file"])
     return _run(_config("tcp", opts, host=opts["host"], port=_port(opts), tls=tls), opts)
 
@@ -350,8 +356,13 @@ def _server_tls(tls: bool, cert_file: str | None, key_file: str | None) -> "SSLC
 
 @listen.command()
 @_common("udp")
+@show_c_option("a UDP echo server in the --mux design")
 def udp(**opts: Any) -> int:
     """Echo every datagram back to its sender, for any number of peers at once."""
+    if opts["show_c"]:
+        from netkit.cli.show_c import listen_program
+
+        return listen_program("udp", opts, _port(opts))
     return _run(_config("udp", opts, host=opts["host"], port=_port(opts)), opts)
 
 
@@ -371,7 +382,12 @@ def udp(**opts: Any) -> int:
     show_default=True,
     help="Socket file; @name is an abstract socket on Linux (no file at all).",
 )
+@show_c_option("a Unix stream echo server in the --mux design")
 def unix(**opts: Any) -> int:
     """Echo over a Unix domain stream socket. A stale socket file is replaced; a live one, or
     anything that is not a socket, is refused."""
+    if opts["show_c"]:
+        from netkit.cli.show_c import listen_program
+
+        return listen_program("unix", opts, 0)
     return _run(_config("unix", opts, path=opts["path"], socket_mode=opts["socket_mode"]), opts)

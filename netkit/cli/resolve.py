@@ -15,6 +15,7 @@ import click
 
 from netkit.cli.completers import SOCKTYPES, complete_record_type
 from netkit.cli.options import json_option
+from netkit.cli.show_c import show_c_option
 from netkit.errors import ExitStatus, NetkitError
 from netkit.render.output import emit_message
 
@@ -301,6 +302,7 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     is_flag=True,
     help="A batch shows no progress on the terminal and no summary line on stderr.",
 )
+@show_c_option("gethostbyname() or getaddrinfo() with the hints given")
 def resolve(**parsed: Any) -> int:
     """Resolve names the way programs do, or ask DNS servers directly.
 
@@ -345,6 +347,11 @@ def resolve(**parsed: Any) -> int:
     dns = _group(DnsModeOptions, parsed, at_servers=tuple(at_servers))
     modern = _group(ModernModeOptions, parsed)
     mode = _pick_mode(parsed["mode"], dns, modern)
+    if parsed["show_c"]:
+        from netkit.cli.show_c import resolve_program
+
+        named = (name for name, _ in request.names)
+        return resolve_program(mode, named, {**parsed, "name_file": name_file})
     if mode == "legacy":
         return _legacy(request)
     if mode == "modern":

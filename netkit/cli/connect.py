@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from netkit.cli.completers import complete_path
+from netkit.cli.explain import explain_option, session_calls
 from netkit.cli.options import TcpByDefault
 from netkit.cli.show_c import show_c_option
 from netkit.connect import Relay, Session, Target, Transport
@@ -190,12 +191,18 @@ def _run(
     zero_io: bool = False,
     half_close: bool = True,
     relay: Relay | None = None,
+    explain: bool = False,
 ) -> int:
     from netkit.render.connect import SessionLog, peer_output
 
     log = SessionLog(verbose=verbose, as_json=as_json)
     session = Session(
-        target, timeout=timeout, half_close=half_close, relay=relay or Relay(), on_event=log.event
+        target,
+        timeout=timeout,
+        half_close=half_close,
+        relay=relay or Relay(),
+        on_event=log.event,
+        calls=session_calls(explain, as_json),
     )
     if zero_io:
         summary = session.check_only()
@@ -300,6 +307,7 @@ def _net_command(
 @_tls_options
 @_common_options
 @show_c_option("a TCP client over poll()")
+@explain_option("the client")
 def tcp(
     *,
     host: str,
@@ -318,6 +326,7 @@ def tcp(
     as_json: bool,
     raw: bool,
     show_c: bool,
+    explain: bool,
     **tls_options: Any,
 ) -> int:
     """Connect to HOST PORT over TCP (HOST: a name, an IPv4 address, or IPv6 like ::1)."""
@@ -333,6 +342,8 @@ def tcp(
                         timeout=timeout or SCAN_TIMEOUT)  # fmt: skip
     target = _net_command("tcp", host, port, family, source=source, source_port=source_port)
     relay = _relay(crlf, send_only, recv_only)
+    if tls and explain:
+        raise click.UsageError("--explain narrates plain sockets: not --tls yet")
     if tls:
         return _run_tls(
             target,
@@ -358,6 +369,7 @@ def tcp(
         zero_io=zero_io,
         half_close=half_close,
         relay=relay,
+        explain=explain,
     )
 
 
@@ -369,6 +381,7 @@ def tcp(
 @_relay_options
 @_common_options
 @show_c_option("a UDP client over poll()")
+@explain_option("the client")
 def udp(
     *,
     host: str,
@@ -384,6 +397,7 @@ def udp(
     as_json: bool,
     raw: bool,
     show_c: bool,
+    explain: bool,
 ) -> int:
     """Send stdin to HOST PORT over UDP, one datagram per read, and print the replies.
 
@@ -396,7 +410,7 @@ def udp(
         return connect_program("udp", locals())
     target = _net_command("udp", host, port, family, source=source, source_port=source_port)
     relay = _relay(crlf, send_only, recv_only)
-    return _run(target, timeout, verbose, as_json, raw=raw, relay=relay)
+    return _run(target, timeout, verbose, as_json, raw=raw, relay=relay, explain=explain)
 
 
 @connect.command()
@@ -407,6 +421,7 @@ def udp(
 @_relay_options
 @_common_options
 @show_c_option("a Unix stream client over poll()")
+@explain_option("the client")
 def unix(
     *,
     path: str,
@@ -420,6 +435,7 @@ def unix(
     as_json: bool,
     raw: bool,
     show_c: bool,
+    explain: bool,
 ) -> int:
     """Connect to the Unix stream socket PATH (@NAME: Linux abstract namespace)."""
     if show_c:
@@ -437,6 +453,7 @@ def unix(
         zero_io=zero_io,
         half_close=half_close,
         relay=relay,
+        explain=explain,
     )
 
 

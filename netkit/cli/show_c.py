@@ -61,6 +61,7 @@ _CONNECT_UNSUPPORTED = (
     ("--check", "check"),
     ("-v", "verbose"),
     ("--json", "as_json"),
+    ("--explain", "explain"),
 )
 
 

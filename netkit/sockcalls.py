@@ -116,16 +116,32 @@ _FAMILIES: dict[int, str] = {
 _KINDS: dict[int, str] = {socket.SOCK_STREAM: "SOCK_STREAM", socket.SOCK_DGRAM: "SOCK_DGRAM"}
 _PROTOCOLS = {socket.IPPROTO_TCP: "IPPROTO_TCP", socket.IPPROTO_UDP: "IPPROTO_UDP"}
 _LEVELS = {socket.SOL_SOCKET: "SOL_SOCKET", socket.IPPROTO_TCP: "IPPROTO_TCP"}
-_OPTIONS = {
+_OPTIONS: dict[tuple[int, int], str] = {
     (socket.SOL_SOCKET, socket.SO_REUSEADDR): "SO_REUSEADDR",
     (socket.SOL_SOCKET, socket.SO_ERROR): "SO_ERROR",
     (socket.IPPROTO_TCP, socket.TCP_NODELAY): "TCP_NODELAY",
 }
+if hasattr(socket, "SO_PEERCRED"):
+    _OPTIONS[(socket.SOL_SOCKET, socket.SO_PEERCRED)] = "SO_PEERCRED"
 _SHUTDOWN = {socket.SHUT_RD: "SHUT_RD", socket.SHUT_WR: "SHUT_WR", socket.SHUT_RDWR: "SHUT_RDWR"}
 
 
 def _name(names: dict[int, str], value: int) -> str:
     return names.get(value, str(value))
+
+
+def socket_args(family: int, kind: int, proto: int) -> tuple[str, str, str]:
+    """socket()'s arguments by their C names."""
+    return _name(_FAMILIES, family), _name(_KINDS, kind), _name(_PROTOCOLS, proto)
+
+
+def option_args(level: int, name: int) -> tuple[str, str]:
+    """A socket option's level and name by their C names."""
+    return _name(_LEVELS, level), _OPTIONS.get((level, name), str(name))
+
+
+def shutdown_how(how: int) -> str:
+    return _name(_SHUTDOWN, how)
 
 
 def preview(data: bytes | memoryview) -> str:
@@ -175,20 +191,29 @@ def _timeval(timeout: float | None) -> str:
     return f"{{tv_sec={seconds}, tv_usec={micros}}}"
 
 
-class NarratedCalls(SocketCalls):
-    """The same calls, each followed by a ``Call`` record to ``sink``."""
+class Narrator:
+    """Times, counts and hands on the records of one command's calls. ``shows`` decides which
+    calls are written (listen narrates its first connections only); every call is counted,
+    shown or not, for the syscall profile. Thread-safe: the thread design narrates from every
+    connection thread."""
 
     def __init__(self, sink: CallSink, started: float | None = None) -> None:
         self.sink = sink
         self.started = time.monotonic() if started is None else started
         self.counts: dict[str, int] = {}
-        self._ends: dict[int, tuple[int, object, object]] = {}  # fd -> family, local, peer
+        import threading  # only --explain needs it
+
+        self.lock = threading.Lock()
         if sys.platform.startswith("linux"):
             # Imported now rather than at the first state read, which would then look slow.
             import netkit.sysinfo.linux
             import netkit.sysinfo.sockdiag  # noqa: F401
 
-    def _record(
+    def shows(self, fd: int | None) -> bool:
+        """Whether a call on ``fd`` (None: a call on no one socket, a wait) is written."""
+        return True
+
+    def record(  # noqa: PLR0913  # a call's parts, each a keyword
         self,
         call: str,
         args: Sequence[object],
@@ -197,17 +222,44 @@ class NarratedCalls(SocketCalls):
         error: OSError | None = None,
         meaning: str | None = None,
         sock: Sock | None = None,
+        fd: int | None = None,
+        state: str | None = None,
     ) -> None:
-        self.counts[call] = self.counts.get(call, 0) + 1
+        """Count the call and, if shown, write its record. ``sock`` is read for its TCP state
+        (or ``state`` given: after close); ``fd`` is the descriptor the call is about (that of
+        ``sock`` when not given)."""
+        if fd is None and sock is not None:
+            fd = sock.fileno()
+        with self.lock:
+            self.counts[call] = self.counts.get(call, 0) + 1
+            if not self.shows(fd):
+                return
         code = None if error is None else (error.errno or 0)
         if error is not None:
             result = -1
             meaning = meaning or (os.strerror(code) if code else str(error))
         t = round(time.monotonic() - self.started, 6)
-        state = tcp_state(sock) if sock is not None else None
-        self.sink(
-            Call(t, call, tuple(str(a) for a in args), result, errno_name(code), meaning, state)
-        )
+        if sock is not None:
+            state = tcp_state(sock)
+        self.write(Call(t, call, tuple(str(a) for a in args), result, errno_name(code), meaning,
+                        state))  # fmt: skip
+
+    def write(self, call: Call) -> None:
+        with self.lock:
+            self.sink(call)
+
+
+class NarratedCalls(SocketCalls):
+    """The same calls, each followed by a ``Call`` record to ``sink``."""
+
+    def __init__(self, sink: CallSink, started: float | None = None) -> None:
+        self.narrator = Narrator(sink, started)
+        self._record = self.narrator.record
+        self._ends: dict[int, tuple[int, object, object]] = {}  # fd -> family, local, peer
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.narrator.counts
 
     def socket(self, family: int, kind: int, proto: int = 0) -> Sock:
         shown = (_name(_FAMILIES, family), _name(_KINDS, kind), _name(_PROTOCOLS, proto))
@@ -361,10 +413,8 @@ class NarratedCalls(SocketCalls):
         kind = sock.type
         super().close(sock)
         ends = self._ends.pop(fd, None)
-        state = _state_after_close(ends) if kind == socket.SOCK_STREAM else None
-        self.counts["close"] = self.counts.get("close", 0) + 1
-        t = round(time.monotonic() - self.started, 6)
-        self.sink(Call(t, "close", (str(fd),), 0, None, None, state))
+        state = state_after_close(ends) if kind == socket.SOCK_STREAM else None
+        self.narrator.record("close", (fd,), 0, fd=fd, state=state)
 
 
 def tcp_state(sock: Sock) -> str | None:
@@ -376,7 +426,8 @@ def tcp_state(sock: Sock) -> str | None:
     if option is None or sock.fileno() < 0:
         return None
     try:
-        raw = sock.getsockopt(socket.IPPROTO_TCP, option, 8)
+        # The plain method: a narrated socket's own getsockopt would narrate this read.
+        raw = socket.socket.getsockopt(sock, socket.IPPROTO_TCP, option, 8)
     except OSError:
         return None
     from netkit.sysinfo.linux import state_name
@@ -384,7 +435,7 @@ def tcp_state(sock: Sock) -> str | None:
     return state_name(raw[0])
 
 
-def _state_after_close(ends: tuple[int, object, object] | None) -> str | None:
+def state_after_close(ends: tuple[int, object, object] | None) -> str | None:
     """After close() a TCP connection may live on without a descriptor (TIME_WAIT, FIN_WAIT2,
     LAST_ACK): ask sock_diag for its 4-tuple, as ss does. "CLOSED" when the kernel has nothing
     left of it; None when it cannot be asked."""

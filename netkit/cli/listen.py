@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netkit.cli.completers import complete_local_address, complete_mux, complete_path
+from netkit.cli.explain import explain_listener, listen_explain_options
 from netkit.cli.options import TcpByDefault, json_option
 from netkit.cli.show_c import show_c_option
 from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
@@ -215,6 +216,7 @@ def _run(config: ListenConfig, opts: dict[str, Any]) -> int:
             sink = print_sink(hex_dump=opts["hex_dump"], raw=opts["raw"])
             observer.data = stack.enter_context(sink)
         engine = prepare(config, observer)
+        explained = explain_listener(engine, opts)
         stop_live = stack.enter_context(live_stats(engine.snapshot)) if opts["stats"] else None
 
         def report(summary: "StatsSnapshot") -> None:
@@ -224,6 +226,7 @@ def _run(config: ListenConfig, opts: dict[str, Any]) -> int:
                 render_summary(summary, as_json=opts["as_json"], stream=sys.stderr)
 
         serve(engine, report)
+        explained()
     return 0
 
 
@@ -321,6 +324,7 @@ def _config(transport: str, opts: dict[str, Any], **extra: Any) -> ListenConfig:
     help="With --tls: the private key of --cert, when not in the same file.",
 )
 @show_c_option("a TCP echo server in the --mux design")
+@listen_explain_options
 def tcp(**opts: Any) -> int:
     """Echo over TCP: one connection state machine, any --mux."""
     if opts["show_c"]:
@@ -357,6 +361,7 @@ def _server_tls(tls: bool, cert_file: str | None, key_file: str | None) -> "SSLC
 @listen.command()
 @_common("udp")
 @show_c_option("a UDP echo server in the --mux design")
+@listen_explain_options
 def udp(**opts: Any) -> int:
     """Echo every datagram back to its sender, for any number of peers at once."""
     if opts["show_c"]:
@@ -383,6 +388,7 @@ def udp(**opts: Any) -> int:
     help="Socket file; @name is an abstract socket on Linux (no file at all).",
 )
 @show_c_option("a Unix stream echo server in the --mux design")
+@listen_explain_options
 def unix(**opts: Any) -> int:
     """Echo over a Unix domain stream socket. A stale socket file is replaced; a live one, or
     anything that is not a socket, is refused."""

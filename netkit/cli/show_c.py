@@ -110,6 +110,7 @@ _LISTEN_UNSUPPORTED = (
     ("-v", "verbose"),
     ("--json", "as_json"),
     ("--stats", "stats"),
+    ("--explain", "explain"),
 )
 
 

@@ -64,12 +64,18 @@ class ExplainLog:
         self.stream.write(visible(line) + "\n")
         self.stream.flush()
 
-    def profile(self, counts: Mapping[str, int]) -> None:
-        """The count of every call made over the run: the syscall profile."""
-        if self.as_json:
-            emit_json_line({"profile": dict(sorted(counts.items()))}, self.stream)
-            return
+    def profile(self, counts: Mapping[str, int], *, connections: int, datagrams: int) -> None:
+        """The count of every call made over the run (the syscall profile), and per connection
+        or datagram, which makes designs comparable."""
         total = sum(counts.values())
+        if self.as_json:
+            document = {"profile": dict(sorted(counts.items())), "calls": total,
+                        "connections": connections, "datagrams": datagrams}  # fmt: skip
+            emit_json_line(document, self.stream)
+            return
+        served = connections or datagrams
+        unit = "connection" if connections else "datagram"
+        per = f", {total / served:.1f} per {unit}" if served else ""
         parts = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
-        self.stream.write(f"calls: {total} ({parts})\n")
+        self.stream.write(f"calls: {total}{per} ({parts})\n")
         self.stream.flush()

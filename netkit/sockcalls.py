@@ -224,10 +224,12 @@ class Narrator:
         sock: Sock | None = None,
         fd: int | None = None,
         state: str | None = None,
+        code_name: str | None = None,
     ) -> None:
         """Count the call and, if shown, write its record. ``sock`` is read for its TCP state
         (or ``state`` given: after close); ``fd`` is the descriptor the call is about (that of
-        ``sock`` when not given)."""
+        ``sock`` when not given). ``code_name`` names a library's error code (EAI_NONAME,
+        HOST_NOT_FOUND) in the errno field."""
         if fd is None and sock is not None:
             fd = sock.fileno()
         with self.lock:
@@ -241,8 +243,8 @@ class Narrator:
         t = round(time.monotonic() - self.started, 6)
         if sock is not None:
             state = tcp_state(sock)
-        self.write(Call(t, call, tuple(str(a) for a in args), result, errno_name(code), meaning,
-                        state))  # fmt: skip
+        name = code_name or errno_name(code)
+        self.write(Call(t, call, tuple(str(a) for a in args), result, name, meaning, state))
 
     def write(self, call: Call) -> None:
         with self.lock:

@@ -69,3 +69,14 @@ def explain_listener(engine: "Engine", opts: Mapping[str, Any]) -> Callable[[], 
     return lambda: log.profile(
         narrator.counts, connections=narrator.connections, datagrams=narrator.datagrams
     )
+
+
+def explain_resolver(mode: str, as_json: bool) -> None:
+    """resolve --legacy/--modern --explain: the system resolver's library calls, narrated."""
+    if mode not in ("legacy", "modern"):
+        raise click.UsageError("--explain narrates the system resolver: --legacy or --modern")
+    from netkit.render.explain import ExplainLog
+    from netkit.resolve import libcalls
+    from netkit.sockcalls import Narrator
+
+    libcalls.use(libcalls.NarratedResolverCalls(Narrator(ExplainLog(as_json=as_json))))

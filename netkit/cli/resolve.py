@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, TypeV
 import click
 
 from netkit.cli.completers import SOCKTYPES, complete_record_type
+from netkit.cli.explain import explain_option
 from netkit.cli.options import json_option
 from netkit.cli.show_c import show_c_option
 from netkit.errors import ExitStatus, NetkitError
@@ -303,6 +304,7 @@ def _record_types(types: tuple[str, ...], reverse: bool) -> list[str]:
     help="A batch shows no progress on the terminal and no summary line on stderr.",
 )
 @show_c_option("gethostbyname() or getaddrinfo() with the hints given")
+@explain_option("the system resolver (--legacy, --modern)")
 def resolve(**parsed: Any) -> int:
     """Resolve names the way programs do, or ask DNS servers directly.
 
@@ -347,6 +349,10 @@ def resolve(**parsed: Any) -> int:
     dns = _group(DnsModeOptions, parsed, at_servers=tuple(at_servers))
     modern = _group(ModernModeOptions, parsed)
     mode = _pick_mode(parsed["mode"], dns, modern)
+    if parsed["explain"] and not parsed["show_c"]:
+        from netkit.cli.explain import explain_resolver
+
+        explain_resolver(mode, parsed["as_json"] or parsed["jsonl"])
     if parsed["show_c"]:
         from netkit.cli.show_c import resolve_program
 

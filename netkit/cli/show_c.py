@@ -147,7 +147,7 @@ def resolve_program(mode: str, names: Iterable[str], options: Mapping[str, Any])
         )
     given = [(flag, options.get(name)) for flag, name in
              (("-x", "reverse"), ("--json", "as_json"), ("--jsonl", "jsonl"),
-              ("--short", "short"), ("-f", "name_file"))]  # fmt: skip
+              ("--short", "short"), ("-f", "name_file"), ("--explain", "explain"))]  # fmt: skip
     _refuse(given, "the generated program looks up the NAME arguments and prints a list")
     from netkit.showc.resolve import AddrinfoHints, legacy_program, modern_program
 

@@ -25,8 +25,8 @@ MEANING_COLUMN = 64  # where the meaning starts, when the call is shorter
 def call_text(call: Call) -> str:
     """The call and its result: ``recv(3, "hi", 65536, 0) = 2``."""
     text = f"{call.call}({', '.join(call.args)})"
-    if call.errno is not None:
-        return f"{text} = -1 {call.errno}"
+    if call.errno is not None:  # -1 for a system call; a library's own code, or ? if unseen
+        return f"{text} = {'?' if call.result is None else call.result} {call.errno}"
     return text if call.result is None else f"{text} = {call.result}"
 
 

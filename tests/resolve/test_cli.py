@@ -175,4 +175,4 @@ def test_every_option_lands_in_a_group() -> None:
     declared = {name for group in groups for name in group._fields}
     # Parameters that reach the function (--debug, added to every command, does not).
     parameters = {p.name for p in command.resolve.params if p.expose_value}
-    assert parameters - declared == {"arguments", "name_file", "mode", "show_c"}
+    assert parameters - declared == {"arguments", "name_file", "mode", "show_c", "explain"}

@@ -12,19 +12,23 @@ peer sends can act on the terminal. JSON carries the same fields as the record.
 
 import re
 import sys
-from collections.abc import Mapping
-from typing import TextIO
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, TextIO
 
 from netkit.render.escape import visible
 from netkit.render.output import emit_json_line
 from netkit.sockcalls import Call
+
+if TYPE_CHECKING:
+    from netkit.ipc.steps import Step
 
 MEANING_COLUMN = 64  # where the meaning starts, when the call is shorter
 
 
 def call_text(call: Call) -> str:
     """The call and its result: ``recv(3, "hi", 65536, 0) = 2``."""
-    text = f"{call.call}({', '.join(call.args)})"
+    # A step of an ipc demo may be several calls in one (socket() + bind() + listen()).
+    text = call.call if "(" in call.call else f"{call.call}({', '.join(call.args)})"
     if call.errno is not None:  # -1 for a system call; a library's own code, or ? if unseen
         return f"{text} = {'?' if call.result is None else call.result} {call.errno}"
     return text if call.result is None else f"{text} = {call.result}"
@@ -51,7 +55,7 @@ class ExplainLog:
         if self.as_json:
             emit_json_line(call, self.stream)
             return
-        line = f"+{call.t:.6f}  {call_text(call)}"
+        line = visible(f"+{call.t:.6f}  {call_text(call)}")  # escaped first: then aligned
         notes = [call.meaning] if call.meaning else []
         fd = _descriptor(call)
         if call.tcp_state is not None and self._states.get(fd) != call.tcp_state:
@@ -60,8 +64,8 @@ class ExplainLog:
         if call.call == "close":
             self._states.pop(fd, None)
         if notes:
-            line = line.ljust(MEANING_COLUMN) + "  " + " ".join(notes)
-        self.stream.write(visible(line) + "\n")
+            line = line.ljust(MEANING_COLUMN) + "  " + visible(" ".join(notes))
+        self.stream.write(line + "\n")
         self.stream.flush()
 
     def profile(self, counts: Mapping[str, int], *, connections: int, datagrams: int) -> None:
@@ -79,3 +83,56 @@ class ExplainLog:
         parts = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
         self.stream.write(f"calls: {total}{per} ({parts})\n")
         self.stream.flush()
+
+
+_RESULT = re.compile(r"^(-?\d+)(?::\s*|\s+)?(.*)$")
+
+
+def _split_args(text: str) -> tuple[str, ...]:
+    """A call's argument list split at the commas outside string literals and brackets."""
+    args, current, depth, quoted, escaped = [], "", 0, False, False
+    for char in text:
+        if quoted:
+            quoted = char != '"' or escaped
+            escaped = char == "\\" and not escaped
+        elif char == '"':
+            quoted = True
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            args.append(current.strip())
+            current = ""
+            continue
+        current += char
+    return (*args, current.strip()) if current.strip() else tuple(args)
+
+
+def step_call(step: "Step") -> Call:
+    """An ipc demo's step as a narrated call: the same record --explain writes elsewhere."""
+    t = round(step.t_us / 1e6, 6)
+    who = f"{step.actor} {step.pid}"
+    args: tuple[str, ...] = ()
+    if ") + " in step.call:  # several calls in one step: kept whole
+        name = step.call
+    else:
+        name, _, rest = step.call.partition("(")
+        args = _split_args(rest[:-1] if rest.endswith(")") else rest)
+    found = _RESULT.match(step.result)
+    if found is None:
+        meaning = f"{who}: {step.result}" if step.result else who
+        return Call(t, name, args, None, None, meaning, None)
+    result, detail = int(found.group(1)), found.group(2)
+    errno = None
+    if result == -1 and detail.startswith("E"):
+        errno, _, detail = detail.partition(" ")
+    detail = "" if detail == "bytes" else detail  # the result says how many already
+    return Call(t, name, args, result, errno, f"{who}: {detail}" if detail else who, None)
+
+
+def narrate_steps(steps: Iterable["Step"], *, as_json: bool) -> None:
+    """ipc --explain: a demo's steps in the narration's form, on stderr."""
+    log = ExplainLog(as_json=as_json)
+    for step in steps:
+        log(step_call(step))

@@ -119,6 +119,8 @@ _LEVELS = {socket.SOL_SOCKET: "SOL_SOCKET", socket.IPPROTO_TCP: "IPPROTO_TCP"}
 _OPTIONS: dict[tuple[int, int], str] = {
     (socket.SOL_SOCKET, socket.SO_REUSEADDR): "SO_REUSEADDR",
     (socket.SOL_SOCKET, socket.SO_ERROR): "SO_ERROR",
+    (socket.SOL_SOCKET, socket.SO_RCVBUF): "SO_RCVBUF",
+    (socket.SOL_SOCKET, socket.SO_SNDBUF): "SO_SNDBUF",
     (socket.IPPROTO_TCP, socket.TCP_NODELAY): "TCP_NODELAY",
 }
 if hasattr(socket, "SO_PEERCRED"):
@@ -212,6 +214,20 @@ class Narrator:
     def shows(self, fd: int | None) -> bool:
         """Whether a call on ``fd`` (None: a call on no one socket, a wait) is written."""
         return True
+
+    # What a narrated socket tells its narrator besides the calls (netkit.narrated); listen
+    # --explain follows connections with them, other commands need none.
+    def follow(self, fd: int) -> None:
+        """A descriptor of the command's own (a listener, an epoll instance) was made."""
+
+    def accepted(self, fd: int) -> None:
+        """accept() returned a new connection's descriptor."""
+
+    def closed(self, fd: int) -> None:
+        """A descriptor was closed."""
+
+    def received_datagram(self) -> None:
+        """recvfrom() returned a datagram."""
 
     def record(  # noqa: PLR0913  # a call's parts, each a keyword
         self,

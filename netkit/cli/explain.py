@@ -71,12 +71,32 @@ def explain_listener(engine: "Engine", opts: Mapping[str, Any]) -> Callable[[], 
     )
 
 
-def explain_resolver(mode: str, as_json: bool) -> None:
-    """resolve --legacy/--modern --explain: the system resolver's library calls, narrated."""
-    if mode not in ("legacy", "modern"):
-        raise click.UsageError("--explain narrates the system resolver: --legacy or --modern")
+def explain_resolver(mode: str, options: Mapping[str, Any]) -> None:
+    """resolve --explain: the system resolver's library calls (--legacy, --modern), or the
+    socket calls of the DNS queries (--dns over UDP or TCP), narrated on stderr."""
     from netkit.render.explain import ExplainLog
-    from netkit.resolve import libcalls
     from netkit.sockcalls import Narrator
 
-    libcalls.use(libcalls.NarratedResolverCalls(Narrator(ExplainLog(as_json=as_json))))
+    as_json = bool(options.get("as_json") or options.get("jsonl"))
+    narrator = Narrator(ExplainLog(as_json=as_json))
+    if mode in ("legacy", "modern"):
+        from netkit.resolve import libcalls
+
+        libcalls.use(libcalls.NarratedResolverCalls(narrator))
+        return
+    if mode != "dns":
+        raise click.UsageError("--explain goes with --legacy, --modern or --dns")
+    if options.get("transport") == "tls" or options.get("doh_url"):
+        raise click.UsageError("--explain narrates DNS over UDP and TCP: not --tls or --https yet")
+    from netkit.narrated import narrated_socket_class, watch_epoll
+    from netkit.resolve.engine import QueryEngine
+    from netkit.resolve.inflight import Channel
+
+    Channel.socket_class = narrated_socket_class(narrator)
+
+    def watch(selector: Any) -> None:
+        epoll = getattr(selector, "_selector", None)  # selectors.EpollSelector's own epoll
+        if epoll is not None and type(epoll).__name__ == "epoll":
+            selector._selector = watch_epoll(epoll, narrator)
+
+    QueryEngine.watch_selector = watch

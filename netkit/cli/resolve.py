@@ -352,7 +352,7 @@ def resolve(**parsed: Any) -> int:
     if parsed["explain"] and not parsed["show_c"]:
         from netkit.cli.explain import explain_resolver
 
-        explain_resolver(mode, parsed["as_json"] or parsed["jsonl"])
+        explain_resolver(mode, parsed)
     if parsed["show_c"]:
         from netkit.cli.show_c import resolve_program
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.strace import assert_narration_is_true, run_traced
 from tests.support import require_tool, run_netkit
 
 _ADDR = re.compile(r"ai_addr=\{AF_INET6?, \[?([^\]\s]+?)\]?:(\d+)\}")
@@ -75,7 +76,26 @@ def test_failures_carry_the_library_code() -> None:
     assert [c["call"] for c in calls] == ["getaddrinfo"]  # CPython stops before gethostbyname_r
 
 
-@pytest.mark.parametrize("mode", [["--dns"], ["@127.0.0.1"]])
-def test_dns_queries_are_not_narrated_yet(mode: list[str]) -> None:
-    result = run_netkit("resolve", *mode, "example.test", "--explain")
+@pytest.mark.parametrize("transport", [[], ["--tcp"]], ids=["udp", "tcp"])
+def test_dns_query_socket_calls_are_what_strace_sees(
+    tmp_path: Path, at_nsd: list[str], transport: list[str]
+) -> None:
+    done, narration, trace = run_traced(
+        tmp_path, "resolve", *at_nsd, *transport, "ns1.example.test", "--explain", "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    assert_narration_is_true(narration, trace)
+    calls = [call["call"] for call in narration]
+    assert calls[0] == "epoll_create1"
+    kind = "SOCK_STREAM" if transport else "SOCK_DGRAM"
+    assert any(c["call"] == "socket" and c["args"][1] == kind for c in narration)
+    # The message sizes: the query went out whole, and a reply came back.
+    [query] = [c for c in narration if c["call"] == "send"]
+    assert query["result"] == int(query["args"][2])
+    replies = [c for c in narration if c["call"] == "recv" and (c["result"] or 0) > 0]
+    assert replies and "close" in calls
+
+
+def test_encrypted_dns_is_not_narrated_yet() -> None:
+    result = run_netkit("resolve", "--https", "https://127.0.0.1/", "x.test", "--explain")
     assert result.returncode == 2 and "--explain" in result.stderr

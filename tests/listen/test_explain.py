@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.render.hostile import assert_safe
 from tests.strace import TRACED, Syscall, assert_narration_is_true, parse_trace
 from tests.support import RunningProcess, netkit_executable, require_tool
 
@@ -123,3 +124,18 @@ def test_narration_is_what_strace_sees(tmp_path: Path, transport: str, design: s
         names = KERNEL_WAITS[WAITS[design]]
         kernel = Counter(c.name for c in trace if c.name in names)
         assert counts[WAITS[design]] == sum(kernel.values())
+
+
+def test_text_narration_is_safe_whatever_clients_send() -> None:
+    hostile = b"\x1b]0;owned\x07\x1b[2J\xe2\x80\xaeevil\r\n"
+    process = RunningProcess([netkit_executable(), "listen", "tcp", "--port", "0", "--explain",
+                              "--explain-limit", "1", "-q"])  # fmt: skip
+    try:
+        address = process.wait_for_stderr(READY).group(2)
+        _exchange("tcp", address, hostile)
+        process.wait_for_stderr(r"^\+\S+  close\(", timeout=10)
+    finally:
+        assert process.stop() == 0
+    narration = "\n".join(line for line in process.stderr_lines if line.startswith("+"))
+    assert "\\033]0;owned\\007" in narration  # the payload preview, as a C string literal
+    assert_safe(narration)

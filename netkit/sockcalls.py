@@ -172,6 +172,11 @@ def sockaddr(address: object, family: int) -> tuple[str, int]:
     return str(address), 0
 
 
+def _connected(sock: Sock) -> str:
+    """What a successful connect() means: UDP sends no packet, it only sets the destination."""
+    return "default destination set" if sock.type == socket.SOCK_DGRAM else "connected"
+
+
 def errno_name(code: int | None) -> str | None:
     if code is None:
         return None
@@ -297,14 +302,14 @@ class NarratedCalls(SocketCalls):
         except OSError as error:
             self._record("connect", (fd, shown, length), None, error=error, sock=sock)
             raise
-        self._record("connect", (fd, shown, length), 0, meaning="connected", sock=sock)
+        self._record("connect", (fd, shown, length), 0, meaning=_connected(sock), sock=sock)
 
     def connect_ex(self, sock: Sock, address: Address) -> int:
         fd = sock.fileno()
         shown, length = sockaddr(address, sock.family)
         code = super().connect_ex(sock, address)
         if code == 0:
-            self._record("connect", (fd, shown, length), 0, meaning="connected", sock=sock)
+            self._record("connect", (fd, shown, length), 0, meaning=_connected(sock), sock=sock)
         else:
             started = code in (errno_names.EINPROGRESS, errno_names.EINTR)
             meaning = "handshake started" if started else None

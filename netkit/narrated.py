@@ -150,6 +150,16 @@ class NarratedSocket(socket.socket):
         self._record("getsockname", (shown, f"[{length}]"), 0)
         return address
 
+    def getpeername(self) -> Any:
+        try:
+            address = super().getpeername()
+        except OSError as error:
+            self._record("getpeername", ("...", "[...]"), None, error=error)
+            raise
+        shown, length = sockaddr(address, self.family)
+        self._record("getpeername", (shown, f"[{length}]"), 0)
+        return address
+
     def accept(self) -> tuple[socket.socket, Any]:
         try:
             fd, address = self._accept()  # type: ignore[attr-defined]  # socket.socket's own

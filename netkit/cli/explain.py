@@ -9,7 +9,7 @@ import click
 
 if TYPE_CHECKING:
     from netkit.listen.engine import Engine
-    from netkit.sockcalls import SocketCalls
+    from netkit.sockcalls import Narrator, SocketCalls
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -88,15 +88,35 @@ def explain_resolver(mode: str, options: Mapping[str, Any]) -> None:
         raise click.UsageError("--explain goes with --legacy, --modern or --dns")
     if options.get("transport") == "tls" or options.get("doh_url"):
         raise click.UsageError("--explain narrates DNS over UDP and TCP: not --tls or --https yet")
-    from netkit.narrated import narrated_socket_class, watch_epoll
+    from netkit.narrated import narrated_socket_class
     from netkit.resolve.engine import QueryEngine
     from netkit.resolve.inflight import Channel
 
     Channel.socket_class = narrated_socket_class(narrator)
+    QueryEngine.watch_selector = _selector_watcher(narrator)
+
+
+def _selector_watcher(narrator: "Narrator") -> Callable[[Any], None]:
+    """A hook that narrates a selectors.DefaultSelector's epoll (elsewhere: nothing)."""
+    from netkit.narrated import watch_epoll
 
     def watch(selector: Any) -> None:
         epoll = getattr(selector, "_selector", None)  # selectors.EpollSelector's own epoll
         if epoll is not None and type(epoll).__name__ == "epoll":
             selector._selector = watch_epoll(epoll, narrator)
 
-    QueryEngine.watch_selector = watch
+    return watch
+
+
+def explain_scanner(as_json: bool, *, probes: bool) -> None:
+    """scan --explain: the scan's sockets and the selector's epoll narrate their calls."""
+    if probes:
+        raise click.UsageError("--explain narrates the connect scan: not --banner or --tls yet")
+    from netkit.narrated import narrated_socket_class
+    from netkit.render.explain import ExplainLog
+    from netkit.scan.engine import Scanner
+    from netkit.sockcalls import Narrator
+
+    narrator = Narrator(ExplainLog(as_json=as_json))
+    Scanner.socket_class = narrated_socket_class(narrator)
+    Scanner.watch_selector = _selector_watcher(narrator)

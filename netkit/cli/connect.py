@@ -339,7 +339,7 @@ def tcp(
         from netkit.cli.scan import run_scan
 
         return run_scan([host], port, family=family or socket.AF_UNSPEC, as_json=as_json,
-                        timeout=timeout or SCAN_TIMEOUT)  # fmt: skip
+                        timeout=timeout or SCAN_TIMEOUT, explain=explain)  # fmt: skip
     target = _net_command("tcp", host, port, family, source=source, source_port=source_port)
     relay = _relay(crlf, send_only, recv_only)
     if tls and explain:

@@ -1,5 +1,7 @@
 """The nc-style client: stdin to a socket and the socket to stdout, with half-close done right."""
 
+import errno
+import math
 import os
 import select
 import socket
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from netkit.errors import NetkitError
+from netkit.sockcalls import PLAIN, Address, SocketCalls
 
 Transport = Literal["tcp", "udp", "unix"]
 
@@ -127,21 +130,47 @@ def _failure(target: Target, where: str, error: OSError | str) -> str:
     return f"connect to {where} ({target.transport}) failed: {reason}"
 
 
+def connect_within(
+    calls: SocketCalls, sock: socket.socket, address: Address, timeout: float | None
+) -> None:
+    """connect(), bounded by ``timeout`` the way C does it: a non-blocking connect() starts
+    the handshake (EINPROGRESS), poll() waits until the socket is writable, which is when the
+    handshake has ended, and SO_ERROR says how. Without a timeout, a blocking connect().
+    Raises TimeoutError or OSError as socket.connect() would."""
+    if timeout is None:
+        calls.connect(sock, address)
+        return
+    sock.setblocking(False)
+    code = calls.connect_ex(sock, address)
+    if code == 0:
+        return
+    if code not in (errno.EINPROGRESS, errno.EINTR):  # EINTR: the handshake goes on regardless
+        raise OSError(code, os.strerror(code))
+    if not calls.wait_writable(sock, max(1, math.ceil(timeout * 1000))):
+        raise TimeoutError(errno.ETIMEDOUT, "timed out")
+    code = calls.socket_error(sock)
+    if code != 0:
+        raise OSError(code, os.strerror(code))
+
+
 def open_socket(
-    target: Target, timeout: float | None, on_event: EventSink, started: float
+    target: Target,
+    timeout: float | None,
+    on_event: EventSink,
+    started: float,
+    calls: SocketCalls = PLAIN,
 ) -> socket.socket:
     """Connect to ``target``, trying every address the name resolves to in order (as nc does)."""
     if target.transport == "unix":
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(timeout)
+        sock = calls.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            sock.connect(unix_address(target.path))
+            connect_within(calls, sock, unix_address(target.path), timeout)
         except TimeoutError:
-            sock.close()
+            calls.close(sock)
             timed_out = f"timed out after {timeout:g} s"
             raise NetkitError(_failure(target, target.path, timed_out)) from None
         except OSError as error:
-            sock.close()
+            calls.close(sock)
             raise NetkitError(_failure(target, target.path, error)) from None
         return sock
 
@@ -157,18 +186,17 @@ def open_socket(
     last_failure = ""
     for family, socktype, proto, _, address in infos:
         where = format_address(address, family)
-        sock = socket.socket(family, socktype, proto)
-        sock.settimeout(timeout)
+        sock = calls.socket(family, socktype, proto)
         try:
-            _bind_source(sock, source, family)
-            sock.connect(address)
+            _bind_source(calls, sock, source, family)
+            connect_within(calls, sock, address, timeout)
         except TimeoutError:
             last_failure = _failure(target, where, f"timed out after {timeout:g} s")
         except OSError as error:
             last_failure = _failure(target, where, error)
         else:
             return sock
-        sock.close()
+        calls.close(sock)
         detail = last_failure.split(": ", 1)[1]
         elapsed = round(time.monotonic() - started, 6)
         on_event(SessionEvent("connect-failed", elapsed, target.transport, where, None, detail))
@@ -192,16 +220,19 @@ def _source_address(target: Target, kind: int) -> dict[int, tuple[object, ...]] 
 
 
 def _bind_source(
-    sock: socket.socket, source: dict[int, tuple[object, ...]] | None, family: int
+    calls: SocketCalls,
+    sock: socket.socket,
+    source: dict[int, tuple[object, ...]] | None,
+    family: int,
 ) -> None:
     if source is None:
         return
     address = source.get(family)
     if address is None:
         raise OSError(0, "the source address is of another address family")
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    calls.setsockopt(sock, socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind(address)
+        calls.bind(sock, address)
     except OSError as error:
         reason = error.strerror or str(error)
         where = format_address(address, family)
@@ -264,23 +295,24 @@ class PlainChannel:
 
     write_end = "FIN (shutdown SHUT_WR)"
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, calls: SocketCalls = PLAIN) -> None:
         self.sock = sock
+        self.calls = calls
 
     def recv_into(self, buffer: bytearray) -> int | None:
         try:
-            return self.sock.recv_into(buffer)
+            return self.calls.recv_into(self.sock, buffer)
         except BlockingIOError:
             return None
 
     def send(self, data: memoryview) -> int:
         try:
-            return self.sock.send(data)
+            return self.calls.send(self.sock, data)
         except BlockingIOError:
             return 0
 
     def close_write(self) -> None:
-        self.sock.shutdown(socket.SHUT_WR)
+        self.calls.shutdown(self.sock, socket.SHUT_WR)
 
     def buffered(self) -> bool:
         return False
@@ -295,7 +327,7 @@ class PlainChannel:
 class Session:
     """One client session: relays bytes both ways until the peer closes or the timeout hits."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913  # keyword-only settings of one session
         self,
         target: Target,
         *,
@@ -304,9 +336,10 @@ class Session:
         relay: Relay = Relay(),
         on_event: EventSink | None = None,
         connected: tuple[socket.socket, Channel] | None = None,
+        calls: SocketCalls = PLAIN,
     ) -> None:
         """Connect to ``target``, or take over a socket already ``connected`` (TLS) and the
-        channel its bytes cross."""
+        channel its bytes cross. Socket calls go through ``calls`` (narrated for --explain)."""
         self.target = target
         self.timeout = timeout
         self.half_close = half_close and not relay.recv_only
@@ -314,16 +347,17 @@ class Session:
         self.crlf = CrlfTranslator() if relay.crlf else None
         self.on_event: EventSink = on_event or (lambda event: None)
         self.started = time.monotonic()
+        self.calls = calls
         if connected is None:
-            self.sock = open_socket(target, timeout, self.on_event, self.started)
-            self.channel: Channel = PlainChannel(self.sock)
+            self.sock = open_socket(target, timeout, self.on_event, self.started, calls)
+            self.channel: Channel = PlainChannel(self.sock, calls)
         else:
             self.sock, self.channel = connected
         self.sock.setblocking(False)
         if target.transport == "tcp":
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.peer = format_address(self.sock.getpeername(), self.sock.family)
-        self.local = format_address(self.sock.getsockname(), self.sock.family)
+            calls.setsockopt(self.sock, socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.peer = format_address(calls.getpeername(self.sock), self.sock.family)
+        self.local = format_address(calls.getsockname(self.sock), self.sock.family)
         self.bytes_sent = self.bytes_received = 0
         self.datagrams_sent = self.datagrams_received = 0
         self._emit("connected")
@@ -350,7 +384,7 @@ class Session:
         )
 
     def close(self) -> None:
-        self.sock.close()
+        self.calls.close(self.sock)
 
     def check_only(self) -> SessionSummary:
         """-z: the connection was made; say so and close without sending anything."""
@@ -406,7 +440,7 @@ class Session:
             if self.channel.buffered() and sock in want_read:
                 wait = 0
             want_write = [sock] if pending or self.channel.unsent() else []
-            readable, writable, _ = select.select(want_read, want_write, [], wait)
+            readable, writable = self.calls.select(want_read, want_write, wait)
             if self.channel.buffered() and sock in want_read and sock not in readable:
                 readable.append(sock)
             if not readable and not writable:

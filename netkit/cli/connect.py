@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from netkit.cli.completers import complete_path
+from netkit.cli.explain import explain_option, session_calls
 from netkit.cli.options import (
     TcpByDefault,
     host_and_port,
@@ -15,6 +16,7 @@ from netkit.cli.options import (
     port_number,
     service_names_to_ports,
 )
+from netkit.cli.show_c import show_c_option
 from netkit.connect import Relay, Session, Target, Transport
 from netkit.errors import ExitStatus, NetkitError
 from netkit.scan.targets import looks_like_port_list
@@ -196,12 +198,18 @@ def _run(
     zero_io: bool = False,
     half_close: bool = True,
     relay: Relay | None = None,
+    explain: bool = False,
 ) -> int:
     from netkit.render.connect import SessionLog, peer_output
 
     log = SessionLog(verbose=verbose, as_json=as_json)
     session = Session(
-        target, timeout=timeout, half_close=half_close, relay=relay or Relay(), on_event=log.event
+        target,
+        timeout=timeout,
+        half_close=half_close,
+        relay=relay or Relay(),
+        on_event=log.event,
+        calls=session_calls(explain, as_json),
     )
     if zero_io:
         summary = session.check_only()
@@ -303,6 +311,8 @@ def _net_command(
 @click.option("--tls", is_flag=True, help="Speak TLS (the same as connect tls).")
 @_tls_options
 @_common_options
+@show_c_option("a TCP client over poll()")
+@explain_option("the client")
 def tcp(
     *,
     host: str,
@@ -320,6 +330,8 @@ def tcp(
     verbose: bool,
     as_json: bool,
     raw: bool,
+    show_c: bool,
+    explain: bool,
     **tls_options: Any,
 ) -> int:
     """Connect to HOST PORT over TCP (HOST: a name, an IPv4 address, or IPv6 like ::1).
@@ -327,14 +339,20 @@ def tcp(
     HOST:PORT and [V6]:PORT work as one argument too.
     """
     host, port = host_and_port(host, port)
+    if show_c:
+        from netkit.cli.show_c import connect_program
+
+        return connect_program("tcp", {**locals(), **tls_options})
     if zero_io and looks_like_port_list(service_names_to_ports(port)):  # nc -z HOST 20-30
         from netkit.cli.scan import DEFAULT_TIMEOUT as SCAN_TIMEOUT
         from netkit.cli.scan import run_scan
 
         return run_scan([host], port, family=family or socket.AF_UNSPEC, as_json=as_json,
-                        timeout=timeout or SCAN_TIMEOUT)  # fmt: skip
+                        timeout=timeout or SCAN_TIMEOUT, explain=explain)  # fmt: skip
     target = _net_command("tcp", host, port, family, source=source, source_port=source_port)
     relay = _relay(crlf, send_only, recv_only)
+    if tls and explain:
+        raise click.UsageError("--explain narrates plain sockets: not --tls yet")
     if tls:
         return _run_tls(
             target,
@@ -360,6 +378,7 @@ def tcp(
         zero_io=zero_io,
         half_close=half_close,
         relay=relay,
+        explain=explain,
     )
 
 
@@ -370,6 +389,8 @@ def tcp(
 @_source_options
 @_relay_options
 @_common_options
+@show_c_option("a UDP client over poll()")
+@explain_option("the client")
 def udp(
     *,
     host: str,
@@ -384,6 +405,8 @@ def udp(
     verbose: bool,
     as_json: bool,
     raw: bool,
+    show_c: bool,
+    explain: bool,
 ) -> int:
     """Send stdin to HOST PORT over UDP, one datagram per read, and print the replies.
 
@@ -392,9 +415,13 @@ def udp(
     HOST:PORT and [V6]:PORT work as one argument too.
     """
     host, port = host_and_port(host, port)
+    if show_c:
+        from netkit.cli.show_c import connect_program
+
+        return connect_program("udp", locals())
     target = _net_command("udp", host, port, family, source=source, source_port=source_port)
     relay = _relay(crlf, send_only, recv_only)
-    return _run(target, timeout, verbose, as_json, raw=raw, relay=relay)
+    return _run(target, timeout, verbose, as_json, raw=raw, relay=relay, explain=explain)
 
 
 @connect.command()
@@ -404,6 +431,8 @@ def udp(
               help=_NO_HALF_CLOSE_HELP)  # fmt: skip
 @_relay_options
 @_common_options
+@show_c_option("a Unix stream client over poll()")
+@explain_option("the client")
 def unix(
     *,
     path: str,
@@ -416,8 +445,14 @@ def unix(
     verbose: bool,
     as_json: bool,
     raw: bool,
+    show_c: bool,
+    explain: bool,
 ) -> int:
     """Connect to the Unix stream socket PATH (@NAME: Linux abstract namespace)."""
+    if show_c:
+        from netkit.cli.show_c import connect_program
+
+        return connect_program("unix", locals())
     target = Target("unix", path=path)
     relay = _relay(crlf, send_only, recv_only)
     return _run(
@@ -429,6 +464,7 @@ def unix(
         zero_io=zero_io,
         half_close=half_close,
         relay=relay,
+        explain=explain,
     )
 
 

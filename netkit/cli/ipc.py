@@ -57,6 +57,12 @@ def ipc() -> None:
 
 
 _inject_fault = click.option("--inject-fault", type=_FAULTS, hidden=True, help="Test hook.")
+_explain = click.option(
+    "--explain",
+    is_flag=True,
+    help="Narrate the steps on stderr as --explain narrates every command's calls (JSON Lines "
+    "with --json), instead of the step table.",
+)
 _show_c = click.option(
     "--show-c",
     is_flag=True,
@@ -74,6 +80,11 @@ def _print_program(source: str, as_json: bool) -> int:
     return ExitStatus.OK
 
 
+def _refuse_explain(explain: bool) -> None:
+    if explain:
+        raise click.UsageError("--show-c and --explain exclude each other: the demo does not run")
+
+
 @ipc.command()
 @click.option(
     "-m",
@@ -84,8 +95,9 @@ def _print_program(source: str, as_json: bool) -> int:
 )
 @json_option
 @_show_c
+@_explain
 @_inject_fault
-def pipe(message: str, as_json: bool, show_c: bool, inject_fault: str | None) -> int:
+def pipe(message: str, as_json: bool, show_c: bool, explain: bool, inject_fault: str | None) -> int:
     """pipe() and fork(): the parent writes a message, the child reads it and prints it.
 
     Like the C, the message travels with its NUL (strlen + 1 bytes) and must fit in PIPE_BUF
@@ -94,12 +106,13 @@ def pipe(message: str, as_json: bool, show_c: bool, inject_fault: str | None) ->
     if show_c:
         from netkit.showc.ipc import pipe_program
 
+        _refuse_explain(explain)
         return _print_program(pipe_program(message), as_json)
     from netkit.ipc.demos import run_pipe
     from netkit.render.ipc import render_demo
 
     result = run_pipe(message, child_stdout=None if as_json else 1, fault=inject_fault)
-    render_demo(result, as_json=as_json)
+    render_demo(result, as_json=as_json, explain=explain)
     return ExitStatus.OK
 
 
@@ -108,21 +121,23 @@ def pipe(message: str, as_json: bool, show_c: bool, inject_fault: str | None) ->
 @click.option("-r", "--reply", default="Hi parent", show_default=True, help="Child to parent.")
 @json_option
 @_show_c
+@_explain
 @_inject_fault
-def socketpair(
-    message: str, reply: str, as_json: bool, show_c: bool, inject_fault: str | None
+def socketpair(  # click hands each option over by name
+    message: str, reply: str, as_json: bool, show_c: bool, explain: bool, inject_fault: str | None
 ) -> int:
     """socketpair(AF_UNIX, SOCK_STREAM) and fork(): one message each way on the same pair."""
     if show_c:
         from netkit.showc.ipc import socketpair_program
 
+        _refuse_explain(explain)
         return _print_program(socketpair_program(message, reply), as_json)
     from netkit.ipc.demos import run_socketpair
     from netkit.render.ipc import render_demo
 
     stdout = None if as_json else 1
     result = run_socketpair(message, reply, child_stdout=stdout, fault=inject_fault)
-    render_demo(result, as_json=as_json)
+    render_demo(result, as_json=as_json, explain=explain)
     return ExitStatus.OK
 
 
@@ -135,8 +150,9 @@ def socketpair(
     help="Pass this file (default: a nameless O_TMPFILE file only the descriptor reaches).",
 )
 @json_option
+@_explain
 @_inject_fault
-def fdpass(path: Path | None, as_json: bool, inject_fault: str | None) -> int:
+def fdpass(path: Path | None, as_json: bool, explain: bool, inject_fault: str | None) -> int:
     """Pass an open file to the child with SCM_RIGHTS; both ends show SO_PEERCRED.
 
     The child connects to the parent's Unix socket; only then does the parent open the file
@@ -148,7 +164,7 @@ def fdpass(path: Path | None, as_json: bool, inject_fault: str | None) -> int:
     from netkit.render.ipc import render_fdpass
 
     result = run_fdpass(path, child_stdout=None if as_json else 1, fault=inject_fault)
-    render_fdpass(result, as_json=as_json)
+    render_fdpass(result, as_json=as_json, explain=explain)
     return ExitStatus.OK
 
 

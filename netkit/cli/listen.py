@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from netkit.cli.completers import complete_local_address, complete_mux, complete_path
+from netkit.cli.explain import explain_listener, listen_explain_options
 from netkit.cli.options import PortType, TcpByDefault, json_option, list_option
+from netkit.cli.show_c import show_c_option
 from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
 from netkit.listen.mux import MUX_CHOICES
 
@@ -264,6 +266,14 @@ class UnixOptions:
     socket_mode: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class ExplainOptions:
+    """--explain: narrate the calls of the first explain_limit connections (see cli/explain.py)."""
+
+    explain: bool
+    explain_limit: int
+
+
 T = TypeVar("T")
 
 
@@ -272,7 +282,7 @@ def _take(group: type[T], opts: dict[str, Any]) -> T:
     return group(**{field.name: opts[field.name] for field in fields(group)})  # type: ignore[arg-type]  # group is one of the dataclasses above
 
 
-def _run(config: ListenConfig, common: CommonOptions) -> int:
+def _run(config: ListenConfig, common: CommonOptions, explain: ExplainOptions) -> int:
     from netkit.listen.server import prepare, serve
     from netkit.render.listen import live_stats, make_observer, print_sink, render_summary
 
@@ -288,6 +298,8 @@ def _run(config: ListenConfig, common: CommonOptions) -> int:
             sink = print_sink(hex_dump=common.hex_dump, raw=common.raw)
             observer.data = stack.enter_context(sink)
         engine = prepare(config, observer)
+        limit = explain.explain_limit if explain.explain else None
+        explained = explain_listener(engine, limit, as_json=common.as_json)
         stop_live = (
             stack.enter_context(live_stats(engine.snapshot, as_json=common.as_json))
             if common.stats
@@ -301,6 +313,7 @@ def _run(config: ListenConfig, common: CommonOptions) -> int:
                 render_summary(summary, as_json=common.as_json, stream=sys.stderr)
 
         serve(engine, report)
+        explained()
     return 0
 
 
@@ -404,12 +417,19 @@ def _tls_options(function: F) -> F:
 @listen.command()
 @_common("tcp")
 @_tls_options
+@show_c_option("a TCP echo server in the --mux design")
+@listen_explain_options
 def tcp(**opts: Any) -> int:
     """Echo over TCP: one connection state machine, any --mux."""
-    common = _take(CommonOptions, opts)
+    common, inet = _take(CommonOptions, opts), _take(InetOptions, opts)
+    if opts["show_c"]:
+        from netkit.cli.show_c import listen_program
+
+        return listen_program("tcp", opts, inet.port_number())
     tls = _server_tls(_take(TlsOptions, opts), as_json=common.as_json)
-    connection, inet = _take(ConnectionOptions, opts), _take(InetOptions, opts)
-    return _run(_config("tcp", common, connection, inet, tls=tls), common)
+    connection = _take(ConnectionOptions, opts)
+    config = _config("tcp", common, connection, inet, tls=tls)
+    return _run(config, common, _take(ExplainOptions, opts))
 
 
 def _server_tls(options: TlsOptions, *, as_json: bool) -> "SSLContext | None":
@@ -437,10 +457,16 @@ def _server_tls(options: TlsOptions, *, as_json: bool) -> "SSLContext | None":
 
 @listen.command()
 @_common("udp")
+@show_c_option("a UDP echo server in the --mux design")
+@listen_explain_options
 def udp(**opts: Any) -> int:
     """Echo every datagram back to its sender, for any number of peers at once."""
-    common = _take(CommonOptions, opts)
-    return _run(_config("udp", common, inet=_take(InetOptions, opts)), common)
+    common, inet = _take(CommonOptions, opts), _take(InetOptions, opts)
+    if opts["show_c"]:
+        from netkit.cli.show_c import listen_program
+
+        return listen_program("udp", opts, inet.port_number())
+    return _run(_config("udp", common, inet=inet), common, _take(ExplainOptions, opts))
 
 
 @listen.command()
@@ -460,11 +486,17 @@ def udp(**opts: Any) -> int:
     help="Socket file; @name is an abstract socket on Linux (no file at all).",
 )
 @_tls_options
+@show_c_option("a Unix stream echo server in the --mux design")
+@listen_explain_options
 def unix(**opts: Any) -> int:
     """Echo over a Unix domain stream socket. A stale socket file is replaced; a live one, or
     anything that is not a socket, is refused."""
+    if opts["show_c"]:
+        from netkit.cli.show_c import listen_program
+
+        return listen_program("unix", opts, 0)
     common, where = _take(CommonOptions, opts), _take(UnixOptions, opts)
     tls = _server_tls(_take(TlsOptions, opts), as_json=common.as_json)
     config = _config("unix", common, _take(ConnectionOptions, opts),
                      path=where.path, socket_mode=where.socket_mode, tls=tls)  # fmt: skip
-    return _run(config, common)
+    return _run(config, common, _take(ExplainOptions, opts))

@@ -14,7 +14,9 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, TypeV
 import click
 
 from netkit.cli.completers import SOCKTYPES, complete_record_type
+from netkit.cli.explain import explain_option
 from netkit.cli.options import json_option
+from netkit.cli.show_c import show_c_option
 from netkit.errors import ExitStatus, NetkitError
 from netkit.render.output import emit_message
 
@@ -437,6 +439,8 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
     is_flag=True,
     help="A batch shows no progress on the terminal and no summary line on stderr.",
 )
+@show_c_option("gethostbyname() or getaddrinfo() with the hints given")
+@explain_option("the system resolver (--legacy, --modern)")
 def resolve(**parsed: Any) -> int:
     """Resolve names the way programs do, or ask DNS servers directly.
 
@@ -493,20 +497,28 @@ def resolve(**parsed: Any) -> int:
     modern = _group(ModernModeOptions, parsed)
     if hints is not None and parsed["mode"] != "trace":
         raise click.UsageError("--hints is for --trace")
-    if parsed["mode"] == "diagnose":
-        return _diagnose(request, dns, _given(modern), name_file)
-    mode = _pick_mode(parsed["mode"], dns, modern)
+    # --diagnose takes its own few options (it says which others do not go with it).
+    mode = "diagnose" if parsed["mode"] == "diagnose" else _pick_mode(parsed["mode"], dns, modern)
     if mode == "dns" and parsed["mode"] is None:
         _note_hosts_file(reading.names, dns)
-    if mode == "trace":
-        return _trace(request, dns, modern.family, hints)
-    if mode == "legacy":
-        return _legacy(request)
-    if mode == "modern":
-        return _modern(request, modern)
-    if mode == "compare":
-        return _compare(request, dns)
-    return _dns(request, dns)
+    if parsed["show_c"]:
+        from netkit.cli.show_c import resolve_program
+
+        named = (name for name, _ in request.names)
+        return resolve_program(mode, named, {**parsed, "name_file": name_file})
+    if parsed["explain"]:
+        from netkit.cli.explain import explain_resolver
+
+        explain_resolver(mode, parsed)
+    run: dict[Mode, Callable[[], int]] = {
+        "legacy": lambda: _legacy(request),
+        "modern": lambda: _modern(request, modern),
+        "dns": lambda: _dns(request, dns),
+        "compare": lambda: _compare(request, dns),
+        "trace": lambda: _trace(request, dns, modern.family, hints),
+        "diagnose": lambda: _diagnose(request, dns, _given(modern), name_file),
+    }
+    return run[mode]()
 
 
 def _finish(errors: list[str], *, short: bool) -> int:

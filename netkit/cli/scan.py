@@ -4,6 +4,7 @@ import socket
 
 import click
 
+from netkit.cli.explain import explain_option
 from netkit.cli.options import json_option, service_names_to_ports
 from netkit.errors import ExitStatus
 
@@ -23,6 +24,7 @@ def run_scan(
     only_open: bool = False,
     as_json: bool = False,
     force: bool = False,
+    explain: bool = False,
 ) -> int:
     """Scan and print; exit status 0 when any port is open, 1 when none is."""
     from netkit.render.scan import render_scan
@@ -33,6 +35,10 @@ def run_scan(
     hosts = resolve_hosts([spec for text in host_specs for spec in text.split(",") if spec],
                           family)  # fmt: skip
     check_size(hosts, ports, force)
+    if explain:
+        from netkit.cli.explain import explain_scanner
+
+        explain_scanner(as_json, probes=tls or banner_wait is not None)
     if tls:
         from netkit.tls.certificate import require_cryptography
 
@@ -98,6 +104,7 @@ def run_scan(
 @click.option("--open", "only_open", is_flag=True, help="Show only open ports.")
 @click.option("--force", is_flag=True, help="Scan more than 65,536 host-port pairs.")
 @json_option
+@explain_option("the scan")
 def scan(
     *,
     hosts: tuple[str, ...],
@@ -110,6 +117,7 @@ def scan(
     only_open: bool,
     force: bool,
     as_json: bool,
+    explain: bool,
 ) -> int:
     """TCP connect scan of PORTS on each HOST (names, addresses, CIDR blocks like 10.0.0.0/30).
 
@@ -135,4 +143,5 @@ def scan(
         only_open=only_open,
         as_json=as_json,
         force=force,
+        explain=explain,
     )

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import FrameType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from netkit.listen.access import AccessPolicy
 from netkit.listen.config import Behaviour, ListenConfig
@@ -24,6 +24,9 @@ from netkit.listen.events import (
 )
 from netkit.listen.stats import Stats
 from netkit.listen.transport import BoundSocket, format_peer, open_socket, raise_open_files_limit
+
+if TYPE_CHECKING:
+    from netkit.listen.mux.poller import Poller
 
 # accept() failing with these means "no descriptors or memory now", not "this client is bad":
 # retrying at once would spin, so back ends pause accepting until a connection closes.
@@ -85,6 +88,10 @@ class Engine:
         self.bound: BoundSocket | None = None
         self.stats = Stats(config.transport, "", mux)
         self.backend: Backend | None = None
+        # --explain (netkit.listen.explain): the class of every socket, and a hook that
+        # narrates what a poller asks of the kernel. Plain sockets and no hook otherwise.
+        self.socket_class: type[socket.socket] = socket.socket
+        self.watch_poller: Callable[[Poller], None] | None = None
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -97,7 +104,7 @@ class Engine:
         ``report`` gets them first, while a second signal still cannot cut the clean-up short
         (the summary is part of it)."""
         raise_open_files_limit()
-        self.bound = open_socket(self.config)
+        self.bound = open_socket(self.config, self.socket_class)
         self.stats.address = self.bound.address
         backend = self.backend = make_backend(self)
         if self.config.peer_input_fd is not None:

@@ -84,13 +84,17 @@ def raise_open_files_limit(at_most: int | None = None) -> int:
     return target
 
 
-def open_socket(config: ListenConfig) -> BoundSocket:
+def open_socket(
+    config: ListenConfig, socket_class: type[socket.socket] = socket.socket
+) -> BoundSocket:
+    """Bind (and listen on) the socket ``config`` asks for, made of ``socket_class`` (a
+    narrating subclass under --explain)."""
     if config.transport == "unix":
-        return _open_unix(config)
-    return _open_inet(config)
+        return _open_unix(config, socket_class)
+    return _open_inet(config, socket_class)
 
 
-def _open_inet(config: ListenConfig) -> BoundSocket:
+def _open_inet(config: ListenConfig, socket_class: type[socket.socket]) -> BoundSocket:
     kind = socket.SOCK_STREAM if config.transport == "tcp" else socket.SOCK_DGRAM
     host = (
         config.host[1:-1]
@@ -104,7 +108,7 @@ def _open_inet(config: ListenConfig) -> BoundSocket:
     except UnicodeError:  # the IDNA codec refuses the name before any lookup
         raise NetkitError(f"cannot listen on host {config.host!r}: not a valid host name") from None
     family, _, proto, _, sockaddr = infos[0]
-    sock = socket.socket(family, kind, proto)
+    sock = socket_class(family, kind, proto)
     try:
         if kind == socket.SOCK_STREAM:
             # TIME_WAIT from an earlier run must not block a restart. Not for UDP: there it
@@ -138,7 +142,7 @@ def _bind_message(error: OSError, config: ListenConfig, where: str) -> str:
     return f"cannot bind {config.transport} {where}: {error.strerror}"
 
 
-def _open_unix(config: ListenConfig) -> BoundSocket:  # noqa: PLR0912  # each case of an existing path
+def _open_unix(config: ListenConfig, socket_class: type[socket.socket]) -> BoundSocket:  # noqa: PLR0912  # each case of an existing path
     if not hasattr(socket, "AF_UNIX"):
         raise NetkitError("Unix domain sockets are not available on this system")
     path = config.path
@@ -156,7 +160,7 @@ def _open_unix(config: ListenConfig) -> BoundSocket:  # noqa: PLR0912  # each ca
         raise NetkitUsageError("the socket path is empty")
     if not abstract:
         _clear_stale_socket(path)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = socket_class(socket.AF_UNIX, socket.SOCK_STREAM)
     bound = False
     try:
         try:

@@ -39,21 +39,32 @@ _TITLES = {
 }
 
 
-def render_demo(result: DemoResult, *, as_json: bool) -> None:
-    """The child printed its own line already; then the parent's line and the step table."""
+def render_demo(result: DemoResult, *, as_json: bool, explain: bool = False) -> None:
+    """The child printed its own line already; then the parent's line and the step table (with
+    --explain the steps are narrated on stderr instead, as every command's calls are)."""
+    if explain:
+        from netkit.render.explain import narrate_steps
+
+        narrate_steps(result.steps, as_json=as_json)
     if as_json:
         emit_json(result)
         return
     if result.parent_line is not None:
         show(result.parent_line)
-    show(_steps_table(result.steps, _TITLES[result.demo]))
+    if not explain:
+        show(_steps_table(result.steps, _TITLES[result.demo]))
 
 
-def render_fdpass(result: FdPassResult, *, as_json: bool) -> None:
+def render_fdpass(result: FdPassResult, *, as_json: bool, explain: bool = False) -> None:
+    if explain:
+        from netkit.render.explain import narrate_steps
+
+        narrate_steps(result.steps, as_json=as_json)
     if as_json:
         emit_json(result)
         return
-    show(_steps_table(result.steps, "SCM_RIGHTS: who did what, in the order it took effect"))
+    if not explain:
+        show(_steps_table(result.steps, "SCM_RIGHTS: who did what, in the order it took effect"))
     real_pid = {"parent": result.child_pid, "child": result.parent_pid}
     rows = [
         (

@@ -25,7 +25,7 @@ import selectors
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from netkit.resolve.inflight import (
     Channel,
@@ -66,6 +66,9 @@ class QueryEngine:
     in inflight.py; the engine waits, reads and writes.
     """
 
+    # resolve --dns --explain: narrates what the selector asks of the kernel (None: nothing).
+    watch_selector: ClassVar[Callable[[selectors.BaseSelector], None] | None] = None
+
     def __init__(
         self,
         policy: RetryPolicy,
@@ -89,6 +92,8 @@ class QueryEngine:
         self.tcp = tcp
         self.answers_only = answers_only  # see parse_reply
         self._selector = selectors.DefaultSelector()
+        if QueryEngine.watch_selector is not None:  # resolve --dns --explain
+            QueryEngine.watch_selector(self._selector)
         self._udp: dict[Server, list[UdpChannel]] = {}
         self._tcp: dict[Server, list[TcpChannel]] = {}
         self._rotation = 0  # which of a server's channels takes the next query

@@ -8,9 +8,10 @@ udp.py and tcp.py hold the sockets and connections that queries wait on. Both im
 module and it imports neither.
 """
 
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from netkit.resolve.wire import MalformedReplyError, Reply, question_length, read_name, without_edns
 
@@ -95,6 +96,8 @@ class Channel:
     """A UDP socket or TCP connection to one server: the queries waiting on it, by id."""
 
     __slots__ = ("ignored", "server", "waiting")
+    # What channels make their sockets of: resolve --dns --explain swaps in a narrating subclass.
+    socket_class: ClassVar[type[socket.socket]] = socket.socket
 
     def __init__(self, server: Server) -> None:
         self.server = server

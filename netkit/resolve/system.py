@@ -4,6 +4,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Literal
 
+from netkit.resolve.libcalls import EAI_NAMES, active
 from netkit.resolve.names import InvalidNameError, host_name, parse_address
 
 SockType = Literal["stream", "dgram", "raw", "any"]
@@ -18,24 +19,6 @@ _SOCKTYPE_NAMES = {value: name for name, value in SOCKTYPES.items() if value}
 # /etc/protocols names for what getaddrinfo hands back; Python has no getprotobynumber.
 _PROTOCOL_NAMES = {0: "ip", 6: "tcp", 17: "udp", 33: "dccp", 132: "sctp", 136: "udplite"}
 _FAMILY_NAMES: dict[int, str] = {socket.AF_INET: "IPv4", socket.AF_INET6: "IPv6"}
-
-# getaddrinfo's EAI_* codes by number, so an error names the constant a C programmer knows.
-_EAI_NAMES = {
-    getattr(socket, name): name
-    for name in (
-        "EAI_NONAME",
-        "EAI_AGAIN",
-        "EAI_FAIL",
-        "EAI_FAMILY",
-        "EAI_SERVICE",
-        "EAI_SOCKTYPE",
-        "EAI_NODATA",
-        "EAI_ADDRFAMILY",
-        "EAI_MEMORY",
-        "EAI_SYSTEM",
-    )
-    if hasattr(socket, name)
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +61,7 @@ class ModernResult:
 def _gai_message(name: str, error: socket.gaierror | socket.herror) -> str:
     code = error.errno if isinstance(error.errno, int) else None
     detail = error.strerror or str(error)
-    constant = _EAI_NAMES.get(code) if isinstance(error, socket.gaierror) and code else None
+    constant = EAI_NAMES.get(code) if isinstance(error, socket.gaierror) and code else None
     return f"{name}: {detail}" + (f" ({constant})" if constant else "")
 
 
@@ -87,11 +70,11 @@ def legacy_lookup(text: str, *, reverse: bool = False) -> LegacyResult:
     try:
         if reverse:
             asked = str(parse_address(text))
-            canonical, aliases, addresses = socket.gethostbyaddr(asked)
+            canonical, aliases, addresses = active().gethostbyaddr(asked)
         else:
             name = host_name(text)
             asked = name.ascii
-            canonical, aliases, addresses = socket.gethostbyname_ex(asked)
+            canonical, aliases, addresses = active().gethostbyname_ex(asked)
     except InvalidNameError as error:
         return LegacyResult(text, text, None, error=str(error))
     except (socket.gaierror, socket.herror) as error:
@@ -130,7 +113,7 @@ def modern_lookup(
         return ModernResult(text, text, None, error=str(error))
     flags = socket.AI_CANONNAME | (socket.AI_ADDRCONFIG if addrconfig else 0)
     try:
-        infos = socket.getaddrinfo(name.ascii, service, family, SOCKTYPES[socktype], 0, flags)
+        infos = active().getaddrinfo(name.ascii, service, family, SOCKTYPES[socktype], 0, flags)
     except socket.gaierror as error:
         return ModernResult(text, name.ascii, None, error=_gai_message(text, error))
     except UnicodeError as error:
@@ -156,7 +139,7 @@ def modern_reverse_lookup(
     scoped = text.strip() if "%" in text else str(address)
     sockaddr = (scoped, port) if address.version == 4 else (scoped, port, 0, 0)
     try:
-        host, service_name = socket.getnameinfo(sockaddr, flags)
+        host, service_name = active().getnameinfo(sockaddr, flags)
     except socket.gaierror as error:
         return ModernResult(text, str(address), None, error=_gai_message(text, error))
     return ModernResult(

@@ -22,7 +22,7 @@ class TcpChannel(Channel):
         """Start connecting; OSError when the kernel refuses at once."""
         super().__init__(server)
         family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
-        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock = self.socket_class(family, socket.SOCK_STREAM)
         self.sock.setblocking(False)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         status = self.sock.connect_ex(server)

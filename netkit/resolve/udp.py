@@ -19,7 +19,7 @@ class UdpChannel(Channel):
     def __init__(self, server: Server) -> None:
         super().__init__(server)
         family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
-        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        self.sock = self.socket_class(family, socket.SOCK_DGRAM)
         self.sock.setblocking(False)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER)
         # connect(): the kernel drops datagrams from other sources and reports the server's

@@ -18,9 +18,9 @@ import selectors
 import socket
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from netkit.scan.targets import Host
 
@@ -81,6 +81,11 @@ class _Attempt:
 class Scanner:
     """Connect scans in target order, at most ``concurrency`` sockets open at any moment."""
 
+    # scan --explain: the class of the scan's sockets, and a hook that narrates what the
+    # selector asks of the kernel. Plain sockets and no hook otherwise.
+    socket_class: ClassVar[type[socket.socket]] = socket.socket
+    watch_selector: ClassVar[Callable[[selectors.BaseSelector], None] | None] = None
+
     def __init__(
         self,
         hosts: Sequence[Host],
@@ -95,6 +100,8 @@ class Scanner:
         self.timeout = timeout
         self.probes = probes or Probes()
         self.selector = selectors.DefaultSelector()
+        if Scanner.watch_selector is not None:
+            Scanner.watch_selector(self.selector)
         self.connecting: deque[_Attempt] = deque()  # in start order, which is deadline order
         self.slots: dict[int, PortResult | Future[PortResult]] = {}
         self.probing: set[Future[PortResult]] = set()  # each holds one socket
@@ -133,7 +140,7 @@ class Scanner:
             index = self.next_target
             self.next_target += 1
             host, port = self.targets[index]
-            sock = socket.socket(host.family, socket.SOCK_STREAM)
+            sock = self.socket_class(host.family, socket.SOCK_STREAM)
             sock.setblocking(False)
             started = time.monotonic()
             code = sock.connect_ex((host.address, port))

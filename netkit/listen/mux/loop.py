@@ -38,6 +38,8 @@ class EventLoop:
         assert engine.bound is not None
         self.listener = engine.bound.sock
         self.poller = poller
+        if engine.watch_poller is not None:  # --explain: before anyone keeps its methods
+            engine.watch_poller(poller)
         self.handlers: dict[int, Callable[[int], None]] = {}
         self.connections: dict[int, Connection] = {}
         self.connection_class = _CONNECTION_CLASSES[engine.config.behaviour]

@@ -17,6 +17,7 @@ class SelectPoller(Poller):
         # select() copies any set it is given into a list on every call; keep that list
         # between calls and rebuild it only when interest changes (rare in a steady state).
         self._lists: tuple[list[int], list[int]] | None = None
+        self._select = select.select  # the system call (listen --explain narrates it here)
 
     def register(self, fd: int, mask: int) -> None:
         self.modify(fd, mask)
@@ -41,7 +42,7 @@ class SelectPoller(Poller):
         lists = self._lists
         if lists is None:
             lists = self._lists = (list(self.readers), list(self.writers))
-        readable, writable, _ = select.select(lists[0], lists[1], (), timeout)
+        readable, writable, _ = self._select(lists[0], lists[1], (), timeout)
         if not writable:
             return zip(readable, repeat(READABLE))
         # One entry per descriptor, as epoll gives: a handler may close its socket.

@@ -142,6 +142,29 @@ class _Layout:
             return " " * gap + painted
         return painted + " " * gap
 
+    def plain_line(self, row: Sequence[object]) -> str | None:
+        """The line ``line(cells(row))`` makes, in one pass, for a row of plain values in a pipe
+        (no boxes, no colour); None when a value needs the general path. Most rows of a long
+        listing are plain: None, ints, and printable ASCII strings (a Styled's style is not shown
+        in a pipe), which the template pads and joins in one C call. The line is checked
+        whole afterwards: printable ASCII throughout means every string in it was, so nothing
+        needed escaping and a character is a cell."""
+        if self._template is None:
+            self._template = self._make_template()
+        texts: list[object] = []
+        for value in row:
+            kind = type(value)
+            if kind is str or kind is int:  # ints format as str() does: ASCII digits
+                texts.append(value)
+            elif value is None:
+                texts.append("-")
+            elif isinstance(value, Styled) and type(value.value) in (str, int):
+                texts.append(value.value)
+            else:
+                return None
+        shown = self._template.format(*texts).rstrip()
+        return shown if shown.isascii() and shown.isprintable() else None
+
     def line(self, cells: list[tuple[str, str]]) -> str:
         texts = [text for text, _ in cells]
         if "".join(texts).isascii():
@@ -218,12 +241,15 @@ def row_stream(
         window.clear()
         started = True
 
+    plain = not (layout.boxes or layout.colour)
+
     def add(row: Sequence[object]) -> None:
         nonlocal first_at
-        cells = layout.cells(row)
         if started:
-            out.write(layout.line(cells) + "\n")
+            shown = layout.plain_line(row) if plain else None
+            out.write((layout.line(layout.cells(row)) if shown is None else shown) + "\n")
             return
+        cells = layout.cells(row)
         if not window:
             first_at = time.monotonic()
         window.append(cells)

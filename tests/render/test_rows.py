@@ -112,3 +112,44 @@ def test_values_and_titles_are_data(text: str, terminal: bool) -> None:
         add([text, Styled(text, "red")])
         add([None, text])
     assert_safe(out.getvalue(), [text], terminal=terminal)
+
+
+PLAIN_ROW_VALUES: list[object] = [
+    None, 0, 7, 65535, -3, "", "tcp", "127.0.0.1:5566", "[::1]:443", "a-much-longer-value",
+    Styled("ESTABLISHED", "cyan"), Styled(42, "red"), Styled(None, "dim"), Styled(1.5, "red"),
+    True, 2.5, "name with spaces ", "ünïcode", "日本語", *SHORT_CORPUS,
+]  # fmt: skip
+
+
+def test_a_plain_line_is_the_general_line_or_none() -> None:
+    """The pipe's one-pass path for plain rows writes what the general path writes, and
+    declines every row it cannot write the same way (escapes, wide characters, other types)."""
+    columns = [Column("a"), Column("b", "right"), Column("c")]
+    layout = rows._Layout(columns, boxes=False, colour=False)
+    layout.measure(layout.cells(["window", 12345, "x"]))
+    taken = 0
+    for row in itertools.product(PLAIN_ROW_VALUES, repeat=2):
+        for full in ([*row, "last"], ["first", *row]):
+            plain = layout.plain_line(full)
+            if plain is not None:
+                taken += 1
+                assert plain == layout.line(layout.cells(full)), full
+    assert taken > 100  # the plain path does take the plain rows
+
+
+def test_a_long_piped_table_is_the_same_with_and_without_the_plain_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    values = itertools.cycle(PLAIN_ROW_VALUES)
+    table = [[next(values), next(values), n, next(values)] for n in range(3 * rows.WINDOW)]
+
+    def written() -> str:
+        out = io.StringIO()
+        with row_stream(["a", Column("b", "right"), Column("n", "right"), "d"], stream=out) as add:
+            for row in table:
+                add(row)
+        return out.getvalue()
+
+    fast = written()
+    monkeypatch.setattr(rows._Layout, "plain_line", lambda self, row: None)
+    assert fast == written()

@@ -244,6 +244,7 @@ def dump_inet(
     names: dict[bytes, str] = {}  # address bytes -> text: a busy host repeats a few addresses
     algorithms: dict[bytes, str] = {}
     unpack_attribute = _RTATTR.unpack_from
+    make = tuple.__new__
     for view, start, end in _dump(request):
         (msg_family, state, timer, retrans, sport, dport, src, dst, _, cookie_low, cookie_high,
          expires, rqueue, wqueue, uid, inode) = unpack_msg(view, start)  # fmt: skip
@@ -270,11 +271,11 @@ def dump_inet(
         remote = names.get(dst)
         if remote is None:
             remote = names[dst] = ntop(msg_family, dst[:address_length])
-        yield InetSocket(
+        yield make(InetSocket, (  # as in linux._inet_rows: without the Python-level __new__
             msg_family, state, timer, retrans, local, port(sport)[0], remote, port(dport)[0],
             cookie_high << 32 | cookie_low, expires, rqueue, wqueue, uid, inode,
             tcp_info, congestion, skmem,
-        )  # fmt: skip
+        ))  # fmt: skip
 
 
 def dump_unix(*, states: int = ALL_STATES, memory: bool = False) -> Iterator[UnixSocket]:

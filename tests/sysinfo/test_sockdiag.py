@@ -172,6 +172,10 @@ def test_rows_made_without_the_namedtuple_constructor_have_its_shape(
     for row in rows:
         assert row == Connection(*row)
         assert len(row) == len(Connection._fields)
+        if row.info is not None:
+            assert row.info == TcpInfo(*row.info)
+            assert len(row.info) == len(TcpInfo._fields)
+    assert any(c.info is not None for c in mine)
     for record in sockdiag.dump_inet(socket.AF_INET, socket.IPPROTO_TCP, info=True):
         assert len(record) == len(sockdiag.InetSocket._fields)
         assert record == sockdiag.InetSocket(*record)

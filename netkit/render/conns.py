@@ -4,11 +4,13 @@ Kept free of rich (rows.py draws the table itself): on a busy host the command's
 part of what it costs, and ``ss -tanp`` starts in a millisecond.
 """
 
+from __future__ import annotations
+
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from netkit.render.output import (
     emit_json,
@@ -21,8 +23,10 @@ from netkit.render.rows import Column, Styled, row_stream
 from netkit.sysinfo.connection import Connection
 from netkit.sysinfo.conns import ConnectionListing
 from netkit.sysinfo.socket_facts import SocketMemory, TcpInfo, Timer
-from netkit.sysinfo.summary import SocketSummary
-from netkit.sysinfo.watch import HISTORY, ConnectionActivity, WatchRound
+
+if TYPE_CHECKING:  # imported by -s and --watch themselves: a listing does not pay for them
+    from netkit.sysinfo.summary import SocketSummary
+    from netkit.sysinfo.watch import ConnectionActivity, WatchRound
 
 # The states netkit colours, made once: a Styled is a frozen dataclass (half a microsecond to
 # make), and nearly every row of a busy host is ESTABLISHED.
@@ -333,6 +337,7 @@ def activity_display(*, as_json: bool) -> Iterator[ActivityDisplay]:
 
         def live_table(round_: WatchRound) -> None:
             from netkit.render.charts import spark
+            from netkit.sysinfo.watch import HISTORY
 
             fits = max(1, console.size.height - 6)  # the title, the header box and the footer
             rows = [

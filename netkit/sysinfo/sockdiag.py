@@ -25,7 +25,6 @@ import os
 import socket
 import struct
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 NETLINK_SOCK_DIAG = 4
@@ -310,8 +309,10 @@ def dump_unix(*, states: int = ALL_STATES, memory: bool = False) -> Iterator[Uni
 # struct tcp_info (linux/tcp.h), read by its length
 
 
-@dataclass(frozen=True, slots=True)
-class TcpInfoField:
+class TcpInfoField(NamedTuple):
+    """One field of struct tcp_info. (A NamedTuple: it is made at import, where a dataclass
+    would add a millisecond to the start-up of every listing.)"""
+
     name: str
     offset: int
     format: str  # a struct format character: B, I or Q

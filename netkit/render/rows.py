@@ -83,6 +83,9 @@ class _Layout:
         self.colour = colour
         self.widths = [_width(column.name) for column in columns]
         self._template: str | None = None
+        self._dashes: list[str] = []  # how None shows in each column, with the template
+        self._styled_pad: list[bool] = []  # whether a painted value is padded in each column
+        self._column_styles = colour and any(column.style for column in columns)
 
     def cells(self, row: Sequence[object]) -> list[tuple[str, str]]:
         """Each value as (text shown, style). Written for speed: it runs once per value of
@@ -109,6 +112,7 @@ class _Layout:
         for position, (text, _) in enumerate(cells):
             self.widths[position] = max(self.widths[position], _width(text))
         self._template = None
+        self._dashes = []
 
     def _make_template(self) -> str:
         """A str.format template for a line whose values are all ASCII (where a character is a
@@ -143,27 +147,47 @@ class _Layout:
         return painted + " " * gap
 
     def plain_line(self, row: Sequence[object]) -> str | None:
-        """The line ``line(cells(row))`` makes, in one pass, for a row of plain values in a pipe
-        (no boxes, no colour); None when a value needs the general path. Most rows of a long
-        listing are plain: None, ints, and printable ASCII strings (a Styled's style is not shown
-        in a pipe), which the template pads and joins in one C call. The line is checked
-        whole afterwards: printable ASCII throughout means every string in it was, so nothing
-        needed escaping and a character is a cell."""
+        """The line ``line(cells(row))`` makes, in one pass, for a row of plain values; None
+        when a value needs the general path. Most rows of a long listing are plain: None, ints,
+        printable ASCII strings and Styled strings, which go into the template (one C call for
+        the padding and joining) with the dashes and Styled values painted as ``line`` paints
+        them. Only for rows after the window (the widths no longer change), and not where a
+        column has a style of its own to paint."""
+        if self._column_styles:
+            return None
         if self._template is None:
             self._template = self._make_template()
+        if not self._dashes:  # made with the widths, like the template
+            last = len(self.columns) - 1
+            self._styled_pad = [self.boxes or position != last for position in range(last + 1)]
+            self._dashes = [
+                self._cell(position, *_DASH, pad=pad) if self.colour else _DASH[0]
+                for position, pad in enumerate(self._styled_pad)
+            ]
         texts: list[object] = []
-        for value in row:
+        strings: list[str] = []  # what must be printable ASCII for the template to be right
+        for position, value in enumerate(row):
             kind = type(value)
-            if kind is str or kind is int:  # ints format as str() does: ASCII digits
+            if kind is int:  # ints format as str() does: ASCII digits
                 texts.append(value)
+            elif kind is str:
+                texts.append(value)
+                strings.append(value)  # type: ignore[arg-type]  # kind is str
             elif value is None:
-                texts.append("-")
-            elif isinstance(value, Styled) and type(value.value) in (str, int):
-                texts.append(value.value)
+                texts.append(self._dashes[position])
+            elif isinstance(value, Styled) and type(value.value) is str:
+                text = value.value
+                strings.append(text)
+                if self.colour and value.style:
+                    text = self._cell(position, text, value.style, pad=self._styled_pad[position])
+                texts.append(text)
             else:
                 return None
-        shown = self._template.format(*texts).rstrip()
-        return shown if shown.isascii() and shown.isprintable() else None
+        joined = "".join(strings)
+        if not (joined.isascii() and joined.isprintable()):
+            return None
+        shown = self._template.format(*texts)
+        return shown if self.boxes else shown.rstrip()
 
     def line(self, cells: list[tuple[str, str]]) -> str:
         texts = [text for text, _ in cells]
@@ -241,12 +265,10 @@ def row_stream(
         window.clear()
         started = True
 
-    plain = not (layout.boxes or layout.colour)
-
     def add(row: Sequence[object]) -> None:
         nonlocal first_at
         if started:
-            shown = layout.plain_line(row) if plain else None
+            shown = layout.plain_line(row)
             out.write((layout.line(layout.cells(row)) if shown is None else shown) + "\n")
             return
         cells = layout.cells(row)

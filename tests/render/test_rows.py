@@ -121,12 +121,18 @@ PLAIN_ROW_VALUES: list[object] = [
 ]  # fmt: skip
 
 
-def test_a_plain_line_is_the_general_line_or_none() -> None:
-    """The pipe's one-pass path for plain rows writes what the general path writes, and
-    declines every row it cannot write the same way (escapes, wide characters, other types)."""
-    columns = [Column("a"), Column("b", "right"), Column("c")]
-    layout = rows._Layout(columns, boxes=False, colour=False)
+@pytest.mark.parametrize(("boxes", "colour"), [(False, False), (True, True), (True, False)])
+@pytest.mark.parametrize("column_style", ["", "magenta"])
+def test_a_plain_line_is_the_general_line_or_none(
+    boxes: bool, colour: bool, column_style: str
+) -> None:
+    """The one-pass path for plain rows writes what the general path writes, on a terminal
+    (colour or not) and in a pipe, and declines every row it cannot write the same way
+    (escapes, wide characters, other types, a column style to paint)."""
+    columns = [Column("a"), Column("b", "right", style=column_style), Column("c")]
+    layout = rows._Layout(columns, boxes=boxes, colour=colour)
     layout.measure(layout.cells(["window", 12345, "x"]))
+    layout.line(layout.cells(["window", 12345, "x"]))  # as the window's lines are written first
     taken = 0
     for row in itertools.product(PLAIN_ROW_VALUES, repeat=2):
         for full in ([*row, "last"], ["first", *row]):
@@ -134,17 +140,21 @@ def test_a_plain_line_is_the_general_line_or_none() -> None:
             if plain is not None:
                 taken += 1
                 assert plain == layout.line(layout.cells(full)), full
-    assert taken > 100  # the plain path does take the plain rows
+    if column_style and colour:
+        assert taken == 0
+    else:
+        assert taken > 100  # the plain path does take the plain rows
 
 
-def test_a_long_piped_table_is_the_same_with_and_without_the_plain_path(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("terminal", [False, True])
+def test_a_long_table_is_the_same_with_and_without_the_plain_path(
+    monkeypatch: pytest.MonkeyPatch, terminal: bool
 ) -> None:
     values = itertools.cycle(PLAIN_ROW_VALUES)
     table = [[next(values), next(values), n, next(values)] for n in range(3 * rows.WINDOW)]
 
     def written() -> str:
-        out = io.StringIO()
+        out = Terminal() if terminal else io.StringIO()
         with row_stream(["a", Column("b", "right"), Column("n", "right"), "d"], stream=out) as add:
             for row in table:
                 add(row)

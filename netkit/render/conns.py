@@ -92,7 +92,7 @@ def render_connections(
     if as_json:
         emit_json_array(connection_json(c) for c in listing.connections)
     else:
-        with row_stream(_connection_columns(shown)) as add:
+        with row_stream(_connection_columns(shown), at_hand=True) as add:
             for c in listing.connections:
                 add(_connection_row(c, shown))
     if listing.note is not None:

@@ -27,6 +27,7 @@ from netkit.render.output import colour_enabled, terminal_like
 
 WINDOW = 200  # rows measured before the first is written
 WINDOW_SECONDS = 0.3  # ...or fewer, once the first of them has waited this long
+BLOCK = 256  # rows written at once after the window, when they are all at hand
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,10 +241,16 @@ def row_stream(
     *,
     title: str | None = None,
     stream: TextIO | None = None,
+    at_hand: bool = False,
 ) -> Iterator[RowSink]:
     """Yield a function that takes one row (a value per column); lines are written as rows
     come, after the first window has been measured. On a terminal the title heads the box; in
-    a pipe there is no title, only the header line and the rows."""
+    a pipe there is no title, only the header line and the rows.
+
+    ``at_hand`` says the rows are all ready (a listing already read), so nothing is gained by
+    writing each the moment it comes: lines then go out BLOCK at a time. A terminal's stdout is
+    line-buffered, so a write per row is a system call per row (measured: 10,000 rows of
+    `conns` cost 20 ms more on a terminal than in a pipe)."""
     out = stream or sys.stdout
     boxes = terminal_like(out)
     layout = _Layout(
@@ -252,6 +259,7 @@ def row_stream(
         colour=colour_enabled(out),
     )
     window: list[list[tuple[str, str]]] = []
+    block: list[str] = []  # lines not yet written, with at_hand
     first_at = 0.0
     started = False
 
@@ -269,7 +277,14 @@ def row_stream(
         nonlocal first_at
         if started:
             shown = layout.plain_line(row)
-            out.write((layout.line(layout.cells(row)) if shown is None else shown) + "\n")
+            line = layout.line(layout.cells(row)) if shown is None else shown
+            if not at_hand:
+                out.write(line + "\n")
+            elif len(block) < BLOCK:
+                block.append(line)
+            else:
+                out.write("\n".join(block) + "\n")
+                block[:] = [line]
             return
         cells = layout.cells(row)
         if not window:
@@ -283,6 +298,8 @@ def row_stream(
     finally:
         if not started:
             flush_window()
+        if block:
+            out.write("\n".join(block) + "\n")
         footer = layout.footer()
         if footer:
             out.write("\n".join(footer) + "\n")

@@ -163,3 +163,42 @@ def test_a_long_table_is_the_same_with_and_without_the_plain_path(
     fast = written()
     monkeypatch.setattr(rows._Layout, "plain_line", lambda self, row: None)
     assert fast == written()
+
+
+class CountedWrites(io.StringIO):
+    writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+class CountedTerminalWrites(CountedWrites):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_rows_at_hand_are_written_in_blocks_with_the_same_text(terminal: bool) -> None:
+    rows_written = rows.WINDOW + 2 * rows.BLOCK + 7
+    texts = []
+    for at_hand in (False, True):
+        out = CountedTerminalWrites() if terminal else CountedWrites()
+        with row_stream(["n", Column("twice", "right")], stream=out, at_hand=at_hand) as add:
+            for number in range(rows_written):
+                add([number, Styled(2 * number, "red") if number % 3 else None])
+        texts.append(out.getvalue())
+        if at_hand:
+            assert out.writes < 10  # the window, three blocks, the footer
+        else:
+            assert out.writes > rows.BLOCK
+    assert texts[0] == texts[1]
+
+
+def test_rows_at_hand_that_were_not_yet_written_are_written_on_an_interruption() -> None:
+    out = io.StringIO()
+    with pytest.raises(KeyboardInterrupt), row_stream(["n"], stream=out, at_hand=True) as add:
+        for number in range(rows.WINDOW + 5):
+            add([number])
+        raise KeyboardInterrupt
+    assert out.getvalue().endswith(f"\n{rows.WINDOW + 4}\n")

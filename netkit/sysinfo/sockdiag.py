@@ -25,7 +25,6 @@ import os
 import socket
 import struct
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 NETLINK_SOCK_DIAG = 4
@@ -59,15 +58,16 @@ ALL_STATES = 0xFFFFFFFF
 
 _NLMSGHDR = struct.Struct("=IHHII")  # length, type, flags, sequence, port id
 _RTATTR = struct.Struct("=HH")  # length, type
-# inet_diag_msg: family, state, timer, retrans; sockid (ports big-endian, 16-byte addresses,
-# interface, cookie as two u32); expires (ms), rqueue, wqueue, uid, inode.
-_INET_DIAG_MSG = struct.Struct("=BBBB2s2s16s16sIIIIIIII")
+# inet_diag_msg: family, state, timer, retrans; sockid (ports, read apart as they are
+# big-endian; 16-byte addresses, interface, cookie as two u32); expires (ms), rqueue, wqueue,
+# uid, inode.
+_INET_DIAG_MSG = struct.Struct("=BBBB4x16s16sIIIIIIII")
+_INET_PORTS = struct.Struct("!HH")  # sockid's source and destination ports, at offset 4
 _INET_REQ = struct.Struct("=BBBxI48x")  # family, protocol, extensions, states; a zero sockid
 _UNIX_REQ = struct.Struct("=BBxxIIIII")  # family, protocol, states, inode, show, cookie
 _UNIX_DIAG_MSG = struct.Struct("=BBBxIII")  # family, type, state, inode, cookie
 _U32 = struct.Struct("=I")
 _U32_PAIR = struct.Struct("=II")
-_PORT = struct.Struct("!H")
 
 _RECV_BUFFER = 64 * 1024  # the kernel fills at most 32 KiB of messages per datagram
 _SOCKET_BUFFER = 4 * 1024 * 1024
@@ -240,13 +240,15 @@ def dump_inet(
     address_length = 4 if family == socket.AF_INET else 16
     ntop = socket.inet_ntop
     unpack_msg = _INET_DIAG_MSG.unpack_from
-    port = _PORT.unpack
+    unpack_ports = _INET_PORTS.unpack_from
     names: dict[bytes, str] = {}  # address bytes -> text: a busy host repeats a few addresses
     algorithms: dict[bytes, str] = {}
     unpack_attribute = _RTATTR.unpack_from
+    make = tuple.__new__
     for view, start, end in _dump(request):
-        (msg_family, state, timer, retrans, sport, dport, src, dst, _, cookie_low, cookie_high,
+        (msg_family, state, timer, retrans, src, dst, _, cookie_low, cookie_high,
          expires, rqueue, wqueue, uid, inode) = unpack_msg(view, start)  # fmt: skip
+        sport, dport = unpack_ports(view, start + 4)
         tcp_info = congestion = skmem = None
         offset = start + _INET_DIAG_MSG.size
         while extensions and offset + 4 <= end:  # the attributes, inline: once per socket
@@ -270,11 +272,11 @@ def dump_inet(
         remote = names.get(dst)
         if remote is None:
             remote = names[dst] = ntop(msg_family, dst[:address_length])
-        yield InetSocket(
-            msg_family, state, timer, retrans, local, port(sport)[0], remote, port(dport)[0],
+        yield make(InetSocket, (  # as in linux._inet_rows: without the Python-level __new__
+            msg_family, state, timer, retrans, local, sport, remote, dport,
             cookie_high << 32 | cookie_low, expires, rqueue, wqueue, uid, inode,
             tcp_info, congestion, skmem,
-        )  # fmt: skip
+        ))  # fmt: skip
 
 
 def dump_unix(*, states: int = ALL_STATES, memory: bool = False) -> Iterator[UnixSocket]:
@@ -309,8 +311,10 @@ def dump_unix(*, states: int = ALL_STATES, memory: bool = False) -> Iterator[Uni
 # struct tcp_info (linux/tcp.h), read by its length
 
 
-@dataclass(frozen=True, slots=True)
-class TcpInfoField:
+class TcpInfoField(NamedTuple):
+    """One field of struct tcp_info. (A NamedTuple: it is made at import, where a dataclass
+    would add a millisecond to the start-up of every listing.)"""
+
     name: str
     offset: int
     format: str  # a struct format character: B, I or Q

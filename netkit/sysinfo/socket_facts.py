@@ -111,7 +111,9 @@ class TcpInfo(NamedTuple):
         (pacing_rate, _, bytes_acked, bytes_received, segs_out, segs_in, notsent, min_rtt,
          data_segs_in, data_segs_out, delivery_rate, busy_time, _, _, delivered, _, bytes_sent,
          bytes_retrans, _, _, _, snd_wnd, rcv_wnd) = extended  # fmt: skip
-        return cls(
+        # tuple.__new__ rather than cls(...): the NamedTuple's __new__ is a Python function,
+        # a microsecond of 45 arguments per connection. The values are in field order.
+        return tuple.__new__(cls, (
             congestion, wscale & 0xF, wscale >> 4, rto / 1000, backoff,
             rtt / 1000, rttvar / 1000, ato / 1000, mss, pmtu, rcvmss, advmss, cwnd,
             ssthresh if ssthresh < _INFINITE_SSTHRESH else None,
@@ -124,7 +126,7 @@ class TcpInfo(NamedTuple):
             unacked, retrans, retrans_total, lost, sacked, reordering,
             rcv_rtt / 1000, rcv_space, rcv_ssthresh, notsent,
             None if min_rtt is None else min_rtt / 1000, snd_wnd, rcv_wnd,
-        )  # fmt: skip
+        ))  # fmt: skip
 
 
 def _rate(bytes_per_second: int | None) -> int | None:

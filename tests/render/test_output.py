@@ -77,3 +77,46 @@ def test_conv_json_from_a_stdin_that_is_not_utf8() -> None:
     assert done.returncode == 1
     rows = json.loads(done.stdout.decode("utf-8"))  # strict: valid UTF-8
     assert [row["error"] is None for row in rows] == [False, True]
+
+
+@dataclass(frozen=True)
+class _Nested:
+    name: str
+    values: tuple[int, ...]
+
+
+JSON_VALUES: list[object] = [
+    {"a": [1, 2.5, None, True, "ü", "日本", "\x1b[31m", "\u202e"], "b": (1, (2,)), "c": {}},
+    {"nested": _Nested("x", (1, 2)), "list": [_Nested("y", ())]},
+    [float("nan"), float("inf"), -0.0, 10**30, ""],
+    "just a string",
+    7,
+    None,
+]
+
+
+@pytest.mark.parametrize("value", JSON_VALUES)
+def test_a_json_line_is_what_jsons_encoder_writes(value: object) -> None:
+    from netkit.render.escape import json_safe
+    from netkit.render.output import fields_of, json_line
+
+    expected = json_safe(json.JSONEncoder(ensure_ascii=False, default=fields_of).encode(value))
+    assert json_line(value) == expected
+
+
+def test_the_json_line_encoder_works_on_after_a_failure() -> None:
+    """The encoder is made once: a failed encoding must not leave it believing a container it
+    meets again is circular."""
+    from netkit.render.output import json_line
+
+    box: list[object] = [object()]
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        json_line({"box": box})
+    box[0] = 1  # now it can be written: it must not pass for circular
+    assert json_line({"box": box}) == '{"box": [1]}'
+    circular: list[object] = [box]
+    circular.append(circular)
+    with pytest.raises(ValueError, match="Circular"):
+        json_line(circular)
+    circular.pop()
+    assert json_line(circular) == "[[1]]"

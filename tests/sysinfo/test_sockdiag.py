@@ -154,3 +154,30 @@ def test_filters_in_the_kernel_give_the_rows_of_filtering_afterwards(
         assert in_kernel, wanted
         assert {c.cookie for c in in_kernel} == {c.cookie for c in afterwards}, wanted
         assert all(wanted.matches(c) for c in in_kernel), wanted  # nothing left to filter
+
+
+@linux_only
+def test_rows_made_without_the_namedtuple_constructor_have_its_shape(
+    my_sockets: tuple[int, int],
+) -> None:
+    """linux.py and sockdiag.py make their tuples with tuple.__new__, which checks no count:
+    each must have exactly its type's fields, with the values the constructor would place."""
+    from netkit.sysinfo.connection import Connection
+    from netkit.sysinfo.linux import read_connections
+
+    everything = ConnectionFilter(protos=frozenset({"tcp", "udp", "unix"}))
+    rows = list(read_connections(everything, info=True, memory=True))
+    mine = [c for c in rows if c.pid == MY_PID and c.proto == "tcp"]
+    assert mine
+    for row in rows:
+        assert row == Connection(*row)
+        assert len(row) == len(Connection._fields)
+        if row.info is not None:
+            assert row.info == TcpInfo(*row.info)
+            assert len(row.info) == len(TcpInfo._fields)
+    assert any(c.info is not None for c in mine)
+    for record in sockdiag.dump_inet(socket.AF_INET, socket.IPPROTO_TCP, info=True):
+        assert len(record) == len(sockdiag.InetSocket._fields)
+        assert record == sockdiag.InetSocket(*record)
+    assert {c.local_port for c in mine} >= set(my_sockets)
+    assert all(c.user is not None and c.uid == os.geteuid() for c in mine)

@@ -92,7 +92,7 @@ def read_arguments(arguments: tuple[str, ...]) -> DigReading:
         elif names and (rdtype := record_type(word)) is not None:
             names[-1] = (names[-1][0], (*names[-1][1], rdtype))
         elif names and is_class(word):
-            rdclass = _class_mnemonic(word)
+            rdclass = class_mnemonic(word)
         else:
             names.append((word, ()))
     return DigReading(servers, names, options, serial, rdclass)
@@ -135,7 +135,7 @@ def is_class(word: str) -> bool:
     return upper in _CLASSES or (number != upper and number.isascii() and number.isdigit())
 
 
-def _class_mnemonic(word: str) -> str:
+def class_mnemonic(word: str) -> str:
     from netkit.resolve.wire import class_text, class_value
 
     return class_text(class_value(word))

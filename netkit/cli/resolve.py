@@ -106,7 +106,7 @@ class DnsModeOptions(NamedTuple):
     search: Annotated[bool, "--search"] = False
     typed_names: Annotated[bool, "a record type after NAME"] = False  # dig's NAME TYPE
     serial: Annotated[int | None, "--serial"] = None  # IXFR from this serial
-    rdclass: Annotated[str, "a class after NAME"] = "IN"  # dig's NAME CH TXT
+    rdclass: Annotated[str, "-c/a class after NAME"] = "IN"  # dig's -c CH or NAME CH TXT
 
 
 Group = TypeVar("Group", Request, ModernModeOptions, DnsModeOptions)
@@ -157,7 +157,19 @@ def _apply_dig_reading(parsed: dict[str, Any], reading: "DigReading") -> None:
             raise click.UsageError("IXFR=SERIAL and --serial disagree: give one")
         parsed["serial"] = reading.serial
     parsed["typed_names"] = any(types for _name, types in reading.names)
-    parsed["rdclass"] = reading.rdclass or "IN"
+    parsed["rdclass"] = _question_class(parsed.pop("class_option"), reading.rdclass)
+
+
+def _question_class(option: str | None, after_name: str | None) -> str:
+    """-c CLASS and a class after the name (dig takes both); they must agree."""
+    from netkit.cli.dig_grammar import class_mnemonic, is_class
+
+    if option is not None and not is_class(option):
+        raise click.BadParameter(f"{option!r} is not a DNS class (IN, CH, HS)", param_hint="'-c'")
+    chosen = class_mnemonic(option) if option is not None else None
+    if chosen is not None and after_name is not None and chosen != after_name:
+        raise click.UsageError(f"-c {chosen} and the class {after_name} after the name disagree")
+    return after_name or chosen or "IN"
 
 
 def _note_hosts_file(names: list[NameLine], dns: DnsModeOptions) -> None:
@@ -420,6 +432,13 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
 @click.option("--short", is_flag=True, help="Print only the answers, like dig +short.")
 @click.option(
     "-c",
+    "--class",
+    "class_option",
+    metavar="CLASS",
+    help="The class of the questions: IN (the default), CH or HS, as dig -c; a class after the "
+    "NAME says the same.",
+)
+@click.option(
     "--concurrency",
     type=click.IntRange(1, 10000),
     metavar="N",

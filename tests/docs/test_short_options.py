@@ -17,8 +17,9 @@ def test_the_anchors_letters() -> None:
     table = short_options(cli)
     # nc: -w is a timeout wherever a command has one; never a watch.
     assert set(table["-w"]) == {"--timeout"}
-    # -c is how many at once; a count of rounds has no letter.
-    assert set(table["-c"]) <= {"--connections", "--concurrency"}
+    # -c is how many at once, but dig's class in resolve; a count of rounds has no letter.
+    assert set(table["-c"]) <= {"--connections", "--concurrency", "--class"}
+    assert set(table["-c"]["--class"]) == {("resolve",)}
     # ss: -n and -p in conns, as ss -tlnp types them.
     assert ("conns",) in table["-n"]["--numeric"]
     assert ("conns",) in table["-p"]["--processes"]

@@ -144,7 +144,7 @@ def test_batch_lines_may_name_their_types(at_nsd: list[str], tmp_path: Path) -> 
 def test_a_system_resolver_batch_streams_in_input_order(mode: str) -> None:
     # The lookups run on a pool of threads; their results still come out in input order.
     names = ["localhost", "a..b", "127.0.0.1"] * 40
-    done = run_netkit("resolve", mode, *names, "--jsonl", "-c", "8")
+    done = run_netkit("resolve", mode, *names, "--jsonl", "--concurrency", "8")
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["name"] for r in results] == names
     assert [r["error"] is None for r in results] == [True, False, True] * 40

@@ -154,6 +154,7 @@ def dig_short(nsd: Nsd, *argv: str) -> list[str]:
         ["example.test", "TXT", "+short", "+tcp"],
         ["example.test", "IN", "NS", "+short"],
         ["id.server", "CH", "TXT", "+short"],  # NSD's identity, in the CHAOS class
+        ["-c", "CH", "-t", "TXT", "id.server", "+short"],  # dig's -c is the class, netkit's too
     ],
 )
 def test_netkit_reads_argv_as_dig_does(nsd: Nsd, argv: list[str]) -> None:
@@ -167,6 +168,15 @@ def test_server_with_its_port(nsd: Nsd, server: str) -> None:
     done = run_netkit("resolve", server.format(p=nsd.port), "host.example.test", "+short")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "192.0.2.10\n"
+
+
+def test_class_option_and_class_after_the_name_must_agree() -> None:
+    done = run_netkit("resolve", "-c", "HS", "@127.0.0.1", "id.server", "CH", "TXT")
+    assert done.returncode == 2
+    assert "-c HS and the class CH after the name disagree" in done.stderr
+    done = run_netkit("resolve", "-c", "XX", "@127.0.0.1", "id.server")
+    assert done.returncode == 2
+    assert "'XX' is not a DNS class" in done.stderr
 
 
 def test_a_port_in_the_server_and_port_is_a_usage_error(nsd: Nsd) -> None:

@@ -3,13 +3,14 @@
 import contextlib
 
 import dns.edns
+import dns.exception
 import dns.flags
 import dns.message
 import dns.name
 import dns.rdata
 import dns.rrset
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from netkit.resolve.names import InvalidNameError, host_name, reverse_name, unicode_form
@@ -249,3 +250,25 @@ def test_the_batch_shortcuts_decode_what_the_general_decoder_does(
         # The general decoder spells the question as the wire has it; answers_only skips it.
         assert shortcut._replace(question=general.question) == general
         assert shortcut.answer == general.answer
+
+
+@given(st.lists(st.integers(0, 66), min_size=1, max_size=8), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_name_limits_are_dnspythons(lengths: list[int], absolute: bool) -> None:
+    """host_name accepts a name (its quick check or its label loop) when dnspython can encode
+    it, and names the same fault otherwise."""
+    text = ".".join("x" * length for length in lengths) + ("." if absolute else "")
+    assume(text not in ("", "."))  # no name, and the root: not label limits
+    try:
+        dns.name.from_text(text)
+    except dns.exception.DNSException as error:
+        with pytest.raises(InvalidNameError) as raised:
+            host_name(text)
+        fault = {
+            dns.name.EmptyLabel: "empty",
+            dns.name.LabelTooLong: "label of",
+            dns.name.NameTooLong: "octets long",
+        }
+        assert fault[type(error)] in str(raised.value)
+    else:
+        assert host_name(text).ascii == text

@@ -384,6 +384,7 @@ def _dns_table(results: Iterable["DnsResult"]) -> None:
     batch's counts are the summary line's, on stderr, once they are known."""
     from netkit.resolve.query import dns_status
 
+    answered: dict[str, Painted] = {}  # each status painted once: a batch has a few
     with row_stream(_DNS_COLUMNS) as add:
         for r in results:
             status = dns_status(r)
@@ -393,9 +394,12 @@ def _dns_table(results: Iterable["DnsResult"]) -> None:
                 reason = reason.removesuffix(f" from {r.server}#{r.port}")
                 add((_query_name(r), r.type, None, reason, Painted(status, "red")))
                 continue
-            painted = Painted(status, "green")
+            painted = answered.get(status)
+            if painted is None:
+                painted = answered[status] = Painted(status, "green")
+            shown = _query_name(r)
             for record in r.answers:
-                name = _query_name(r) if record.name == r.qname else record.name
+                name = shown if record.name == r.qname else record.name
                 add((name, record.type, record.ttl, record.data, painted))
             if not r.answers:  # a referral
                 add((r.qname, r.type, None, None, painted))

@@ -3,7 +3,6 @@
 import contextlib
 
 import dns.edns
-import dns.exception
 import dns.flags
 import dns.message
 import dns.name
@@ -256,19 +255,16 @@ def test_the_batch_shortcuts_decode_what_the_general_decoder_does(
 @settings(max_examples=300, deadline=None)
 def test_name_limits_are_dnspythons(lengths: list[int], absolute: bool) -> None:
     """host_name accepts a name (its quick check or its label loop) when dnspython can encode
-    it, and names the same fault otherwise."""
+    it, and names a fault otherwise (the first in label order, which may not be the one
+    dnspython names when there are several)."""
     text = ".".join("x" * length for length in lengths) + ("." if absolute else "")
     assume(text not in ("", "."))  # no name, and the root: not label limits
     try:
         dns.name.from_text(text)
-    except dns.exception.DNSException as error:
+    except (dns.name.EmptyLabel, dns.name.LabelTooLong, dns.name.NameTooLong):
         with pytest.raises(InvalidNameError) as raised:
             host_name(text)
-        fault = {
-            dns.name.EmptyLabel: "empty",
-            dns.name.LabelTooLong: "label of",
-            dns.name.NameTooLong: "octets long",
-        }
-        assert fault[type(error)] in str(raised.value)
+        message = str(raised.value)
+        assert any(fault in message for fault in ("empty label", "label of", "octets long"))
     else:
         assert host_name(text).ascii == text

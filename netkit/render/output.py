@@ -13,11 +13,13 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
-from typing import NamedTuple, TextIO
+from typing import NamedTuple, TextIO, TypeVar
 
 import click
 
 from netkit.render.escape import json_safe, visible
+
+Value = TypeVar("Value")
 
 
 def colour_enabled(stream: TextIO) -> bool:
@@ -139,14 +141,19 @@ def emit_json_line(value: object, stream: TextIO | None = None) -> None:
     out.flush()
 
 
-def emit_json_array(values: Iterable[object], stream: TextIO | None = None) -> None:
+def emit_json_array(
+    values: Iterable[Value],
+    stream: TextIO | None = None,
+    line: Callable[[Value], str] = json_line,
+) -> None:
     """Write one JSON array with an object a line, each as it comes: valid JSON when it is
-    complete, grep-able, and closed even when the values stop early (Ctrl-C)."""
+    complete, grep-able, and closed even when the values stop early (Ctrl-C). ``line`` writes
+    one value: json_line, or a faster writer of the same text for one kind of value."""
     out = stream or sys.stdout
     opening = "[\n"
     try:
         for value in values:
-            out.write(opening + json_line(value))
+            out.write(opening + line(value))
             opening = ",\n"
     finally:
         out.write("[]\n" if opening == "[\n" else "\n]\n")

@@ -3,8 +3,9 @@
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
+from netkit.render.dns_json import dns_json_line
 from netkit.render.escape import visible
 from netkit.render.output import (
     Line,
@@ -25,6 +26,8 @@ if TYPE_CHECKING:  # the resolve cores load lazily; these names are for the type
     from netkit.resolve.system import LegacyResult, ModernResult
     from netkit.resolve.tally import Tally
     from netkit.resolve.wire import Record
+
+Result = TypeVar("Result")
 
 # How a batch's results are written: a table, +short answers, one JSON array, or JSON Lines.
 BatchForm = Literal["table", "short", "json", "jsonl"]
@@ -188,11 +191,11 @@ def _short_error(error: str | None) -> None:
         emit_message("error", error)
 
 
-def _json_lines(results: Iterable[object]) -> None:
-    """JSON Lines: one compact object a line, the fields of --json."""
+def _json_lines(results: Iterable[Result], line: Callable[[Result], str] = json_line) -> None:
+    """JSON Lines: one compact object a line, the fields of --json (written by line)."""
     write = sys.stdout.write
     for result in results:
-        write(json_line(result) + "\n")
+        write(line(result) + "\n")
 
 
 # -- modern: getaddrinfo ------------------------------------------------------------------------
@@ -279,9 +282,9 @@ def stream_dns(results: Iterable["DnsResult"], form: BatchForm) -> None:
     """A batch of queries, each written as soon as its turn comes. +short has no room for a
     failure: it is named on stderr as it comes."""
     if form == "json":
-        emit_json_array(results)
+        emit_json_array(results, line=dns_json_line)
     elif form == "jsonl":
-        _json_lines(results)
+        _json_lines(results, dns_json_line)
     elif form == "short":
         write = sys.stdout.write
         for result in results:
@@ -389,6 +392,7 @@ def _dns_table(results: Iterable["DnsResult"]) -> None:
     batch's counts are the summary line's, on stderr, once they are known."""
     from netkit.resolve.query import dns_status
 
+    answered: dict[str, Painted] = {}  # each status painted once: a batch has a few
     with row_stream(_DNS_COLUMNS) as add:
         for r in results:
             status = dns_status(r)
@@ -398,9 +402,12 @@ def _dns_table(results: Iterable["DnsResult"]) -> None:
                 reason = reason.removesuffix(f" from {r.server}#{r.port}")
                 add((_query_name(r), r.type, None, reason, Painted(status, "red")))
                 continue
-            painted = Painted(status, "green")
+            painted = answered.get(status)
+            if painted is None:
+                painted = answered[status] = Painted(status, "green")
+            shown = _query_name(r)
             for record in r.answers:
-                name = _query_name(r) if record.name == r.qname else record.name
+                name = shown if record.name == r.qname else record.name
                 add((name, record.type, record.ttl, record.data, painted))
             if not r.answers:  # a referral
                 add((r.qname, r.type, None, None, painted))

@@ -215,9 +215,12 @@ class InFlight:
         """One question, the same name ignoring ASCII case (RFC 4343), type and class."""
         end = self.question_end
         sent = self.message
+        if wire[4:6] != b"\x00\x01":
+            return False
+        if wire[12:end] == sent[12:end]:
+            return True  # the usual reply: the question as sent, octet for octet
         return (
-            wire[4:6] == b"\x00\x01"
-            and wire[12 : end - 4].lower() == sent[12 : end - 4].lower()
+            wire[12 : end - 4].lower() == sent[12 : end - 4].lower()
             and wire[end - 4 : end] == sent[end - 4 : end]
         )
 

@@ -44,7 +44,18 @@ def check_limits(ascii_name: str, shown: str) -> None:
         if ascii_name == "":
             raise InvalidNameError("empty name")
         return
-    labels = ascii_name.removesuffix(".").split(".")
+    stripped = ascii_name.removesuffix(".")
+    labels = stripped.split(".")
+    # The usual name, checked at once: in ASCII a label's octets are its characters, and the
+    # wire form is each label with its length octet and the root's, len(stripped) + 2 octets.
+    # Any other goes through the loop below, which says what is wrong.
+    if (
+        stripped.isascii()
+        and "" not in labels
+        and max(map(len, labels)) <= MAX_LABEL
+        and len(stripped) + 2 <= MAX_NAME
+    ):
+        return
     wire_length = 1  # the root label's length octet
     for label in labels:
         if not label:

@@ -167,6 +167,15 @@ def _qname(question: DnsQuestion) -> str:
     return ascii_name if ascii_name.endswith(".") else ascii_name + "."
 
 
+def _prepared_name(question: DnsQuestion) -> tuple[str, bytes, bool]:
+    """The name to ask (absolute, A-labels), its wire form, and whether it has one spelling.
+
+    A name with escapes (\\.) or octets that need them has more than one spelling: the
+    replies then spell it, as dig does."""
+    qname = _qname(question)
+    return qname, name_to_wire(qname), spelled_as_presented(qname)
+
+
 def _status_error(reply: Reply, qname: str, qtype: str, server: Server) -> str | None:
     """Why a reply is not an answer (None when it is one), in one line."""
     if reply.rcode == "NOERROR":
@@ -286,10 +295,14 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
     qclass = class_value(options.rdclass)
 
     def items() -> Iterator[Item]:
+        # A name asked for several types comes in a row: its name is checked and encoded once.
+        asked: tuple[str, bool] | None = None
+        qname, wire_name, presented = "", b"", False
         for question in questions:
             try:
-                qname = _qname(question)
-                wire_name = name_to_wire(qname)
+                if (question.name, question.reverse) != asked:
+                    qname, wire_name, presented = _prepared_name(question)
+                    asked = (question.name, question.reverse)
                 rdtype = type_value(question.type)
             except InvalidNameError as error:
                 places.append(_invalid(question, str(error), options))
@@ -312,7 +325,7 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
             )
             # A name with escapes (\.) or octets that need them has more than one spelling:
             # let the replies spell it, as dig does.
-            yield message, qname if spelled_as_presented(qname) else None
+            yield message, qname if presented else None
 
     for exchange in _exchanges(items(), options):
         place = places.popleft()

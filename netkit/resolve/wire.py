@@ -415,6 +415,74 @@ def _skip_name(wire: bytes, offset: int) -> int:
     raise MalformedReplyError("name runs past the end of the message")
 
 
+def _question_suffixes(seen: NamesSeen, name: str, octets: int) -> None:
+    """Note the question's name and each of its suffixes (at offset 12 on), as read_name would
+    on decoding it: names later in the reply point at them ("example." of "www.example.").
+
+    name is the question as sent and repeated octet for octet, in presentation form. Without
+    escapes its dots are the label boundaries and a label's text is its octets; a name with
+    escapes (\\. \\000) is noted whole, and read_name finds its suffixes itself."""
+    offset = 12
+    if "\\" in name:
+        seen[offset] = (name, octets)
+        return
+    while name:
+        seen[offset] = (name, octets)
+        label, _, name = name.partition(".")
+        offset += len(label) + 1
+        octets -= len(label) + 1
+
+
+def _answers_at_question(
+    wire: bytes, offset: int, count: int, name: str
+) -> tuple[int, list[Record]] | None:
+    """The usual answer section of a batch, read without the general decoder: count A or AAAA
+    records of class IN whose owner is a pointer to the question's name (offset 12).
+
+    Returns the offset past them and the records, which are the ones _read_records would
+    return; None at the first record of any other shape, and the general decoder reads the
+    section from its start (and says what is malformed)."""
+    records = []
+    limit = len(wire)
+    for _ in range(count):
+        start = offset + 12
+        if start > limit or wire[offset : offset + 2] != b"\xc0\x0c":
+            return None
+        rdtype, rdclass, ttl, rdlength = _RR_FIXED.unpack_from(wire, offset + 2)
+        offset = start + rdlength
+        if rdclass != CLASS_IN or offset > limit:
+            return None
+        if rdtype == 1 and rdlength == 4:
+            records.append(
+                Record(name, "A", ttl, socket.inet_ntop(socket.AF_INET, wire[start:offset]))
+            )
+        elif rdtype == 28 and rdlength == 16:
+            data = socket.inet_ntop(socket.AF_INET6, wire[start:offset])
+            records.append(Record(name, "AAAA", ttl, data))
+        else:
+            return None
+    return offset, records
+
+
+def _read_question(
+    wire: bytes, count: int, seen: NamesSeen, *, answers_only: bool
+) -> tuple[int, list[tuple[str, str]]]:
+    """The question section: the offset past it, and its (name, type) entries."""
+    offset = 12
+    question = []
+    for _ in range(count):
+        if answers_only:  # the engine has checked the question against the query already
+            name, offset = "", _skip_name(wire, offset)
+        else:
+            name, offset = read_name(wire, offset, seen)
+        if offset + 4 > len(wire):
+            raise MalformedReplyError("question cut short")
+        qtype, _qclass = _TYPE_CLASS.unpack_from(wire, offset)
+        offset += 4
+        question.append((name, type_text(qtype)))
+    return offset, question
+
+
 def parse_reply(
     wire: bytes, *, answers_only: bool = False, asked: tuple[str, int] | None = None
 ) -> Reply:
@@ -428,31 +496,30 @@ def parse_reply(
     if len(wire) < 12:
         raise MalformedReplyError(f"{len(wire)} octets is shorter than a DNS header")
     qid, flags, qdcount, ancount, nscount, arcount = _HEADER.unpack_from(wire)
-    offset = 12
-    question = []
     seen: NamesSeen = {}
+    answer: list[Record] | None = None
     if asked is not None and qdcount == 1:
-        name, offset = asked
-        seen[12] = (name, offset - 16)  # the name's octets: the question less type and class
-        question.append((name, type_text(int.from_bytes(wire[offset - 4 : offset - 2], "big"))))
-        qdcount = 0
-    for _ in range(qdcount):
-        if answers_only:  # the engine has checked the question against the query already
-            name, offset = "", _skip_name(wire, offset)
-        else:
-            name, offset = read_name(wire, offset, seen)
-        if offset + 4 > len(wire):
-            raise MalformedReplyError("question cut short")
-        qtype, _qclass = _TYPE_CLASS.unpack_from(wire, offset)
-        offset += 4
-        question.append((name, type_text(qtype)))
-    decode = (True, not answers_only or ancount == 0, not answers_only)
-    sections: list[list[Record]] = []
+        name, end = asked
+        question = [(name, type_text(int.from_bytes(wire[end - 4 : end - 2], "big")))]
+        offset, answer = _answers_at_question(wire, end, ancount, name) or (end, None)
+        # Names decoded from here on may point at the question's: note it and its suffixes
+        # (the octets of its name: the question less type and class).
+        if answer is None or not answers_only or ancount == 0:
+            _question_suffixes(seen, name, end - 16)
+    else:
+        offset, question = _read_question(wire, qdcount, seen, answers_only=answers_only)
     opt: OptRecord | None = None
-    for count, wanted in zip((ancount, nscount, arcount), decode, strict=True):
-        offset, records, section_opt = _read_records(wire, offset, count, seen, decode=wanted)
-        sections.append(records)
-        opt = opt or section_opt
+    if answer is None:
+        offset, answer, opt = _read_records(wire, offset, ancount, seen)
+    # A batch table needs the authority section only when there are no answers (its SOA or
+    # referral); the additional section is stepped over for its OPT record.
+    offset, authority, authority_opt = _read_records(
+        wire, offset, nscount, seen, decode=not answers_only or ancount == 0
+    )
+    offset, additional, additional_opt = _read_records(
+        wire, offset, arcount, seen, decode=not answers_only
+    )
+    opt = opt or authority_opt or additional_opt
     rcode = (flags & 0x000F) | (opt[1] << 4 if opt else 0)
     return Reply(
         id=qid,
@@ -460,9 +527,9 @@ def parse_reply(
         opcode=(flags >> 11) & 0xF,
         rcode=rcode_text(rcode),
         question=question,
-        answer=sections[0],
-        authority=sections[1],
-        additional=sections[2],
+        answer=answer,
+        authority=authority,
+        additional=additional,
         edns=opt[0] if opt else None,
         size=len(wire),
         complete=not answers_only,

@@ -9,7 +9,7 @@ import dns.name
 import dns.rdata
 import dns.rrset
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from netkit.resolve.names import InvalidNameError, host_name, reverse_name, unicode_form
@@ -205,3 +205,66 @@ def test_reverse_names() -> None:
     assert reverse_name("2001:db8::1").startswith("1.0.0.0.")
     with pytest.raises(InvalidNameError):
         reverse_name("example.com")
+
+
+plain_labels = st.text("abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=12)
+plain_names = st.lists(plain_labels, min_size=1, max_size=5).map(lambda ls: ".".join(ls) + ".")
+
+
+@given(
+    name=plain_names | names.map(lambda n: n.to_text()),
+    addresses=st.lists(st.sampled_from(SAMPLES[:3] + SAMPLES[4:5]), max_size=4),
+    cut=st.integers(0, 200),
+    rcode=st.sampled_from([0, 3]),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_batch_shortcuts_decode_what_the_general_decoder_does(
+    name: str, addresses: list[tuple[str, str]], cut: int, rcode: int
+) -> None:
+    """A batch's usual reply (A and AAAA answers at the question's name, an NS in the authority
+    section that points into the question, its address in the additional one), read through
+    the shortcuts (the question given, the answers read without the general decoder) and
+    without them: the same reply, or the same failure for a reply cut short."""
+    query = dns.message.make_query(name, "A", use_edns=0, payload=1232)
+    response = dns.message.make_response(query)
+    response.set_rcode(rcode)
+    owner = dns.name.from_text(name)
+    for rdtype, text in addresses:
+        response.answer.append(dns.rrset.from_text(owner, 60, "IN", rdtype, text))
+    zone = owner.parent() if len(owner) > 1 else owner
+    ns = dns.name.Name((b"ns1", *zone.labels))
+    response.authority.append(dns.rrset.from_text(zone, 300, "IN", "NS", ns.to_text()))
+    response.additional.append(dns.rrset.from_text(ns, 300, "IN", "A", "127.0.0.1"))
+    whole = response.to_wire()
+    end = 12 + question_length(whole)
+    wire = whole if cut == 0 else whole[: max(end, len(whole) - cut)]
+    for answers_only in (False, True):
+        try:
+            general = parse_reply(wire, answers_only=answers_only)
+        except MalformedReplyError:
+            with pytest.raises(MalformedReplyError):
+                parse_reply(wire, answers_only=answers_only, asked=(owner.to_text(), end))
+            continue
+        shortcut = parse_reply(wire, answers_only=answers_only, asked=(owner.to_text(), end))
+        # The general decoder spells the question as the wire has it; answers_only skips it.
+        assert shortcut._replace(question=general.question) == general
+        assert shortcut.answer == general.answer
+
+
+@given(st.lists(st.integers(0, 66), min_size=1, max_size=8), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_name_limits_are_dnspythons(lengths: list[int], absolute: bool) -> None:
+    """host_name accepts a name (its quick check or its label loop) when dnspython can encode
+    it, and names a fault otherwise (the first in label order, which may not be the one
+    dnspython names when there are several)."""
+    text = ".".join("x" * length for length in lengths) + ("." if absolute else "")
+    assume(text not in ("", "."))  # no name, and the root: not label limits
+    try:
+        dns.name.from_text(text)
+    except (dns.name.EmptyLabel, dns.name.LabelTooLong, dns.name.NameTooLong):
+        with pytest.raises(InvalidNameError) as raised:
+            host_name(text)
+        message = str(raised.value)
+        assert any(fault in message for fault in ("empty label", "label of", "octets long"))
+    else:
+        assert host_name(text).ascii == text

@@ -1,0 +1,75 @@
+"""The template writer of --dns results writes what the general JSON writer writes."""
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from netkit.render.dns_json import dns_json_line
+from netkit.render.output import json_line
+from netkit.resolve.query import DnsResult
+from netkit.resolve.wire import Edns, Record
+from tests.render.hostile import SHORT_CORPUS, assert_safe
+
+# Plain names and data (the template's case) mixed with hostile ones (the general writer's).
+texts = st.one_of(
+    st.sampled_from(["www.example.", "10.0.0.1", "2001:db8::1", "IN", "A", "a b", "x.", ""]),
+    st.sampled_from(SHORT_CORPUS),
+    st.text(max_size=12),
+)
+numbers = st.one_of(st.none(), st.integers(-(2**40), 2**40))
+records = st.builds(
+    Record,
+    name=texts,
+    type=texts,
+    ttl=st.integers(0, 2**32 - 1),
+    data=texts,
+    rdclass=texts,
+)
+record_lists = st.lists(records, max_size=3)
+results = st.builds(
+    DnsResult,
+    name=texts,
+    qname=texts,
+    unicode_name=st.none() | texts,
+    type=texts,
+    server=st.none() | texts,
+    port=st.none() | st.integers(0, 65535),
+    transport=st.sampled_from(["udp", "tcp", "tls", "https"]) | texts,
+    rcode=st.none() | texts,
+    id=numbers,
+    flags=st.lists(texts, max_size=4).map(tuple),
+    answers=record_lists,
+    authority=record_lists,
+    additional=record_lists,
+    edns=st.none() | st.builds(Edns, st.integers(0, 255), st.integers(0, 65535), st.booleans()),
+    query_time_ms=st.none() | st.floats(0, 1e6, allow_nan=False) | st.just(0.125),
+    size=numbers,
+    error=st.none() | texts,
+)
+
+
+@given(results)
+def test_the_template_writes_what_json_line_writes(result: DnsResult) -> None:
+    line = dns_json_line(result)
+    assert line == json_line(result)
+    assert json.loads(line)["name"] == result.name
+    assert_safe(line)
+
+
+def test_a_plain_result_takes_the_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    answer = Record("h1.bulk.test.", "A", 300, "10.0.0.1")
+    result = DnsResult(
+        "h1.bulk.test.", "h1.bulk.test.", None, "A", "127.0.0.1", 53, "udp", "NOERROR",
+        id=7, flags=("qr", "aa"), answers=[answer], edns=Edns(0, 1232, False),
+        query_time_ms=0.25, size=60,
+    )  # fmt: skip
+    expected = json_line(result)
+
+    def general(value: object) -> str:
+        raise AssertionError("the general writer was used")
+
+    monkeypatch.setattr("netkit.render.dns_json.json_line", general)
+    assert dns_json_line(result) == expected
+    assert json.loads(expected)["answers"][0]["data"] == "10.0.0.1"

@@ -2,7 +2,15 @@
 removed or renamed anywhere fails here until `python scripts/short-options.py --write` runs."""
 
 from netkit.cli import cli
-from netkit.docs.short_options import PAGE, page_section, section, short_options
+from netkit.docs.short_options import (
+    PAGE,
+    README,
+    page_section,
+    readme_section,
+    readme_table,
+    section,
+    short_options,
+)
 
 
 def test_the_page_lists_every_short_option_as_the_commands_define_them() -> None:
@@ -11,6 +19,12 @@ def test_the_page_lists_every_short_option_as_the_commands_define_them() -> None
     assert written.rstrip("\n") == section(cli).rstrip("\n"), (
         "run: python scripts/short-options.py --write && python scripts/regen-docs.py"
     )
+
+
+def test_the_readme_table_lists_the_same_letters() -> None:
+    written = readme_section(README.read_text())
+    assert written, "the README has no generated short options table"
+    assert written == readme_table(cli), "run: python scripts/short-options.py --write"
 
 
 def test_the_anchors_letters() -> None:

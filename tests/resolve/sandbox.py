@@ -8,6 +8,7 @@ the host's files are never written). It reads a JSON spec from the file named by
 
     {"mounts": {"/etc/hosts": "/tmp/.../hosts", ...},
      "addresses": ["192.0.2.200/24"],          # added to lo besides 127.0.0.1 and ::1
+     "overlays": [["/var/cache/x", "/usr/lib/x86_64-linux-gnu"]],  # more files in a folder
      "nsd": [{"binary": ..., "directory": ..., "zones": {origin: text}, "address": ...}],
      "argv": [netkit, "resolve", "--diagnose", ...]}
 
@@ -30,6 +31,9 @@ def main() -> None:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
     for address in spec.get("addresses", []):
         subprocess.run(["ip", "addr", "add", address, "dev", "lo"], check=True, timeout=10)
+    for lower, target in spec.get("overlays", []):  # the folder shows lower's files too
+        subprocess.run(["mount", "-t", "overlay", "overlay", "-o", f"lowerdir={lower}:{target}",
+                        target], check=True, timeout=10)  # fmt: skip
     for target, source in spec["mounts"].items():
         subprocess.run(["mount", "--bind", source, target], check=True, timeout=10)
     with ExitStack() as stack:

@@ -2,7 +2,7 @@
 
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -270,7 +270,7 @@ def _run_tls(
     return ExitStatus.OK
 
 
-def _refuse_beside_zero_io(given: dict[str, object], reason: str) -> None:
+def _refuse_beside_zero_io(given: Mapping[str, object], reason: str) -> None:
     """-z makes these options mean nothing: say so rather than ignore them."""
     for flag, value in given.items():
         if value:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from netkit.cli.completers import complete_local_address, complete_mux, complete_path
-from netkit.cli.explain import explain_listener, listen_explain_options
+from netkit.cli.explain import DEFAULT_EXPLAIN_LIMIT, explain_listener, listen_explain_options
 from netkit.cli.options import PortType, TcpByDefault, json_option, list_option
 from netkit.cli.show_c import show_c_option
 from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
@@ -271,7 +271,7 @@ class ExplainOptions:
     """--explain: narrate the calls of the first explain_limit connections (see cli/explain.py)."""
 
     explain: bool
-    explain_limit: int
+    explain_limit: int | None
 
 
 T = TypeVar("T")
@@ -283,6 +283,8 @@ def _take(group: type[T], opts: dict[str, Any]) -> T:
 
 
 def _run(config: ListenConfig, common: CommonOptions, explain: ExplainOptions) -> int:
+    if explain.explain_limit is not None and not explain.explain:
+        raise click.UsageError("--explain-limit goes with --explain")
     from netkit.listen.server import prepare, serve
     from netkit.render.listen import live_stats, make_observer, print_sink, render_summary
 
@@ -298,7 +300,7 @@ def _run(config: ListenConfig, common: CommonOptions, explain: ExplainOptions) -
             sink = print_sink(hex_dump=common.hex_dump, raw=common.raw)
             observer.data = stack.enter_context(sink)
         engine = prepare(config, observer)
-        limit = explain.explain_limit if explain.explain else None
+        limit = (explain.explain_limit or DEFAULT_EXPLAIN_LIMIT) if explain.explain else None
         explained = explain_listener(engine, limit, as_json=common.as_json)
         stop_live = (
             stack.enter_context(live_stats(engine.snapshot, as_json=common.as_json))

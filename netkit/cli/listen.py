@@ -376,7 +376,7 @@ def _config(
     if connection is not None:
         where.update(idle_timeout=connection.idle_timeout, max_conns=connection.max_conns,
                      backlog=connection.backlog)  # fmt: skip
-    return ListenConfig(
+    config = ListenConfig(
         transport=transport,
         mux=common.mux,
         behaviour=common.behaviour,
@@ -385,6 +385,12 @@ def _config(
         peer_input_fd=_peer_input(transport, common),
         **where,
     )
+    if config.exec_argv and config.tls is None and config.idle_timeout is not None:
+        # The program owns the socket, so netkit sees no traffic to time out (with --tls,
+        # netkit relays the bytes and does).
+        flag = "--exec" if common.exec_command is not None else "--sh-exec"
+        raise click.UsageError(f"{flag} and --idle-timeout exclude each other without --tls")
+    return config
 
 
 def _tls_options(function: F) -> F:

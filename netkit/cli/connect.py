@@ -239,6 +239,15 @@ def _run_tls(
     from netkit.render.tls import render_diagnosis
     from netkit.tls.client import diagnose
 
+    if check:
+        relay_given = relay or Relay()
+        relayed = {"-C": relay_given.crlf, "--send-only": relay_given.send_only,
+                   "--recv-only": relay_given.recv_only, "--raw": raw,
+                   "--no-half-close": not half_close}  # fmt: skip
+        for flag, given in relayed.items():
+            if given:
+                raise click.UsageError(f"--check and {flag} exclude each other: --check relays "
+                                       "nothing, it prints the diagnosis and exits")  # fmt: skip
     log = SessionLog(verbose=verbose, as_json=as_json)
     diagnosed = diagnose(target, settings, timeout, log.event)
     verification = diagnosed.diagnosis.verification

@@ -120,3 +120,12 @@ def test_zero_io_port_list_refuses_what_the_scan_cannot_do() -> None:
             assert result.returncode == 2, extra
             assert f"-z and {extra[0]} exclude each other" in result.stderr.decode()
         assert connect(host, f"{port},1", "-z").returncode == 0
+
+
+def test_tls_check_refuses_the_relay_options_it_would_ignore() -> None:
+    # --check prints the diagnosis and exits: refused before any connection is tried.
+    for argv in (["tls", "127.0.0.1", "1", "--check"], ["127.0.0.1", "1", "--tls", "--check"]):
+        for extra in (["-C"], ["--send-only"], ["--recv-only"], ["--raw"], ["--no-half-close"]):
+            result = connect(*argv, *extra)
+            assert result.returncode == 2, (argv, extra)
+            assert f"--check and {extra[0]} exclude each other" in result.stderr.decode()

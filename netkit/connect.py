@@ -81,6 +81,7 @@ class SessionSummary:
     """How a session went: the last line of -v, the last object of the --json log."""
 
     event: str  # always "closed", so the --json log is one kind of line
+    elapsed_s: float  # every line of the --json log has event and elapsed_s
     transport: Transport
     peer: str
     local: str
@@ -370,8 +371,10 @@ class Session:
 
     def _summary(self, ended: str) -> SessionSummary:
         udp = self.target.transport == "udp"
+        duration = round(time.monotonic() - self.started, 6)
         return SessionSummary(
             event="closed",
+            elapsed_s=duration,
             transport=self.target.transport,
             peer=self.peer,
             local=self.local,
@@ -379,7 +382,7 @@ class Session:
             bytes_received=self.bytes_received,
             datagrams_sent=self.datagrams_sent if udp else None,
             datagrams_received=self.datagrams_received if udp else None,
-            duration_s=round(time.monotonic() - self.started, 6),
+            duration_s=duration,
             ended=ended,
         )
 

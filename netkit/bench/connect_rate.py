@@ -74,6 +74,9 @@ class ConnectLoop:
         self.damaged: set[int] = set()
         self.connected: set[int] = set()
         self.waiting: deque[int] = deque()  # slots waiting for the --rate schedule
+        # Slots whose connect failed at once (a Unix path with no listener): tried again on
+        # the loop's next turn, not from inside the failure, which would recurse without end.
+        self.retry: list[int] = []
 
     def run(
         self,
@@ -102,6 +105,10 @@ class ConnectLoop:
                 for fd, happened in self.poller.wait(pause):
                     self._advance(fd, happened, now)
                 clock = now()
+                if self.retry:
+                    retry, self.retry = self.retry, []
+                    for slot in retry:
+                        self._open(slot, clock, clock)
                 if clock < next_tick:
                     continue
                 for fd in [fd for fd, at in self.opened.items() if at < clock - timeout_ns]:
@@ -137,7 +144,7 @@ class ConnectLoop:
         code = sock.connect_ex(self.address)  # type: ignore[arg-type]  # from getaddrinfo
         if code not in (0, errno.EINPROGRESS, errno.EAGAIN):
             self.poller.register(fd, OUT)
-            self._fail(fd, f"connect: {errno.errorcode.get(code, code)}", clock)
+            self._fail(fd, f"connect: {errno.errorcode.get(code, code)}", clock, again=False)
             return
         self.poller.register(fd, OUT)
 
@@ -192,15 +199,16 @@ class ConnectLoop:
             totals.mismatches += 1
         self._next(fd, clock)
 
-    def _fail(self, fd: int, why: str, clock: int) -> None:
+    def _fail(self, fd: int, why: str, clock: int, *, again: bool = True) -> None:
         totals = self.totals
         totals.errors += 1
         if len(totals.error_messages) < 5 and why not in totals.error_messages:
             totals.error_messages.append(why)
-        self._next(fd, clock)
+        self._next(fd, clock, again=again)
 
-    def _next(self, fd: int, clock: int) -> None:
-        """Close this request's connection and start the slot's next one."""
+    def _next(self, fd: int, clock: int, *, again: bool = True) -> None:
+        """Close this request's connection and start the slot's next one (not ``again`` at
+        once: on the loop's next turn)."""
         slot = self.slot_of.pop(fd)
         self.poller.unregister(fd)
         self.socks.pop(fd).close()
@@ -208,7 +216,9 @@ class ConnectLoop:
             del table[fd]
         self.damaged.discard(fd)
         self.connected.discard(fd)
-        if self.plan.rate is None:
+        if self.plan.rate is not None:
+            self.waiting.append(slot)
+        elif again:
             self._open(slot, clock, clock)
         else:
-            self.waiting.append(slot)
+            self.retry.append(slot)

@@ -2,7 +2,7 @@
 
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -239,6 +239,15 @@ def _run_tls(
     from netkit.render.tls import render_diagnosis
     from netkit.tls.client import diagnose
 
+    if check:
+        relay_given = relay or Relay()
+        relayed = {"-C": relay_given.crlf, "--send-only": relay_given.send_only,
+                   "--recv-only": relay_given.recv_only, "--raw": raw,
+                   "--no-half-close": not half_close}  # fmt: skip
+        for flag, given in relayed.items():
+            if given:
+                raise click.UsageError(f"--check and {flag} exclude each other: --check relays "
+                                       "nothing, it prints the diagnosis and exits")  # fmt: skip
     log = SessionLog(verbose=verbose, as_json=as_json)
     diagnosed = diagnose(target, settings, timeout, log.event)
     verification = diagnosed.diagnosis.verification
@@ -268,6 +277,13 @@ def _run_tls(
         summary = session.relay(stdin_fd, output)
     log.summary(summary)
     return ExitStatus.OK
+
+
+def _refuse_beside_zero_io(given: Mapping[str, object], reason: str) -> None:
+    """-z makes these options mean nothing: say so rather than ignore them."""
+    for flag, value in given.items():
+        if value:
+            raise click.UsageError(f"-z and {flag} exclude each other: {reason}")
 
 
 def _relay(crlf: bool, send_only: bool, recv_only: bool) -> Relay:
@@ -343,7 +359,14 @@ def tcp(
         from netkit.cli.show_c import connect_program
 
         return connect_program("tcp", {**locals(), **tls_options})
+    if zero_io:
+        nothing_sent = {"-C": crlf, "--send-only": send_only, "--recv-only": recv_only,
+                        "--raw": raw, "--no-half-close": not half_close}  # fmt: skip
+        _refuse_beside_zero_io(nothing_sent, "-z only connects and closes, nothing is relayed")
+        _refuse_beside_zero_io({"--tls": tls}, "--tls --check verifies a TLS server")
     if zero_io and looks_like_port_list(service_names_to_ports(port)):  # nc -z HOST 20-30
+        scan_lacks = {"-s": source, "-p": source_port, "-v": verbose}
+        _refuse_beside_zero_io(scan_lacks, "a port list is scanned as netkit scan does")
         from netkit.cli.scan import DEFAULT_TIMEOUT as SCAN_TIMEOUT
         from netkit.cli.scan import run_scan
 
@@ -453,6 +476,10 @@ def unix(
         from netkit.cli.show_c import connect_program
 
         return connect_program("unix", locals())
+    if zero_io:
+        nothing_sent = {"-C": crlf, "--send-only": send_only, "--recv-only": recv_only,
+                        "--raw": raw, "--no-half-close": not half_close}  # fmt: skip
+        _refuse_beside_zero_io(nothing_sent, "-z only connects and closes, nothing is relayed")
     target = Target("unix", path=path)
     relay = _relay(crlf, send_only, recv_only)
     return _run(

@@ -272,7 +272,10 @@ def conns(  # click passes every option by keyword
         if context.get_parameter_source(name) is not ParameterSource.DEFAULT and not watch:
             raise click.UsageError(f"--{name} only makes sense with --watch")
     if summary:
+        _refuse_given(context, "-s", _SUMMARY_TAKES, "it counts every socket, unfiltered")
         return _summary(as_json=as_json)
+    if watch:
+        _refuse_given(context, "--watch", _WATCH_TAKES, "it follows TCP connections' traffic")
     from netkit.render.conns import ConnectionColumns, render_connections
     from netkit.sysinfo.conns import list_connections
 
@@ -301,6 +304,24 @@ def conns(  # click passes every option by keyword
     shown = ConnectionColumns(extended=extended, timers=timers, memory=memory, info=info)
     render_connections(listing, as_json=as_json, shown=shown)
     return ExitStatus.OK
+
+
+_SUMMARY_TAKES = frozenset({"summary", "as_json", "numeric", "processes", "all_sockets"})
+_WATCH_TAKES = frozenset(
+    {"watch", "interval", "count", "as_json", "numeric", "processes", "all_sockets", "tcp",
+     "ipv4", "ipv6", "ports", "pids", "states", "process", "sports", "dports", "src", "dst",
+     "users"}
+)  # fmt: skip
+
+
+def _refuse_given(context: click.Context, mode: str, takes: frozenset[str], why: str) -> None:
+    """A usage error for the first option typed that ``mode`` would ignore."""
+    for param in context.command.params:
+        if param.name is None or param.name in takes:
+            continue
+        if context.get_parameter_source(param.name) not in (None, ParameterSource.DEFAULT):
+            flag = min(param.opts, key=len)
+            raise click.UsageError(f"{mode} and {flag} exclude each other: {why}")
 
 
 def _summary(*, as_json: bool) -> int:

@@ -36,16 +36,18 @@ def session_calls(explain: bool, as_json: bool) -> "SocketCalls":
     return NarratedCalls(ExplainLog(as_json=as_json))
 
 
+DEFAULT_EXPLAIN_LIMIT = 3
+
+
 def listen_explain_options(command: F) -> F:
     """--explain and --explain-limit for the listeners."""
     command = click.option(
         "--explain-limit",
         type=click.IntRange(min=1),
-        default=3,
-        show_default=True,
+        default=None,  # None: not given, so that it can be refused without --explain
         metavar="N",
-        help="With --explain: narrate the calls of the first N connections (UDP: datagrams); "
-        "later ones are only counted.",
+        help=f"With --explain: narrate the calls of the first N connections (UDP: datagrams; "
+        f"default {DEFAULT_EXPLAIN_LIMIT}); later ones are only counted.",
     )(command)
     return explain_option("the listener")(command)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from netkit.cli.completers import complete_local_address, complete_mux, complete_path
-from netkit.cli.explain import explain_listener, listen_explain_options
+from netkit.cli.explain import DEFAULT_EXPLAIN_LIMIT, explain_listener, listen_explain_options
 from netkit.cli.options import PortType, TcpByDefault, json_option, list_option
 from netkit.cli.show_c import show_c_option
 from netkit.listen.config import DEFAULT_PORT, DEFAULT_UNIX_PATH, Behaviour, ListenConfig
@@ -271,7 +271,7 @@ class ExplainOptions:
     """--explain: narrate the calls of the first explain_limit connections (see cli/explain.py)."""
 
     explain: bool
-    explain_limit: int
+    explain_limit: int | None
 
 
 T = TypeVar("T")
@@ -283,6 +283,8 @@ def _take(group: type[T], opts: dict[str, Any]) -> T:
 
 
 def _run(config: ListenConfig, common: CommonOptions, explain: ExplainOptions) -> int:
+    if explain.explain_limit is not None and not explain.explain:
+        raise click.UsageError("--explain-limit goes with --explain")
     from netkit.listen.server import prepare, serve
     from netkit.render.listen import live_stats, make_observer, print_sink, render_summary
 
@@ -298,7 +300,7 @@ def _run(config: ListenConfig, common: CommonOptions, explain: ExplainOptions) -
             sink = print_sink(hex_dump=common.hex_dump, raw=common.raw)
             observer.data = stack.enter_context(sink)
         engine = prepare(config, observer)
-        limit = explain.explain_limit if explain.explain else None
+        limit = (explain.explain_limit or DEFAULT_EXPLAIN_LIMIT) if explain.explain else None
         explained = explain_listener(engine, limit, as_json=common.as_json)
         stop_live = (
             stack.enter_context(live_stats(engine.snapshot, as_json=common.as_json))
@@ -374,7 +376,7 @@ def _config(
     if connection is not None:
         where.update(idle_timeout=connection.idle_timeout, max_conns=connection.max_conns,
                      backlog=connection.backlog)  # fmt: skip
-    return ListenConfig(
+    config = ListenConfig(
         transport=transport,
         mux=common.mux,
         behaviour=common.behaviour,
@@ -383,6 +385,12 @@ def _config(
         peer_input_fd=_peer_input(transport, common),
         **where,
     )
+    if config.exec_argv and config.tls is None and config.idle_timeout is not None:
+        # The program owns the socket, so netkit sees no traffic to time out (with --tls,
+        # netkit relays the bytes and does).
+        flag = "--exec" if common.exec_command is not None else "--sh-exec"
+        raise click.UsageError(f"{flag} and --idle-timeout exclude each other without --tls")
+    return config
 
 
 def _tls_options(function: F) -> F:

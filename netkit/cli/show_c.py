@@ -65,6 +65,13 @@ _CONNECT_UNSUPPORTED = (
 )
 
 
+_CONNECT_SUPPORTED = {
+    "tcp": "-4/-6, --timeout and --no-half-close",
+    "udp": "-4/-6 and --timeout",
+    "unix": "--timeout and --no-half-close",
+}
+
+
 def connect_program(transport: str, options: Mapping[str, Any]) -> int:
     """Print the client for `netkit connect tcp|udp|unix ... --show-c`.
 
@@ -76,7 +83,7 @@ def connect_program(transport: str, options: Mapping[str, Any]) -> int:
     from netkit.showc.connect import connect_program as generate
 
     given = [(flag, options.get(name)) for flag, name in _CONNECT_UNSUPPORTED]
-    _refuse(given, "the generated client has only -4/-6, --timeout and --no-half-close")
+    _refuse(given, f"the generated client has only {_CONNECT_SUPPORTED[transport]}")
     families: dict[int, str] = {socket.AF_INET: "4", socket.AF_INET6: "6"}
     family = families.get(options.get("family") or 0)
     target = ConnectTarget(
@@ -111,6 +118,7 @@ _LISTEN_UNSUPPORTED = (
     ("--json", "as_json"),
     ("--stats", "stats"),
     ("--explain", "explain"),
+    ("--explain-limit", "explain_limit"),
 )
 
 

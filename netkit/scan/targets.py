@@ -61,6 +61,11 @@ def resolve_hosts(specs: Sequence[str], family: int) -> list[Host]:
                 raise NetkitUsageError(f"{spec} has {network.num_addresses} addresses: too many")
             hosts += [Host(spec, str(address), kind) for address in network.hosts()]
             continue
+        if spec.isdigit():  # nmap's `HOST 22 80`: getaddrinfo would scan 0.0.0.22
+            raise NetkitUsageError(
+                f"{spec!r} is a number, not a host: give the ports as one argument after the "
+                "hosts, e.g. 22,80"
+            )
         name = spec[1:-1] if spec.startswith("[") and spec.endswith("]") else spec
         try:
             infos = socket.getaddrinfo(name, None, family, socket.SOCK_STREAM)

@@ -125,6 +125,22 @@ def test_connect_rate_opens_a_connection_per_request(listener: ListenerProcess) 
     assert listener.alive()
 
 
+@pytest.mark.parametrize("rate", [[], ["--rate", "200"]], ids=["flat out", "paced"])
+def test_connect_rate_to_a_unix_path_nobody_listens_on_counts_errors(
+    tmp_path: Any, rate: list[str]
+) -> None:
+    # connect() fails at once there; each failure used to start the next connect from inside
+    # itself, until Python's recursion limit ended the run with an internal error.
+    missing = str(tmp_path / "nobody.sock")
+    result = run_netkit("bench", "unix", missing, "-c", "2", "-d", "0.5", "--connect-rate",
+                        *rate, "--json", timeout=60)  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "unexpected" not in result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["requests"] == 0 and 2 <= figures["errors"] <= 200
+    assert figures["error_samples"] == ["connect: ENOENT"]
+
+
 def test_without_connect_rate_there_is_no_connect_figure() -> None:
     final = json.loads(output_of("-c", "1", "-d", "0.2", "--json"))
     assert final["connect"] is None

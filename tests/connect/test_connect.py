@@ -123,6 +123,10 @@ def test_json_log_goes_to_stderr_and_data_to_stdout() -> None:
     assert summary["bytes_received"] == 3
     assert summary["ended"] == "peer closed"
     assert summary["peer"] == f"127.0.0.1:{port}"
+    for event in events:  # the core fields of every line
+        assert isinstance(event["elapsed_s"], float), event
+    assert summary["elapsed_s"] == summary["duration_s"]
+    assert summary["elapsed_s"] >= events[-2]["elapsed_s"]  # type: ignore[operator]
 
 
 def test_empty_stdin_still_reads_until_the_peer_closes() -> None:

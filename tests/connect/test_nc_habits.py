@@ -98,3 +98,34 @@ def test_listen_port_argument_and_option_must_agree() -> None:
     result = run_netkit("listen", "tcp", "7001", "--port", "7002")
     assert result.returncode == 2
     assert "disagree" in result.stderr
+
+
+def test_zero_io_refuses_the_options_it_would_ignore() -> None:
+    with stream_server(echo_all) as (host, port):
+        for extra in (["-C"], ["--send-only"], ["--recv-only"], ["--raw"], ["--no-half-close"],
+                      ["--tls"]):  # fmt: skip
+            result = connect(host, str(port), "-z", *extra)
+            assert result.returncode == 2, extra
+            assert f"-z and {extra[0]} exclude each other" in result.stderr.decode()
+        for path_extra in (["-C"], ["--recv-only"]):
+            result = connect("unix", "/nonexistent.sock", "-z", *path_extra)
+            assert result.returncode == 2, path_extra
+        assert connect(host, str(port), "-z", "-w", "2").returncode == 0
+
+
+def test_zero_io_port_list_refuses_what_the_scan_cannot_do() -> None:
+    with stream_server(echo_all) as (host, port):
+        for extra in (["-s", "127.0.0.1"], ["-p", str(free_port())], ["-v"]):
+            result = connect(host, f"{port},{port}", "-z", *extra)
+            assert result.returncode == 2, extra
+            assert f"-z and {extra[0]} exclude each other" in result.stderr.decode()
+        assert connect(host, f"{port},1", "-z").returncode == 0
+
+
+def test_tls_check_refuses_the_relay_options_it_would_ignore() -> None:
+    # --check prints the diagnosis and exits: refused before any connection is tried.
+    for argv in (["tls", "127.0.0.1", "1", "--check"], ["127.0.0.1", "1", "--tls", "--check"]):
+        for extra in (["-C"], ["--send-only"], ["--recv-only"], ["--raw"], ["--no-half-close"]):
+            result = connect(*argv, *extra)
+            assert result.returncode == 2, (argv, extra)
+            assert f"--check and {extra[0]} exclude each other" in result.stderr.decode()

@@ -40,3 +40,12 @@ def test_bad_mode() -> None:
 def test_udp_has_no_connection_options() -> None:
     code, output = _invoke("udp", "--max-conns", "3")
     assert code == 2 and "No such option" in output
+
+
+def test_explain_limit_without_explain_is_refused_not_ignored() -> None:
+    from tests.support import run_netkit
+
+    for transport in (["tcp", "--port", "0"], ["udp", "--port", "0"], ["unix"]):
+        result = run_netkit("listen", *transport, "--explain-limit", "2", timeout=10)
+        assert result.returncode == 2, transport
+        assert "--explain-limit goes with --explain" in result.stderr

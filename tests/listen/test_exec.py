@@ -70,3 +70,11 @@ def test_udp_is_refused_with_the_reason() -> None:
     result = run_netkit("listen", "udp", "--exec", "cat")
     assert result.returncode == 2
     assert "UDP has no connections" in result.stderr
+
+
+def test_idle_timeout_without_tls_is_refused_not_ignored() -> None:
+    # The program owns a plain connection, so netkit could never see it idle.
+    for flag in ("--exec", "--sh-exec"):
+        result = run_netkit("listen", "tcp", "--port", "0", flag, "cat", "--idle-timeout", "1")
+        assert result.returncode == 2
+        assert f"{flag} and --idle-timeout exclude each other without --tls" in result.stderr

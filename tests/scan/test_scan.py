@@ -101,6 +101,13 @@ def test_bad_port_lists_are_usage_errors(ports: str) -> None:
     assert run_netkit("scan", "127.0.0.1", ports).returncode == 2
 
 
+def test_ports_given_as_separate_arguments_are_not_scanned_as_hosts() -> None:
+    # nmap's habit `HOST 22 80`: getaddrinfo("22") is 0.0.0.22, which is not what was meant.
+    result = run_netkit("scan", "127.0.0.1", "22", "80", "--json")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "'22' is a number, not a host" in result.stderr and "22,80" in result.stderr
+
+
 def test_service_names_are_ports() -> None:
     result = run_netkit("scan", "127.0.0.1", "http,ssh,1-2", "--json")
     assert sorted(row["port"] for row in json.loads(result.stdout)) == [1, 2, 22, 80]

@@ -123,6 +123,7 @@ def test_resolve_show_c_programs_run(compile_c: Compile) -> None:
         (["listen", "tcp", "--exec", "cat"], "--exec"),
         (["listen", "unix", "--print"], "--print"),
         (["listen", "udp", "--once"], "--once"),
+        (["listen", "tcp", "--explain-limit", "2"], "--explain-limit"),
         (["resolve", "--modern", "-x", "127.0.0.1"], "-x"),
         (["resolve", "--legacy", "localhost", "--json"], "--json"),
     ],
@@ -131,6 +132,8 @@ def test_what_the_program_cannot_do_is_a_usage_error(args: list[str], flag: str)
     result = run_netkit(*args, "--show-c")
     assert (result.returncode, result.stdout) == (2, "")
     assert f"--show-c and {flag} exclude each other" in result.stderr
+    if args[:2] == ["connect", "unix"]:
+        assert "-4/-6" not in result.stderr  # a Unix client has no address family to pick
 
 
 @pytest.mark.parametrize("mode", [["--dns"], ["@127.0.0.1"], ["-t", "MX"]])

@@ -95,3 +95,30 @@ def test_lists_by_comma_and_by_repeating_agree(named_listener: tuple[str, int]) 
                           "--state", "estab")  # fmt: skip
     assert comma == repeated
     assert [row["local_port"] for row in comma] == [port]
+
+
+@pytest.mark.parametrize(
+    ("args", "refused"),
+    [
+        (["-s", "-t"], "-s and -t"),
+        (["-s", "--port", "ssh"], "-s and --port"),
+        (["-s", "--watch"], "-s and --watch"),
+        (["--watch", "--count", "1", "-u"], "--watch and -u"),
+        (["--watch", "--count", "1", "-x"], "--watch and -x"),
+        (["--watch", "--count", "1", "-l"], "--watch and -l"),
+        (["--watch", "--count", "1", "-e"], "--watch and -e"),
+    ],
+)
+def test_summary_and_watch_refuse_the_options_they_would_ignore(
+    args: list[str], refused: str
+) -> None:
+    result = run_netkit("conns", *args, timeout=10)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert f"{refused} exclude each other" in result.stderr
+
+
+def test_summary_and_watch_still_take_what_they_use() -> None:
+    assert run_netkit("conns", "-s", "-n", "--json").returncode == 0
+    watched = run_netkit("conns", "--watch", "-tn", "--count", "1", "--interval", "0.1",
+                         "--port", "1", "--json")  # fmt: skip
+    assert watched.returncode == 0, watched.stderr

@@ -202,6 +202,10 @@ def _run(
 ) -> int:
     from netkit.render.connect import SessionLog, peer_output
 
+    if as_json:
+        from netkit.render.output import stderr_is_json_lines
+
+        stderr_is_json_lines()  # a refused connection, later on, is a JSON line too
     log = SessionLog(verbose=verbose, as_json=as_json)
     session = Session(
         target,

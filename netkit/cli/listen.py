@@ -288,6 +288,10 @@ def _run(config: ListenConfig, common: CommonOptions, explain: ExplainOptions) -
     from netkit.listen.server import prepare, serve
     from netkit.render.listen import live_stats, make_observer, print_sink, render_summary
 
+    if common.as_json:
+        from netkit.render.output import stderr_is_json_lines
+
+        stderr_is_json_lines()  # a failure to bind, later on, is a JSON line too
     observer = make_observer(
         verbose=common.verbose,
         as_json=common.as_json,

@@ -196,8 +196,27 @@ def emit_lines(lines: Iterable[Line], stream: TextIO | None = None) -> None:
         out.write(text + "\n")
 
 
+class _StderrForm:
+    """Whether stderr is a JSON Lines stream (listen --json, connect --json): then the notes
+    and the error that ends the command are JSON objects too, so a reader parses every line."""
+
+    json_lines = False
+
+
+def stderr_is_json_lines() -> None:
+    """From now on, emit_message writes {"event": KIND, "time": ..., "message": ...}."""
+    _StderrForm.json_lines = True
+
+
 def emit_message(kind: str, message: str) -> None:
-    """``netkit: error: ...`` or ``netkit: note: ...`` on stderr, one line whatever it quotes."""
+    """``netkit: error: ...`` or ``netkit: note: ...`` on stderr, one line whatever it quotes
+    (a JSON object with event, time and message once stderr is a JSON Lines stream)."""
+    if _StderrForm.json_lines:
+        import time
+
+        event = {"event": kind, "time": round(time.time(), 6), "message": message}
+        emit_json_line(event, sys.stderr)
+        return
     click.echo(f"netkit: {kind}: {visible(message)}", err=True)
 
 

@@ -21,7 +21,7 @@ from tests.connect.servers import (
     udp_echo_server,
     unix_server,
 )
-from tests.support import free_port, netkit_executable, require_tool
+from tests.support import free_port, netkit_executable, require_tool, run_netkit
 
 ALL_BYTES = bytes(range(256)) * 4
 
@@ -368,3 +368,11 @@ def test_unix_abstract_name() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == b"abstract\n"
     assert f"connected to @{name} (unix)" in result.stderr.decode()
+
+
+def test_json_log_ends_with_the_error_as_json() -> None:
+    done = run_netkit("connect", "tcp", "127.0.0.1", str(free_port()), "--json")
+    assert done.returncode == 1
+    events = [json.loads(line) for line in done.stderr.splitlines()]  # every line is JSON
+    assert [e["event"] for e in events] == ["connect-failed", "error"]
+    assert events[-1]["message"].startswith("connect to 127.0.0.1:")

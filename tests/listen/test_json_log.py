@@ -80,3 +80,17 @@ def test_stats_without_a_terminal_prints_lines(as_json: bool) -> None:
             assert {"connections_now", "rate_in_bps", "time"} <= stats.keys()
         else:
             server.wait_for_stderr(r"^stats: uptime \S+ s, connections now 0, ")
+
+
+def test_a_failure_to_bind_is_a_json_line_too() -> None:
+    from tests.support import run_netkit
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = run_netkit("listen", "tcp", "--port", str(port), "--json")
+    assert done.returncode == 1
+    [error] = _json_lines(done.stderr.splitlines())
+    assert error["event"] == "error" and set(error) >= CORE
+    assert error["message"] == f"tcp port {port} is already in use on 127.0.0.1"

@@ -15,7 +15,7 @@ import click
 
 from netkit.cli.completers import SOCKTYPES, complete_record_type
 from netkit.cli.explain import explain_option
-from netkit.cli.options import json_option
+from netkit.cli.options import PortType, json_option, list_option
 from netkit.cli.show_c import show_c_option
 from netkit.errors import ExitStatus, NetkitError
 from netkit.render.output import emit_message
@@ -312,23 +312,21 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
     is_flag=True,
     help="--modern: AI_ADDRCONFIG (hides loopback answers on a loopback-only host).",
 )
-@click.option(
+@list_option(
     "-t",
     "--type",
     "types",
-    multiple=True,
     shell_complete=complete_record_type,
     metavar="TYPE",
-    help="Record type: A, AAAA, MX, TXT, SRV, ... (repeatable; default A).",
+    help="Record types: A, AAAA, MX, TXT, SRV, ... (a comma list, repeatable; default A).",
 )
-@click.option(
+@list_option(
     "-s",
     "--server",
     "servers",
-    multiple=True,
     metavar="ADDR",
-    help="Server to ask (repeatable: a batch spreads its queries over them, and asks the "
-    "others while one stops answering).",
+    help="Servers to ask (a comma list, repeatable: a batch spreads its queries over them, "
+    "and asks the others while one stops answering).",
 )
 @click.option(
     "--servers-file",
@@ -346,9 +344,9 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
 @click.option(
     "-p",
     "--port",
-    type=click.IntRange(1, 65535),
+    type=PortType(lowest=1),
     metavar="PORT",
-    help="Server port (53; 853 with --tls).",
+    help="Server port, a number or a service name (53, domain; 853 with --tls).",
 )
 @click.option("--tcp", "transport", flag_value="tcp", help="Query over TCP.")
 @click.option(
@@ -416,11 +414,10 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
     help="The EDNS UDP payload size to advertise (default 1232).",
 )
 @click.option("--no-edns", is_flag=True, help="Send no OPT record (plain RFC 1035 queries).")
-@click.option(
+@list_option(
     "--ednsopt",
-    multiple=True,
     metavar="CODE[:HEX]",
-    help="Add an EDNS option by number or name, with its data in hex (repeatable).",
+    help="Add EDNS options by number or name, with their data in hex (a comma list, repeatable).",
 )
 @click.option("--cd", is_flag=True, help="Set the CD bit: checking disabled (no validation).")
 @click.option("--ad", is_flag=True, help="Set the AD bit in the query (ask whether it validated).")

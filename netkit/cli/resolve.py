@@ -935,6 +935,7 @@ def _compare(request: Request, options: DnsModeOptions) -> int:
         tls_hostname=options.tls_hostname,
         tls_ca=options.tls_ca,
         **_edns_settings(options),
+        rdclass=options.rdclass,
     )
     asked = disagreements = 0
 

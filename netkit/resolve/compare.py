@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from itertools import islice
 
+from netkit.resolve.edns import EdnsOption
 from netkit.resolve.inflight import Server
 from netkit.resolve.query import DnsOptions, DnsQuestion, DnsResult, dns_status, stream_queries
 from netkit.resolve.wire import Record
@@ -39,6 +40,9 @@ class ServerAnswer:
     rtt_ms: float | None
     error: str | None
     majority: bool  # whether this answer is the one most servers gave
+    # The reply's EDNS options (NSID, EDE, COOKIE...), as in --dns results' edns.options:
+    # which instance of an anycast server answered is often the point of comparing.
+    edns_options: tuple[EdnsOption, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,7 @@ class Comparison:
     type: str
     agree: bool  # every server replied, and all replies are the same
     servers: list[ServerAnswer]
+    rdclass: str = "IN"  # the question's class, as in --dns results
 
 
 # What two replies must share to agree: the rcode, and the records without TTL or order.
@@ -87,9 +92,11 @@ def compare_results(results: list[DnsResult]) -> Comparison:
                 rtt_ms=result.query_time_ms,
                 error=result.error,
                 majority=key is not None and key == majority,
+                edns_options=result.edns.options if result.edns is not None else (),
             )
             for result, key in zip(results, keys, strict=True)
         ],
+        rdclass=first.rdclass,
     )
 
 

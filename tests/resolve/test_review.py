@@ -1,9 +1,22 @@
 """`netkit resolve` as a dig user types it: list options, service ports, modes mixed."""
 
 import json
+from collections.abc import Iterator
 
-from tests.resolve.nsd import Nsd
-from tests.support import run_netkit
+import pytest
+
+from tests.resolve.nsd import Nsd, running_nsd
+from tests.resolve.zones import ZONES
+from tests.support import require_tool, run_netkit
+
+
+@pytest.fixture(scope="module")
+def nsd_identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nsd]:
+    """NSD with an identity (id.server CH TXT) and an NSID."""
+    directory = tmp_path_factory.mktemp("nsd-identity")
+    options = '  identity: "ns-one"\n  nsid: "ascii_ns-one"\n'
+    with running_nsd(require_tool("nsd"), directory, ZONES, server_options=options) as server:
+        yield server
 
 
 def test_servers_take_a_comma_list(nsd: Nsd) -> None:
@@ -25,3 +38,24 @@ def test_port_takes_a_service_name() -> None:
     refused = run_netkit("resolve", "@127.0.0.1", "-p", "nosuchservice", "x.test")
     assert refused.returncode == 2
     assert "not a port number or a service name" in refused.stderr
+
+
+def test_compare_asks_in_the_class_given(nsd_identity: Nsd) -> None:
+    server = f"127.0.0.1#{nsd_identity.port}"
+    done = run_netkit("resolve", "--compare", "-s", f"{server},{server}", "-c", "CH",
+                      "id.server", "-t", "TXT", "--jsonl")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    comparison = json.loads(done.stdout)
+    assert comparison["rdclass"] == "CH"
+    assert [answer["answers"][0]["data"] for answer in comparison["servers"]] == ['"ns-one"'] * 2
+
+
+def test_compare_shows_what_nsid_brings_back(nsd_identity: Nsd) -> None:
+    server = f"127.0.0.1#{nsd_identity.port}"
+    args = ("resolve", "--compare", "-s", f"{server},{server}", "--nsid", "host.example.test")
+    table = run_netkit(*args)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.count('[NSID: 6e 73 2d 6f 6e 65 ("ns-one")]') == 2
+    lines = run_netkit(*args, "--jsonl")
+    for answer in json.loads(lines.stdout)["servers"]:
+        assert answer["edns_options"][0]["decoded"] == {"text": "ns-one"}

@@ -517,6 +517,8 @@ def resolve(**parsed: Any) -> int:
     mode = "diagnose" if parsed["mode"] == "diagnose" else _pick_mode(parsed["mode"], dns, modern)
     if mode == "dns" and parsed["mode"] is None:
         _note_hosts_file(reading.names, dns)
+    if len(reading.names) > 1 and _transfers(dns, reading.names):
+        raise click.UsageError(_ONE_TRANSFER)  # not AXFR queries over UDP for a batch
     if parsed["show_c"]:
         from netkit.cli.show_c import resolve_program
 
@@ -524,6 +526,9 @@ def resolve(**parsed: Any) -> int:
         return resolve_program(mode, named, {**parsed, "name_file": name_file})
     if parsed["explain"]:
         from netkit.cli.explain import explain_resolver
+
+        if mode == "dns" and _transfers(dns, reading.names):
+            raise click.UsageError("--explain narrates queries, not zone transfers")
 
         explain_resolver(mode, parsed)
     run: dict[Mode, Callable[[], int]] = {
@@ -535,6 +540,12 @@ def resolve(**parsed: Any) -> int:
         "diagnose": lambda: _diagnose(request, dns, _given(modern), name_file),
     }
     return run[mode]()
+
+
+def _transfers(dns: DnsModeOptions, names: list[NameLine]) -> bool:
+    """Whether the command line asks for a zone transfer (-t AXFR, IXFR=N, --serial...)."""
+    types = [*dns.types, *(rdtype for _name, line in names for rdtype in line)]
+    return dns.serial is not None or any(t.upper() in ("AXFR", "IXFR") for t in types)
 
 
 def _finish(errors: list[str], *, short: bool) -> int:
@@ -704,7 +715,7 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         request = request._replace(names=iter(lone))
         line_types = lone[0][1]
     if options.serial is not None or {"AXFR", "IXFR"} & {*types, *line_types}:
-        return _zone_transfer(request, options, types, servers[0])
+        return _zone_transfer(request, options, types, servers)
     questions = _questions(request, types)
     first = [] if request.several else list(islice(questions, 2))  # one name, several types?
     several = request.several or len(first) > 1
@@ -755,8 +766,14 @@ def _check_ports(named: list[str], port: int | None) -> None:
             raise click.UsageError(f"'{server}' names its port and so does -p/--port: give one")
 
 
+_ONE_TRANSFER = "a zone transfer is one zone and one type (AXFR or IXFR)"
+# What a zone transfer takes: one server and how to reach it over TCP, the zone and the type.
+_TRANSFER_FLAGS = ("@SERVER", "--server", "-t", "a record type after NAME", "--port", "--tcp",
+                   "--serial", "-c/a class after NAME")  # fmt: skip
+
+
 def _zone_transfer(
-    request: Request, options: DnsModeOptions, types: list[str], server: "Server"
+    request: Request, options: DnsModeOptions, types: list[str], servers: list["Server"]
 ) -> int:
     """AXFR, or IXFR from --serial: always over TCP, the records streamed as they come."""
     from netkit.render.xfr import render_transfer_summary, stream_transfer
@@ -764,7 +781,7 @@ def _zone_transfer(
 
     names = list(islice(request.names, 2))
     if len(names) != 1 or len(names[0][1] or types) != 1:
-        raise click.UsageError("a zone transfer is one zone and one type (AXFR or IXFR)")
+        raise click.UsageError(_ONE_TRANSFER)
     rdtype = (names[0][1] or types)[0].upper()
     if rdtype != "IXFR" and options.serial is not None:
         raise click.UsageError("--serial is for -t IXFR")
@@ -778,6 +795,12 @@ def _zone_transfer(
         raise click.UsageError("zone transfers go over TCP: no --tls or --https")
     if options.rdclass != "IN":
         raise click.UsageError(f"netkit transfers class IN zones, not {options.rdclass}")
+    refused = [flag for flag in _given(options) if flag not in _TRANSFER_FLAGS]
+    if refused:
+        raise click.UsageError(f"{refused[0]} is for queries, not zone transfers")
+    if len(servers) > 1:
+        raise click.UsageError(f"a zone transfer asks one server, not {len(servers)}")
+    server = servers[0]
     transfer = Transfer(
         _zone_name(names[0][0]),
         server=server,

@@ -59,3 +59,24 @@ def test_compare_shows_what_nsid_brings_back(nsd_identity: Nsd) -> None:
     lines = run_netkit(*args, "--jsonl")
     for answer in json.loads(lines.stdout)["servers"]:
         assert answer["edns_options"][0]["decoded"] == {"text": "ns-one"}
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--nsid"], "--nsid is for queries, not zone transfers"),
+        (["--dnssec"], "--dnssec is for queries, not zone transfers"),
+        (["--no-recurse"], "--no-recurse is for queries, not zone transfers"),
+        (["--rate", "5"], "--rate is for queries, not zone transfers"),
+        (["-s", "127.0.0.2"], "a zone transfer asks one server, not 2"),
+        (["--explain"], "--explain narrates queries, not zone transfers"),
+        (["www.example.test"], "a zone transfer is one zone and one type"),
+    ],
+)
+def test_a_transfer_refuses_what_it_would_ignore(nsd: Nsd, option: list[str], message: str) -> None:
+    done = run_netkit("resolve", "@127.0.0.1", "-p", str(nsd.port), "example.test", "AXFR",
+                      *option)  # fmt: skip
+    assert done.returncode == 2, done.stdout
+    assert done.stdout == ""
+    assert message in done.stderr
+    assert len(done.stderr.splitlines()) == 1

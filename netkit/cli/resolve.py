@@ -484,11 +484,14 @@ def resolve(**parsed: Any) -> int:
 
     dig's arguments work too: @ADDR#PORT, @ADDR:PORT, @[V6]:PORT; a record type after a name
     (example.com MX; a later name that spells a type ends in a dot: MX.); +short, +tcp,
-    +notcp, +dnssec, +norec. -t AXFR, or -t IXFR --serial N, transfers a zone over TCP.
+    +notcp, +dnssec, +norec, +nsid, +cd, +noedns, +search. -t AXFR, or -t IXFR --serial N,
+    transfers a zone over TCP.
 
     Exit status: 0 when every query got an answer, 1 when any did not (NXDOMAIN, NODATA,
-    SERVFAIL, timeout, invalid name, ...), in every mode and form: NODATA with --short prints
-    nothing and exits 1 (dig +short exits 0). 2 for usage errors, 130 when interrupted.
+    SERVFAIL, timeout, invalid name, ...), in every form: NODATA with --short prints nothing
+    and exits 1 (dig +short exits 0). --trace exits 0 once an authoritative reply came (NXDOMAIN
+    too, as dig), --diagnose once the diagnosis ran, --compare 1 when servers differ. 2 for
+    usage errors, 130 when interrupted, 141 when the output was closed.
     """
     if parsed["as_json"] and parsed["jsonl"]:
         raise click.UsageError("--json and --jsonl are two forms of the same output: pick one")

@@ -80,3 +80,9 @@ def test_a_transfer_refuses_what_it_would_ignore(nsd: Nsd, option: list[str], me
     assert done.stdout == ""
     assert message in done.stderr
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_dig_option_with_a_value_names_the_netkit_option() -> None:
+    done = run_netkit("resolve", "@127.0.0.1", "+subnet=192.0.2.0/24", "x.test")
+    assert done.returncode == 2
+    assert "use --subnet ADDR[/LEN]" in done.stderr

@@ -106,7 +106,7 @@ class DnsModeOptions(NamedTuple):
     search: Annotated[bool, "--search"] = False
     typed_names: Annotated[bool, "a record type after NAME"] = False  # dig's NAME TYPE
     serial: Annotated[int | None, "--serial"] = None  # IXFR from this serial
-    rdclass: Annotated[str, "-c/a class after NAME"] = "IN"  # dig's -c CH or NAME CH TXT
+    rdclass: Annotated[str, "-c {}"] = "IN"  # dig's -c CH or NAME CH TXT
 
 
 Group = TypeVar("Group", Request, ModernModeOptions, DnsModeOptions)
@@ -772,7 +772,7 @@ def _check_ports(named: list[str], port: int | None) -> None:
 _ONE_TRANSFER = "a zone transfer is one zone and one type (AXFR or IXFR)"
 # What a zone transfer takes: one server and how to reach it over TCP, the zone and the type.
 _TRANSFER_FLAGS = ("@SERVER", "--server", "-t", "a record type after NAME", "--port", "--tcp",
-                   "--serial", "-c/a class after NAME")  # fmt: skip
+                   "--serial")  # fmt: skip
 
 
 def _zone_transfer(
@@ -899,7 +899,9 @@ def _trace(
     allowed = ("-t", "a record type after NAME", "--port", "--tcp", "--dnssec")
     refused = [flag for flag in _given(options) if flag not in allowed]
     if refused:
-        raise click.UsageError(f"{refused[0]} is not for --trace: it finds each server itself")
+        finds_servers = refused[0] in ("@SERVER", "--server", "--servers-file", "--https", "--rate")
+        why = ": it finds each server itself, from the root hints" if finds_servers else ""
+        raise click.UsageError(f"{refused[0]} does not go with --trace{why}")
     if request.several or request.jsonl:
         raise click.UsageError("--trace follows one name (and writes --json, not --jsonl)")
     [(name, typed)] = request.names

@@ -86,3 +86,18 @@ def test_a_dig_option_with_a_value_names_the_netkit_option() -> None:
     done = run_netkit("resolve", "@127.0.0.1", "+subnet=192.0.2.0/24", "x.test")
     assert done.returncode == 2
     assert "use --subnet ADDR[/LEN]" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--trace", "-c", "CH", "x.test"], "-c CH does not go with --trace"),
+        (["--trace", "--nsid", "x.test"], "--nsid does not go with --trace"),
+        (["--diagnose", "x.test", "CH"], "-c CH does not go with --diagnose"),
+    ],
+)
+def test_mode_refusals_name_the_option_as_written(args: list[str], message: str) -> None:
+    done = run_netkit("resolve", *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert len(done.stderr.splitlines()) == 1

@@ -12,9 +12,9 @@ agree when their rcodes and record sets are the same; a server that did not repl
 nobody. The majority is the answer most servers gave, ties going to the earliest server.
 """
 
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from itertools import islice
 
@@ -111,12 +111,41 @@ def compare_servers(
     chunk_size = min(MAX_CHUNK, max(1, options.concurrency) * CHUNK_WINDOWS)
     _load_decoders()
     source = iter(questions)
-    with ThreadPoolExecutor(max_workers=len(servers), thread_name_prefix="compare") as pool:
-        while chunk := list(islice(source, chunk_size)):
-            futures = [pool.submit(_ask_all, chunk, settings) for settings in alone]
-            per_server = [future.result() for future in futures]
-            for results in zip(*per_server, strict=True):
-                yield compare_results(list(results))
+    while chunk := list(islice(source, chunk_size)):
+        per_server = _ask_each(chunk, alone)
+        for results in zip(*per_server, strict=True):
+            yield compare_results(list(results))
+
+
+def _ask_each(chunk: list[DnsQuestion], alone: list[DnsOptions]) -> list[list[DnsResult]]:
+    """Every server's engine asks the chunk at once, each in a thread of its own.
+
+    The threads are daemons, and waiting for them is interruptible: Ctrl-C stops the command
+    at once, rather than after the timeouts of a silent server's queries in flight (a pool's
+    workers would be waited for, at the pool's end and again at the interpreter's exit).
+    """
+    outcomes: list[list[DnsResult] | BaseException] = [[] for _ in alone]
+
+    def ask(index: int, settings: DnsOptions) -> None:
+        try:
+            outcomes[index] = _ask_all(chunk, settings)
+        except BaseException as error:  # handed to the caller's thread, re-raised there
+            outcomes[index] = error
+
+    threads = [
+        threading.Thread(target=ask, args=(index, settings), name="compare", daemon=True)
+        for index, settings in enumerate(alone)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    per_server = []
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        per_server.append(outcome)
+    return per_server
 
 
 def _load_decoders() -> None:

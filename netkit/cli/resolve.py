@@ -518,6 +518,8 @@ def resolve(**parsed: Any) -> int:
         raise click.UsageError("--hints is for --trace")
     # --diagnose takes its own few options (it says which others do not go with it).
     mode = "diagnose" if parsed["mode"] == "diagnose" else _pick_mode(parsed["mode"], dns, modern)
+    if mode in ("legacy", "modern"):
+        _refuse_dns_waits(mode)
     if mode == "dns" and parsed["mode"] is None:
         _note_hosts_file(reading.names, dns)
     if len(reading.names) > 1 and _transfers(dns, reading.names):
@@ -543,6 +545,25 @@ def resolve(**parsed: Any) -> int:
         "diagnose": lambda: _diagnose(request, dns, _given(modern), name_file),
     }
     return run[mode]()
+
+
+def _given_on_command_line(name: str) -> bool:
+    """Whether the option of that parameter name was given, even at its default value."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source(name)
+    return source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+
+
+def _refuse_dns_waits(mode: Mode) -> None:
+    """--timeout and --retries pace netkit's own queries: the system resolver takes its own
+    from resolv.conf (options timeout:N attempts:N) or RES_OPTIONS, never from netkit."""
+    for name in ("timeout", "retries"):
+        if _given_on_command_line(name):
+            raise click.UsageError(
+                f"--{name} is for DNS queries, not --{mode}: the system resolver reads "
+                "RES_OPTIONS='timeout:N attempts:N'"
+            )
 
 
 def _transfers(dns: DnsModeOptions, names: list[NameLine]) -> bool:
@@ -798,11 +819,7 @@ def _zone_transfer(
         raise click.UsageError("zone transfers go over TCP: no --tls or --https")
     if options.rdclass != "IN":
         raise click.UsageError(f"netkit transfers class IN zones, not {options.rdclass}")
-    refused = [flag for flag in _given(options) if flag not in _TRANSFER_FLAGS]
-    if refused:
-        raise click.UsageError(f"{refused[0]} is for queries, not zone transfers")
-    if len(servers) > 1:
-        raise click.UsageError(f"a zone transfer asks one server, not {len(servers)}")
+    _refuse_query_options(options, servers)
     server = servers[0]
     transfer = Transfer(
         _zone_name(names[0][0]),
@@ -821,6 +838,17 @@ def _zone_transfer(
     if transfer.summary is not None and not request.quiet:
         render_transfer_summary(transfer.summary, form)
     return ExitStatus.OK
+
+
+def _refuse_query_options(options: DnsModeOptions, servers: list["Server"]) -> None:
+    """A transfer refuses what it would otherwise ignore: query options, a second server."""
+    refused = [flag for flag in _given(options) if flag not in _TRANSFER_FLAGS]
+    if refused:
+        raise click.UsageError(f"{refused[0]} is for queries, not zone transfers")
+    if len(servers) > 1:
+        raise click.UsageError(f"a zone transfer asks one server, not {len(servers)}")
+    if _given_on_command_line("retries"):
+        raise click.UsageError("--retries is for queries: a zone transfer is asked once")
 
 
 def _zone_name(name: str) -> str:

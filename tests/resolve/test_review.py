@@ -128,3 +128,23 @@ def test_ctrl_c_stops_compare_at_once_while_a_server_is_silent() -> None:
     assert process.returncode == 130
     assert json.loads(out) == []
     assert err.decode().splitlines()[-1].endswith(", interrupted")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--modern", "--timeout", "5", "localhost"], "--timeout is for DNS queries, not --modern"),
+        (["--retries", "2", "localhost"], "--retries is for DNS queries, not --legacy"),
+    ],
+)
+def test_the_system_resolver_refuses_netkit_query_pacing(args: list[str], message: str) -> None:
+    done = run_netkit("resolve", *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "RES_OPTIONS" in done.stderr
+
+
+def test_a_transfer_refuses_retries(nsd: Nsd) -> None:
+    done = run_netkit("resolve", f"@127.0.0.1#{nsd.port}", "example.test", "AXFR", "--retries", "1")
+    assert done.returncode == 2
+    assert "--retries is for queries: a zone transfer is asked once" in done.stderr

@@ -261,7 +261,7 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
     "-f",
     "--file",
     "name_file",
-    type=click.File("r"),
+    type=click.File("r", errors="replace"),
     metavar="FILE",
     help="Read names from FILE as needed, one a line ('-' for stdin; blank and # lines "
     "skipped). With --dns a line may name record types after the name: NAME [TYPE ...].",
@@ -284,7 +284,7 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
 )
 @click.option(
     "--hints",
-    type=click.File("r"),
+    type=click.File("r", errors="replace"),
     metavar="FILE",
     help="--trace: start from the root servers of FILE (root hints format, as BIND's "
     "named.root) instead of the built-in IANA list.",
@@ -330,7 +330,7 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
 )
 @click.option(
     "--servers-file",
-    type=click.File("r"),
+    type=click.File("r", errors="replace"),
     metavar="FILE",
     help="Servers to ask, one a line (as --server; blank and # lines skipped).",
 )

@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +149,14 @@ def test_a_transfer_refuses_retries(nsd: Nsd) -> None:
     done = run_netkit("resolve", f"@127.0.0.1#{nsd.port}", "example.test", "AXFR", "--retries", "1")
     assert done.returncode == 2
     assert "--retries is for queries: a zone transfer is asked once" in done.stderr
+
+
+def test_a_names_file_that_is_not_utf8_fails_its_line_alone(nsd: Nsd, tmp_path: Path) -> None:
+    names = tmp_path / "names.txt"
+    names.write_bytes(b"host.example.test\n\xff\xfe.test\nhost.example.test\n")
+    done = run_netkit("resolve", f"@127.0.0.1#{nsd.port}", "-f", str(names), "--jsonl")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "unexpected" not in done.stderr
+    errors = [json.loads(line)["error"] for line in done.stdout.splitlines()]
+    assert errors[0] is None and errors[2] is None
+    assert "not a valid internationalized name" in errors[1]

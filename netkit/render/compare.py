@@ -42,7 +42,10 @@ def answer_text(answer: "ServerAnswer", qtype: str, *, ttl: bool) -> str:
 
 
 def _row(comparison: "Comparison", *, ttl: bool) -> list[object]:
-    cells: list[object] = [comparison.qname, comparison.type]
+    qname = comparison.qname
+    if not comparison.name.isascii():  # an IDN in both forms, as --dns shows it
+        qname = f"{comparison.name.rstrip('.')}. ({qname})"
+    cells: list[object] = [qname, comparison.type]
     for answer in comparison.servers:
         text = answer_text(answer, comparison.type, ttl=ttl)
         cells.append(text if answer.majority else Styled(DIFFERS_MARK + text, "bold red"))

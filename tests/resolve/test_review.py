@@ -160,3 +160,9 @@ def test_a_names_file_that_is_not_utf8_fails_its_line_alone(nsd: Nsd, tmp_path: 
     errors = [json.loads(line)["error"] for line in done.stdout.splitlines()]
     assert errors[0] is None and errors[2] is None
     assert "not a valid internationalized name" in errors[1]
+
+
+def test_compare_shows_an_idn_in_both_forms(nsd: Nsd) -> None:
+    server = f"127.0.0.1#{nsd.port}"
+    done = run_netkit("resolve", "--compare", "-s", f"{server},{server}", "bücher.example.test")
+    assert "bücher.example.test. (xn--bcher-kva.example.test.)" in done.stdout

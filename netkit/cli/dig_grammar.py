@@ -6,8 +6,8 @@ way, where the reading is unambiguous:
 
 - '@...' is a server (query.split_server reads its forms: ADDR#PORT, ADDR:PORT, [V6]:PORT);
 - '+word' is one of dig's query options that netkit has (+short, +tcp, +dnssec, +norec,
-  +trace, ...) and sets the netkit option it stands for; any other is refused with the
-  netkit spelling, never sent as a name;
+  +nsid, +cd, +noedns, +search, +trace, ...) and sets the netkit option it stands for; any
+  other is refused with the netkit spelling, never sent as a name;
 - after the first name, a record type mnemonic or TYPEnnn (any case) is a type of the name
   before it, IXFR=SERIAL an IXFR from that serial, and a class (IN, CH, HS) the class of the
   questions (one for the whole command line: netkit asks no mixed classes). The first name
@@ -41,10 +41,18 @@ _ON_OFF = {
     "dnssec": ("dnssec", True, False),
     "recurse": ("no_recurse", False, False),
     "rec": ("no_recurse", False, False),
+    "edns": ("no_edns", False, False),
+    "nsid": ("nsid", True, False),
+    "search": ("search", True, False),
+    "cdflag": ("cd", True, False),
+    "cd": ("cd", True, False),  # dig takes the shortest unambiguous prefix: +cd is +cdflag
+    "adflag": ("ad", True, False),
+    "padding": ("padding", True, False),
 }
 _SET_BY_NO = {  # +noX sets the field to this value instead of the default
     "recurse": True,
     "rec": True,
+    "edns": True,
 }
 # dig's options that netkit spells another way, or has not: the hint of their refusal.
 _HINTS = {
@@ -60,7 +68,11 @@ _HINTS = {
     "answer": "--short, or --json for every section",
     "stats": "the default output",
     "multiline": "--json",
-    "cd": "--dnssec",
+    "subnet": "--subnet ADDR[/LEN]",
+    "cookie": "--cookie[=HEX]",
+    "bufsize": "--bufsize N",
+    "ednsopt": "--ednsopt CODE[:HEX]",
+    "padding": "--padding (blocks of 128 octets)",
 }
 _CLASSES = {"IN", "CH", "CHAOS", "HS", "HESIOD"}
 # (No regular expressions here: compiling them would cost every `netkit resolve` a millisecond.)

@@ -15,7 +15,7 @@ import click
 
 from netkit.cli.completers import SOCKTYPES, complete_record_type
 from netkit.cli.explain import explain_option
-from netkit.cli.options import json_option
+from netkit.cli.options import PortType, json_option, list_option
 from netkit.cli.show_c import show_c_option
 from netkit.errors import ExitStatus, NetkitError
 from netkit.render.output import emit_message
@@ -106,7 +106,7 @@ class DnsModeOptions(NamedTuple):
     search: Annotated[bool, "--search"] = False
     typed_names: Annotated[bool, "a record type after NAME"] = False  # dig's NAME TYPE
     serial: Annotated[int | None, "--serial"] = None  # IXFR from this serial
-    rdclass: Annotated[str, "-c/a class after NAME"] = "IN"  # dig's -c CH or NAME CH TXT
+    rdclass: Annotated[str, "-c {}"] = "IN"  # dig's -c CH or NAME CH TXT
 
 
 Group = TypeVar("Group", Request, ModernModeOptions, DnsModeOptions)
@@ -261,7 +261,7 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
     "-f",
     "--file",
     "name_file",
-    type=click.File("r"),
+    type=click.File("r", errors="replace"),
     metavar="FILE",
     help="Read names from FILE as needed, one a line ('-' for stdin; blank and # lines "
     "skipped). With --dns a line may name record types after the name: NAME [TYPE ...].",
@@ -284,7 +284,7 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
 )
 @click.option(
     "--hints",
-    type=click.File("r"),
+    type=click.File("r", errors="replace"),
     metavar="FILE",
     help="--trace: start from the root servers of FILE (root hints format, as BIND's "
     "named.root) instead of the built-in IANA list.",
@@ -312,27 +312,25 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
     is_flag=True,
     help="--modern: AI_ADDRCONFIG (hides loopback answers on a loopback-only host).",
 )
-@click.option(
+@list_option(
     "-t",
     "--type",
     "types",
-    multiple=True,
     shell_complete=complete_record_type,
     metavar="TYPE",
-    help="Record type: A, AAAA, MX, TXT, SRV, ... (repeatable; default A).",
+    help="Record types: A, AAAA, MX, TXT, SRV, ... (a comma list, repeatable; default A).",
 )
-@click.option(
+@list_option(
     "-s",
     "--server",
     "servers",
-    multiple=True,
     metavar="ADDR",
-    help="Server to ask (repeatable: a batch spreads its queries over them, and asks the "
-    "others while one stops answering).",
+    help="Servers to ask (a comma list, repeatable: a batch spreads its queries over them, "
+    "and asks the others while one stops answering).",
 )
 @click.option(
     "--servers-file",
-    type=click.File("r"),
+    type=click.File("r", errors="replace"),
     metavar="FILE",
     help="Servers to ask, one a line (as --server; blank and # lines skipped).",
 )
@@ -346,9 +344,9 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
 @click.option(
     "-p",
     "--port",
-    type=click.IntRange(1, 65535),
+    type=PortType(lowest=1),
     metavar="PORT",
-    help="Server port (53; 853 with --tls).",
+    help="Server port, a number or a service name (53, domain; 853 with --tls).",
 )
 @click.option("--tcp", "transport", flag_value="tcp", help="Query over TCP.")
 @click.option(
@@ -416,11 +414,10 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
     help="The EDNS UDP payload size to advertise (default 1232).",
 )
 @click.option("--no-edns", is_flag=True, help="Send no OPT record (plain RFC 1035 queries).")
-@click.option(
+@list_option(
     "--ednsopt",
-    multiple=True,
     metavar="CODE[:HEX]",
-    help="Add an EDNS option by number or name, with its data in hex (repeatable).",
+    help="Add EDNS options by number or name, with their data in hex (a comma list, repeatable).",
 )
 @click.option("--cd", is_flag=True, help="Set the CD bit: checking disabled (no validation).")
 @click.option("--ad", is_flag=True, help="Set the AD bit in the query (ask whether it validated).")
@@ -487,11 +484,14 @@ def resolve(**parsed: Any) -> int:
 
     dig's arguments work too: @ADDR#PORT, @ADDR:PORT, @[V6]:PORT; a record type after a name
     (example.com MX; a later name that spells a type ends in a dot: MX.); +short, +tcp,
-    +notcp, +dnssec, +norec. -t AXFR, or -t IXFR --serial N, transfers a zone over TCP.
+    +notcp, +dnssec, +norec, +nsid, +cd, +noedns, +search. -t AXFR, or -t IXFR --serial N,
+    transfers a zone over TCP.
 
     Exit status: 0 when every query got an answer, 1 when any did not (NXDOMAIN, NODATA,
-    SERVFAIL, timeout, invalid name, ...), in every mode and form: NODATA with --short prints
-    nothing and exits 1 (dig +short exits 0). 2 for usage errors, 130 when interrupted.
+    SERVFAIL, timeout, invalid name, ...), in every form: NODATA with --short prints nothing
+    and exits 1 (dig +short exits 0). --trace exits 0 once an authoritative reply came (NXDOMAIN
+    too, as dig), --diagnose once the diagnosis ran, --compare 1 when servers differ. 2 for
+    usage errors, 130 when interrupted, 141 when the output was closed.
     """
     if parsed["as_json"] and parsed["jsonl"]:
         raise click.UsageError("--json and --jsonl are two forms of the same output: pick one")
@@ -518,8 +518,12 @@ def resolve(**parsed: Any) -> int:
         raise click.UsageError("--hints is for --trace")
     # --diagnose takes its own few options (it says which others do not go with it).
     mode = "diagnose" if parsed["mode"] == "diagnose" else _pick_mode(parsed["mode"], dns, modern)
+    if mode in ("legacy", "modern"):
+        _refuse_dns_waits(mode)
     if mode == "dns" and parsed["mode"] is None:
         _note_hosts_file(reading.names, dns)
+    if len(reading.names) > 1 and _transfers(dns, reading.names):
+        raise click.UsageError(_ONE_TRANSFER)  # not AXFR queries over UDP for a batch
     if parsed["show_c"]:
         from netkit.cli.show_c import resolve_program
 
@@ -527,6 +531,9 @@ def resolve(**parsed: Any) -> int:
         return resolve_program(mode, named, {**parsed, "name_file": name_file})
     if parsed["explain"]:
         from netkit.cli.explain import explain_resolver
+
+        if mode == "dns" and _transfers(dns, reading.names):
+            raise click.UsageError("--explain narrates queries, not zone transfers")
 
         explain_resolver(mode, parsed)
     run: dict[Mode, Callable[[], int]] = {
@@ -538,6 +545,31 @@ def resolve(**parsed: Any) -> int:
         "diagnose": lambda: _diagnose(request, dns, _given(modern), name_file),
     }
     return run[mode]()
+
+
+def _given_on_command_line(name: str) -> bool:
+    """Whether the option of that parameter name was given, even at its default value."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source(name)
+    return source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+
+
+def _refuse_dns_waits(mode: Mode) -> None:
+    """--timeout and --retries pace netkit's own queries: the system resolver takes its own
+    from resolv.conf (options timeout:N attempts:N) or RES_OPTIONS, never from netkit."""
+    for name in ("timeout", "retries"):
+        if _given_on_command_line(name):
+            raise click.UsageError(
+                f"--{name} is for DNS queries, not --{mode}: the system resolver reads "
+                "RES_OPTIONS='timeout:N attempts:N'"
+            )
+
+
+def _transfers(dns: DnsModeOptions, names: list[NameLine]) -> bool:
+    """Whether the command line asks for a zone transfer (-t AXFR, IXFR=N, --serial...)."""
+    types = [*dns.types, *(rdtype for _name, line in names for rdtype in line)]
+    return dns.serial is not None or any(t.upper() in ("AXFR", "IXFR") for t in types)
 
 
 def _finish(errors: list[str], *, short: bool) -> int:
@@ -707,7 +739,7 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         request = request._replace(names=iter(lone))
         line_types = lone[0][1]
     if options.serial is not None or {"AXFR", "IXFR"} & {*types, *line_types}:
-        return _zone_transfer(request, options, types, servers[0])
+        return _zone_transfer(request, options, types, servers)
     questions = _questions(request, types)
     first = [] if request.several else list(islice(questions, 2))  # one name, several types?
     several = request.several or len(first) > 1
@@ -758,8 +790,14 @@ def _check_ports(named: list[str], port: int | None) -> None:
             raise click.UsageError(f"'{server}' names its port and so does -p/--port: give one")
 
 
+_ONE_TRANSFER = "a zone transfer is one zone and one type (AXFR or IXFR)"
+# What a zone transfer takes: one server and how to reach it over TCP, the zone and the type.
+_TRANSFER_FLAGS = ("@SERVER", "--server", "-t", "a record type after NAME", "--port", "--tcp",
+                   "--serial")  # fmt: skip
+
+
 def _zone_transfer(
-    request: Request, options: DnsModeOptions, types: list[str], server: "Server"
+    request: Request, options: DnsModeOptions, types: list[str], servers: list["Server"]
 ) -> int:
     """AXFR, or IXFR from --serial: always over TCP, the records streamed as they come."""
     from netkit.render.xfr import render_transfer_summary, stream_transfer
@@ -767,7 +805,7 @@ def _zone_transfer(
 
     names = list(islice(request.names, 2))
     if len(names) != 1 or len(names[0][1] or types) != 1:
-        raise click.UsageError("a zone transfer is one zone and one type (AXFR or IXFR)")
+        raise click.UsageError(_ONE_TRANSFER)
     rdtype = (names[0][1] or types)[0].upper()
     if rdtype != "IXFR" and options.serial is not None:
         raise click.UsageError("--serial is for -t IXFR")
@@ -781,6 +819,8 @@ def _zone_transfer(
         raise click.UsageError("zone transfers go over TCP: no --tls or --https")
     if options.rdclass != "IN":
         raise click.UsageError(f"netkit transfers class IN zones, not {options.rdclass}")
+    _refuse_query_options(options, servers)
+    server = servers[0]
     transfer = Transfer(
         _zone_name(names[0][0]),
         server=server,
@@ -798,6 +838,17 @@ def _zone_transfer(
     if transfer.summary is not None and not request.quiet:
         render_transfer_summary(transfer.summary, form)
     return ExitStatus.OK
+
+
+def _refuse_query_options(options: DnsModeOptions, servers: list["Server"]) -> None:
+    """A transfer refuses what it would otherwise ignore: query options, a second server."""
+    refused = [flag for flag in _given(options) if flag not in _TRANSFER_FLAGS]
+    if refused:
+        raise click.UsageError(f"{refused[0]} is for queries, not zone transfers")
+    if len(servers) > 1:
+        raise click.UsageError(f"a zone transfer asks one server, not {len(servers)}")
+    if _given_on_command_line("retries"):
+        raise click.UsageError("--retries is for queries: a zone transfer is asked once")
 
 
 def _zone_name(name: str) -> str:
@@ -876,7 +927,9 @@ def _trace(
     allowed = ("-t", "a record type after NAME", "--port", "--tcp", "--dnssec")
     refused = [flag for flag in _given(options) if flag not in allowed]
     if refused:
-        raise click.UsageError(f"{refused[0]} is not for --trace: it finds each server itself")
+        finds_servers = refused[0] in ("@SERVER", "--server", "--servers-file", "--https", "--rate")
+        why = ": it finds each server itself, from the root hints" if finds_servers else ""
+        raise click.UsageError(f"{refused[0]} does not go with --trace{why}")
     if request.several or request.jsonl:
         raise click.UsageError("--trace follows one name (and writes --json, not --jsonl)")
     [(name, typed)] = request.names
@@ -938,6 +991,7 @@ def _compare(request: Request, options: DnsModeOptions) -> int:
         tls_hostname=options.tls_hostname,
         tls_ca=options.tls_ca,
         **_edns_settings(options),
+        rdclass=options.rdclass,
     )
     asked = disagreements = 0
 

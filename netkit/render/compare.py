@@ -22,7 +22,8 @@ DIFFERS_MARK = "* "
 
 def answer_text(answer: "ServerAnswer", qtype: str, *, ttl: bool) -> str:
     """One server's answer in one line: 'data, data' (records of another type than the one
-    asked, such as a CNAME on the way, name their type), the status, and the time."""
+    asked, such as a CNAME on the way, name their type), the status, the time, and the EDNS
+    options of the reply."""
     if answer.rcode is None:
         return f"FAILED: {answer.error or 'no reply'}"
     records = sorted(answer.answers, key=lambda r: (r.type != "CNAME", r.type, r.data, r.name))
@@ -35,11 +36,16 @@ def answer_text(answer: "ServerAnswer", qtype: str, *, ttl: bool) -> str:
         shown = f"{shown} {answer.status}" if shown else answer.status
     if answer.rtt_ms is not None:
         shown += f" ({answer.rtt_ms:.1f} ms)"
+    for option in answer.edns_options:  # what --nsid (or --ednsopt) brought back, as dig shows it
+        shown += f" [{option.name}: {option.text or option.hex}]"
     return shown
 
 
 def _row(comparison: "Comparison", *, ttl: bool) -> list[object]:
-    cells: list[object] = [comparison.qname, comparison.type]
+    qname = comparison.qname
+    if not comparison.name.isascii():  # an IDN in both forms, as --dns shows it
+        qname = f"{comparison.name.rstrip('.')}. ({qname})"
+    cells: list[object] = [qname, comparison.type]
     for answer in comparison.servers:
         text = answer_text(answer, comparison.type, ttl=ttl)
         cells.append(text if answer.majority else Styled(DIFFERS_MARK + text, "bold red"))

@@ -12,12 +12,13 @@ agree when their rcodes and record sets are the same; a server that did not repl
 nobody. The majority is the answer most servers gave, ties going to the earliest server.
 """
 
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from itertools import islice
 
+from netkit.resolve.edns import EdnsOption
 from netkit.resolve.inflight import Server
 from netkit.resolve.query import DnsOptions, DnsQuestion, DnsResult, dns_status, stream_queries
 from netkit.resolve.wire import Record
@@ -39,6 +40,9 @@ class ServerAnswer:
     rtt_ms: float | None
     error: str | None
     majority: bool  # whether this answer is the one most servers gave
+    # The reply's EDNS options (NSID, EDE, COOKIE...), as in --dns results' edns.options:
+    # which instance of an anycast server answered is often the point of comparing.
+    edns_options: tuple[EdnsOption, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,7 @@ class Comparison:
     type: str
     agree: bool  # every server replied, and all replies are the same
     servers: list[ServerAnswer]
+    rdclass: str = "IN"  # the question's class, as in --dns results
 
 
 # What two replies must share to agree: the rcode, and the records without TTL or order.
@@ -87,9 +92,11 @@ def compare_results(results: list[DnsResult]) -> Comparison:
                 rtt_ms=result.query_time_ms,
                 error=result.error,
                 majority=key is not None and key == majority,
+                edns_options=result.edns.options if result.edns is not None else (),
             )
             for result, key in zip(results, keys, strict=True)
         ],
+        rdclass=first.rdclass,
     )
 
 
@@ -104,12 +111,41 @@ def compare_servers(
     chunk_size = min(MAX_CHUNK, max(1, options.concurrency) * CHUNK_WINDOWS)
     _load_decoders()
     source = iter(questions)
-    with ThreadPoolExecutor(max_workers=len(servers), thread_name_prefix="compare") as pool:
-        while chunk := list(islice(source, chunk_size)):
-            futures = [pool.submit(_ask_all, chunk, settings) for settings in alone]
-            per_server = [future.result() for future in futures]
-            for results in zip(*per_server, strict=True):
-                yield compare_results(list(results))
+    while chunk := list(islice(source, chunk_size)):
+        per_server = _ask_each(chunk, alone)
+        for results in zip(*per_server, strict=True):
+            yield compare_results(list(results))
+
+
+def _ask_each(chunk: list[DnsQuestion], alone: list[DnsOptions]) -> list[list[DnsResult]]:
+    """Every server's engine asks the chunk at once, each in a thread of its own.
+
+    The threads are daemons, and waiting for them is interruptible: Ctrl-C stops the command
+    at once, rather than after the timeouts of a silent server's queries in flight (a pool's
+    workers would be waited for, at the pool's end and again at the interpreter's exit).
+    """
+    outcomes: list[list[DnsResult] | BaseException] = [[] for _ in alone]
+
+    def ask(index: int, settings: DnsOptions) -> None:
+        try:
+            outcomes[index] = _ask_all(chunk, settings)
+        except BaseException as error:  # handed to the caller's thread, re-raised there
+            outcomes[index] = error
+
+    threads = [
+        threading.Thread(target=ask, args=(index, settings), name="compare", daemon=True)
+        for index, settings in enumerate(alone)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    per_server = []
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        per_server.append(outcome)
+    return per_server
 
 
 def _load_decoders() -> None:

@@ -9,9 +9,6 @@ from netkit.cli import cli
 from netkit.cli.options import CommaList
 from tests.support import netkit_process, run_netkit
 
-# cli/resolve.py is being reworked on another branch; its -t and -s join this rule there.
-_ELSEWHERE = {"resolve"}
-
 
 def _commands(
     command: click.Command, path: tuple[str, ...] = ()
@@ -22,7 +19,7 @@ def _commands(
     found = []
     for name in command.list_commands(ctx):
         sub = command.get_command(ctx, name)
-        if sub is not None and name not in _ELSEWHERE:
+        if sub is not None:
             found += _commands(sub, (*path, name))
     return found
 

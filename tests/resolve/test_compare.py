@@ -86,11 +86,12 @@ def test_different_data_and_nxdomain_disagree(two_servers: list[str]) -> None:
 
 def test_json_fields(two_servers: list[str]) -> None:
     _status, [row] = compare(two_servers, "diff.cmp.test", "-t", "A")
-    assert set(row) == {"name", "qname", "type", "agree", "servers"}
+    assert set(row) == {"name", "qname", "type", "agree", "servers", "rdclass"}
     assert row["qname"] == "diff.cmp.test." and row["type"] == "A"
     for server in row["servers"]:
         assert set(server) == {
             *("server", "rcode", "status", "answers", "rtt_ms", "error", "majority"),
+            "edns_options",
         }
         assert server["server"] in {two_servers[1], two_servers[3]}
         assert server["rtt_ms"] >= 0

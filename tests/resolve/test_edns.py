@@ -345,3 +345,26 @@ def test_reply_options_decoded_as_dnspython_writes_them() -> None:
             {"info_code": 3, "info_name": "Stale Answer", "extra_text": None},
         ),
     }
+
+
+@pytest.mark.parametrize(
+    ("dig_option", "netkit_option"),
+    [("+cd", "--cd"), ("+cdflag", "--cd"), ("+adflag", "--ad"), ("+nsid", "--nsid"),
+     ("+noedns", "--no-edns"), ("+padding", "--padding")],
+)  # fmt: skip
+def test_dig_options_send_what_netkit_options_send(
+    capture: tuple[int, list[bytes]], dig_option: str, netkit_option: str
+) -> None:
+    by_dig, by_netkit = sent(capture, dig_option), sent(capture, netkit_option)
+    assert (by_dig.flags, by_dig.edns, by_dig.options) == (
+        by_netkit.flags, by_netkit.edns, by_netkit.options,
+    )  # fmt: skip
+    assert (by_dig.flags, by_dig.edns, by_dig.options) != (
+        (plain := sent(capture)).flags, plain.edns, plain.options,
+    )  # fmt: skip
+
+
+def test_a_dig_option_contradicting_a_netkit_option_is_refused() -> None:
+    refused = run_netkit("resolve", "@127.0.0.1", "+edns", "--no-edns", "x.test")
+    assert refused.returncode == 2
+    assert "+edns contradicts --no-edns" in refused.stderr

@@ -273,8 +273,8 @@ def test_tcp_and_dnssec(hierarchy: Hierarchy) -> None:
     ("args", "message"),
     [
         (["--hints", "/dev/null", "www.example.test"], "--hints is for --trace"),
-        (["--trace", "@127.0.0.1", "www.example.test"], "@SERVER is not for --trace"),
-        (["--trace", "--tls", "www.example.test"], "--tls is not for --trace"),
+        (["--trace", "@127.0.0.1", "www.example.test"], "@SERVER does not go with --trace"),
+        (["--trace", "--tls", "www.example.test"], "--tls does not go with --trace"),
         (["--trace", "a.test", "b.test"], "--trace follows one name"),
         (["--trace", "-t", "A", "-t", "MX", "a.test"], "one record type"),
     ],

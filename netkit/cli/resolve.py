@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from netkit.render.resolve import BatchForm
     from netkit.resolve.compare import Comparison
     from netkit.resolve.inflight import Server
-    from netkit.resolve.query import DnsQuestion, Transport
+    from netkit.resolve.query import DnsOptions, DnsQuestion, Transport
     from netkit.resolve.system import LegacyResult, ModernResult, SockType
     from netkit.resolve.tally import Outcome, Result
 
@@ -725,14 +725,7 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
     if options.doh_url is not None:
         servers = [(options.doh_url, options.port or query.DEFAULT_PORTS["https"])]
     else:
-        default_port = options.port or query.DEFAULT_PORTS[transport]
-        named = [*options.at_servers, *options.servers, *_server_lines(options.servers_file)]
-        named = named or query.system_servers()
-        try:
-            _check_ports(named, options.port)
-            servers = [query.parse_server(server, default_port) for server in named]
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="'@SERVER'") from None
+        servers = _named_servers(options, transport)
     line_types: tuple[str, ...] = ()
     if not request.several:  # one NAME argument, no -f FILE: safe to read ahead
         lone = list(request.names)
@@ -743,22 +736,9 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
     questions = _questions(request, types)
     first = [] if request.several else list(islice(questions, 2))  # one name, several types?
     several = request.several or len(first) > 1
-    settings = query.DnsOptions(
-        servers=servers,
-        transport=transport,
-        timeout=options.timeout,
-        tries=options.retries + 1,
-        recurse=not options.no_recurse,
-        dnssec=options.dnssec,
-        concurrency=request.concurrency,
-        rate=options.rate,
-        # A table or +short shows answers only; JSON and the dig-style view show every section.
-        answers_only=request.short or (several and request.form == "table"),
-        tls_hostname=options.tls_hostname,
-        tls_ca=options.tls_ca,
-        **_edns_settings(options),
-        rdclass=options.rdclass,
-    )
+    # A table or +short shows answers only; JSON and the dig-style view show every section.
+    answers_only = request.short or (several and request.form == "table")
+    settings = _query_settings(request, options, servers, transport, answers_only=answers_only)
     try:
         if several:
             from netkit.render.resolve import stream_dns
@@ -858,6 +838,49 @@ def _zone_name(name: str) -> str:
         return host_name(name).ascii
     except InvalidNameError as error:
         raise click.BadParameter(str(error), param_hint="NAME") from None
+
+
+def _named_servers(options: DnsModeOptions, transport: "Transport") -> list["Server"]:
+    """@SERVER, --server and --servers-file in that order (resolv.conf's when none), each with
+    its own port or the transport's default; a port both in @SERVER and -p is refused."""
+    from netkit.resolve import query
+
+    default_port = options.port or query.DEFAULT_PORTS[transport]
+    named = [*options.at_servers, *options.servers, *_server_lines(options.servers_file)]
+    named = named or query.system_servers()
+    try:
+        _check_ports(named, options.port)
+        return [query.parse_server(server, default_port) for server in named]
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'@SERVER'") from None
+
+
+def _query_settings(
+    request: Request,
+    options: DnsModeOptions,
+    servers: list["Server"],
+    transport: "Transport",
+    *,
+    answers_only: bool,
+) -> "DnsOptions":
+    """How the engine asks: the same for --dns and --compare."""
+    from netkit.resolve import query
+
+    return query.DnsOptions(
+        servers=servers,
+        transport=transport,
+        timeout=options.timeout,
+        tries=options.retries + 1,
+        recurse=not options.no_recurse,
+        dnssec=options.dnssec,
+        concurrency=request.concurrency,
+        rate=options.rate,
+        answers_only=answers_only,
+        tls_hostname=options.tls_hostname,
+        tls_ca=options.tls_ca,
+        **_edns_settings(options),
+        rdclass=options.rdclass,
+    )
 
 
 def _server_lines(servers_file: IO[str] | None) -> list[str]:
@@ -963,7 +986,6 @@ def _trace(
 def _compare(request: Request, options: DnsModeOptions) -> int:
     """--compare: every server asked every question; a row each, exit 1 on any difference."""
     from netkit.render.compare import stream_compare
-    from netkit.resolve import query
     from netkit.resolve.compare import compare_servers
 
     if options.doh_url is not None:
@@ -971,28 +993,10 @@ def _compare(request: Request, options: DnsModeOptions) -> int:
     if request.short:
         raise click.UsageError("--short has no room for several servers: --compare shows a table")
     transport = _transport(options)
-    default_port = options.port or query.DEFAULT_PORTS[transport]
-    named = [*options.at_servers, *options.servers, *_server_lines(options.servers_file)]
-    try:
-        servers = [query.parse_server(s, default_port) for s in named or query.system_servers()]
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="'@SERVER'") from None
+    servers = _named_servers(options, transport)
     if len(servers) < 2:
         emit_message("note", "--compare has one server to ask: nothing to compare it with")
-    settings = query.DnsOptions(
-        servers=servers,
-        transport=transport,
-        timeout=options.timeout,
-        tries=options.retries + 1,
-        recurse=not options.no_recurse,
-        dnssec=options.dnssec,
-        concurrency=request.concurrency,
-        rate=options.rate,
-        tls_hostname=options.tls_hostname,
-        tls_ca=options.tls_ca,
-        **_edns_settings(options),
-        rdclass=options.rdclass,
-    )
+    settings = _query_settings(request, options, servers, transport, answers_only=False)
     asked = disagreements = 0
 
     def counted(comparisons: Iterable["Comparison"]) -> Iterator["Comparison"]:

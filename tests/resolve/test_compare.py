@@ -193,3 +193,12 @@ def test_compare_results_sets_and_majority() -> None:
     failed = compare_results([one, silent_one])
     assert not failed.agree and [s.majority for s in failed.servers] == [True, False]
     assert not compare_results([silent_one, silent_one]).agree
+
+
+def test_a_port_in_a_server_and_port_is_refused_as_with_dns() -> None:
+    from tests.support import run_netkit
+
+    done = run_netkit("resolve", "--compare", "@127.0.0.1#5399", "@127.0.0.2", "-p", "5300",
+                      "example.test")  # fmt: skip
+    assert done.returncode == 2
+    assert "names its port and so does -p/--port" in done.stderr

@@ -118,8 +118,8 @@ def render_bench(result: BenchResult, *, as_json: bool, as_lines: bool = False) 
             f"a load process used {result.load_cpu_percent:.0f}% of a CPU, so the load "
             "generator may be the limit: add --workers if there are idle cores",
         )
-    for sample in result.error_samples:
-        show(data(f"error: {sample}", style="red"))
+    for sample in result.error_samples:  # on stderr, with the other messages
+        emit_message("error", sample)
 
 
 def _latency_table(result: BenchResult) -> RenderableType:

@@ -28,7 +28,7 @@ def test_error_reasons_and_title_show_a_hostile_path_as_data(colour: bool) -> No
             as_json = run_netkit("bench", "unix", path, "-c", "2", "-d", "0.5", "--json")
     assert result.returncode == 1, result.stderr
     assert visible(path) in result.stdout
-    assert "error: " in result.stdout
+    assert "netkit: error: " in result.stderr  # the reasons go with the other messages
     assert raw_controls(result.stdout + result.stderr, terminal=colour) == []
     assert json.loads(as_json.stdout)["target"] == path
 

@@ -6,6 +6,8 @@ import re
 import selectors
 import socket
 import struct
+import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -177,3 +179,37 @@ def wait_until(
         if time.monotonic() > deadline:
             return False
         time.sleep(interval)
+
+
+def feed_and_read(argv: list[str], payload: bytes, expected: int | None = None) -> bytes:
+    """Run a TLS client that ends its session when its stdin ends (s_client, ncat --ssl): feed
+    it while the answer is read, and close its stdin only once ``expected`` bytes (as many as
+    were sent, by default) came back."""
+    wanted = len(payload) if expected is None else expected
+    client = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    assert client.stdin is not None and client.stdout is not None
+
+    def feed() -> None:
+        assert client.stdin is not None
+        client.stdin.write(payload)
+        client.stdin.flush()
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    received = bytearray()
+    try:
+        while len(received) < wanted:
+            chunk = client.stdout.read1(65536)
+            if not chunk:
+                break
+            received += chunk
+    finally:
+        feeder.join(10)
+        client.stdin.close()
+        try:
+            client.wait(10)
+        except subprocess.TimeoutExpired:
+            client.kill()
+            client.wait()
+    return bytes(received)

@@ -4,15 +4,13 @@ ncat --ssl as the clients, and netkit connect tls for the half-close."""
 
 import os
 import re
-import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
 
 import pytest
 
 from tests.connect.test_connect import connect
-from tests.listen.clients import Listener
+from tests.listen.clients import Listener, feed_and_read
 from tests.support import require_tool
 
 PAYLOAD = os.urandom(256 * 1024)
@@ -20,40 +18,6 @@ PAYLOAD = os.urandom(256 * 1024)
 
 def _port(listener: Listener) -> str:
     return listener.address.rsplit(":", 1)[1]
-
-
-def feed_and_read(argv: list[str], payload: bytes, expected: int | None = None) -> bytes:
-    """Run a TLS client that ends its session when its stdin ends (s_client, ncat --ssl): feed
-    it while the answer is read, and close its stdin only once ``expected`` bytes (as many as
-    were sent, by default) came back."""
-    wanted = len(payload) if expected is None else expected
-    client = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
-    assert client.stdin is not None and client.stdout is not None
-
-    def feed() -> None:
-        assert client.stdin is not None
-        client.stdin.write(payload)
-        client.stdin.flush()
-
-    feeder = threading.Thread(target=feed, daemon=True)
-    feeder.start()
-    received = bytearray()
-    try:
-        while len(received) < wanted:
-            chunk = client.stdout.read1(65536)
-            if not chunk:
-                break
-            received += chunk
-    finally:
-        feeder.join(10)
-        client.stdin.close()
-        try:
-            client.wait(10)
-        except subprocess.TimeoutExpired:
-            client.kill()
-            client.wait()
-    return bytes(received)
 
 
 @pytest.fixture

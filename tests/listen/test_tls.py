@@ -4,13 +4,12 @@ netkit's own client: every byte echoed up to 1 MiB, and the half-close (close_no
 import os
 import re
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.connect.test_connect import connect
-from tests.listen.clients import Listener
+from tests.listen.clients import Listener, feed_and_read
 from tests.listen.test_mux import every_design
 from tests.support import require_tool
 from tests.tls.certs import Pki, issue, make_pki
@@ -69,41 +68,9 @@ def test_openssl_s_client_gets_every_byte(listener_factory: object, mux: str) ->
     openssl = require_tool("openssl")
     listener = _tls_listener(listener_factory, mux)
     payload = os.urandom(1 << 20)
-    client = subprocess.Popen(
-        [
-            openssl,
-            "s_client",
-            "-quiet",
-            "-no_ign_eof",
-            "-nocommands",
-            "-connect",
-            f"127.0.0.1:{_port(listener)}",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert client.stdin is not None and client.stdout is not None
-
-    def feed() -> None:
-        assert client.stdin is not None
-        client.stdin.write(payload)
-        client.stdin.flush()
-
-    feeder = threading.Thread(target=feed, daemon=True)
-    feeder.start()
-    received = bytearray()
-    try:
-        while len(received) < len(payload):
-            chunk = client.stdout.read1(65536)
-            if not chunk:
-                break
-            received += chunk
-    finally:
-        feeder.join(10)
-        client.stdin.close()
-        client.wait(10)
-    assert bytes(received) == payload
+    argv = [openssl, "s_client", "-quiet", "-no_ign_eof", "-nocommands",
+            "-connect", f"127.0.0.1:{_port(listener)}"]  # fmt: skip
+    assert feed_and_read(argv, payload) == payload
 
 
 def test_self_signed_certificate_is_announced_with_its_fingerprint(

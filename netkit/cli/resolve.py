@@ -642,13 +642,27 @@ def _legacy(request: Request) -> int:
     def lookup(name: str) -> "LegacyResult":
         return legacy_lookup(name, reverse=request.reverse)
 
+    return _system_lookups(request, lookup, render_legacy, stream_legacy)
+
+
+SystemResult = TypeVar("SystemResult", "LegacyResult", "ModernResult")
+
+
+def _system_lookups(
+    request: Request,
+    lookup: "Callable[[str], SystemResult]",
+    render: Callable[..., None],
+    stream: "Callable[[Iterable[SystemResult], BatchForm], None]",
+) -> int:
+    """--legacy and --modern alike: a batch streamed from a pool of threads, or one lookup shown
+    (its error alone when it failed and the form has no room for it)."""
     if request.several:
         batch = _system_batch(request, lookup)
-        return _stream_batch(request, batch, _system_outcome, stream_legacy)
+        return _stream_batch(request, batch, _system_outcome, stream)
     [(name, _types)] = request.names
     result = lookup(name)
     if request.as_json or request.jsonl or request.short or result.error is None:
-        _single(render_legacy, result, request)
+        _single(render, result, request)
     return _finish([result.error] if result.error else [], short=request.short)
 
 
@@ -665,14 +679,7 @@ def _modern(request: Request, options: ModernModeOptions) -> int:
     from netkit.render.resolve import render_modern, stream_modern
 
     lookup = _modern_lookup(options, reverse=request.reverse)
-    if request.several:
-        batch = _system_batch(request, lookup)
-        return _stream_batch(request, batch, _system_outcome, stream_modern)
-    [(name, _types)] = request.names
-    result = lookup(name)
-    if request.as_json or request.jsonl or request.short or result.error is None:
-        _single(render_modern, result, request)
-    return _finish([result.error] if result.error else [], short=request.short)
+    return _system_lookups(request, lookup, render_modern, stream_modern)
 
 
 def _modern_lookup(options: ModernModeOptions, *, reverse: bool) -> "Callable[[str], ModernResult]":

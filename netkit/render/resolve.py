@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the resolve cores load lazily; these names are for the type
     from netkit.resolve.wire import Record
 
 Result = TypeVar("Result")
+SystemResult = TypeVar("SystemResult", "LegacyResult", "ModernResult")
 
 # How a batch's results are written: a table, +short answers, one JSON array, or JSON Lines.
 BatchForm = Literal["table", "short", "json", "jsonl"]
@@ -144,6 +145,34 @@ def render_legacy(results: Sequence["LegacyResult"], *, as_json: bool, short: bo
 
 def stream_legacy(results: Iterable["LegacyResult"], form: BatchForm) -> None:
     """A batch of lookups, each written as it comes."""
+    _stream_system(results, form, _legacy_short, _legacy_table)
+
+
+def _legacy_table(results: Iterable["LegacyResult"]) -> None:
+    emit_lines([[Styled(LEGACY_NOTE, dim=True)]], stream=sys.stderr)
+    print_table(
+        ("name", "canonical", "aliases", "addresses", "error"),
+        (
+            (
+                _names(r.name, r.ascii_name),
+                r.canonical,
+                " ".join(r.aliases) or None,
+                " ".join(r.addresses) or None,
+                r.error,
+            )
+            for r in results
+        ),
+        title="gethostbyname_ex() / gethostbyaddr()",
+    )
+
+
+def _stream_system(
+    results: Iterable[SystemResult],
+    form: BatchForm,
+    short_lines: Callable[[SystemResult], list[str]],
+    table: Callable[[Iterable[SystemResult]], None],
+) -> None:
+    """A batch of --legacy or --modern lookups in one of the four forms, each as it comes."""
     if form == "json":
         emit_json_array(results)
     elif form == "jsonl":
@@ -151,23 +180,9 @@ def stream_legacy(results: Iterable["LegacyResult"], form: BatchForm) -> None:
     elif form == "short":
         for result in results:
             _short_error(result.error)
-            _write_lines(_legacy_short(result))
+            _write_lines(short_lines(result))
     else:
-        emit_lines([[Styled(LEGACY_NOTE, dim=True)]], stream=sys.stderr)
-        print_table(
-            ("name", "canonical", "aliases", "addresses", "error"),
-            (
-                (
-                    _names(r.name, r.ascii_name),
-                    r.canonical,
-                    " ".join(r.aliases) or None,
-                    " ".join(r.addresses) or None,
-                    r.error,
-                )
-                for r in results
-            ),
-            title="gethostbyname_ex() / gethostbyaddr()",
-        )
+        table(results)
 
 
 def _legacy_short(result: "LegacyResult") -> list[str]:
@@ -241,19 +256,12 @@ def _modern_short(result: "ModernResult") -> list[str]:
 
 def stream_modern(results: Iterable["ModernResult"], form: BatchForm) -> None:
     """A batch of lookups, each written as it comes."""
-    if form == "json":
-        emit_json_array(results)
-    elif form == "jsonl":
-        _json_lines(results)
-    elif form == "short":
-        for result in results:
-            _short_error(result.error)
-            _write_lines(_modern_short(result))
-    else:
-        columns = ("name", "canonical", "family", "socktype", "protocol", "address", "port")
-        print_table(
-            (*columns, "error"), _modern_rows(results), title="getaddrinfo() / getnameinfo()"
-        )
+    _stream_system(results, form, _modern_short, _modern_table)
+
+
+def _modern_table(results: Iterable["ModernResult"]) -> None:
+    columns = ("name", "canonical", "family", "socktype", "protocol", "address", "port")
+    print_table((*columns, "error"), _modern_rows(results), title="getaddrinfo() / getnameinfo()")
 
 
 def _modern_rows(results: Iterable["ModernResult"]) -> Iterator[tuple[object, ...]]:

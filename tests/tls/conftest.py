@@ -4,14 +4,14 @@ import re
 import socket
 import ssl
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.connect.servers import echo_all, stream_server
 from tests.support import free_port, require_tool
 from tests.tls.certs import DAY, NOW, Pki, ServerFiles, issue, make_pki
 
@@ -119,36 +119,13 @@ def tls_echo_server(files: ServerFiles) -> Iterator[int]:
     """A Python TLS server that echoes until the client's close_notify, then closes."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(files.chain, files.key)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.2)
-    stopping = threading.Event()
 
     def serve(conn: socket.socket) -> None:
-        with suppress(OSError), context.wrap_socket(conn, server_side=True) as tls:
-            tls.settimeout(20)
-            while data := tls.recv(65536):
-                tls.sendall(data)
+        with context.wrap_socket(conn, server_side=True) as tls:
+            echo_all(tls)
 
-    def accept_loop() -> None:
-        while not stopping.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept_loop, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stopping.set()
-        thread.join(5)
-        listener.close()
+    with stream_server(serve) as (_host, port):
+        yield port
 
 
 def s_client_verdict(port: int, ca_file: Path, name: str = "localhost") -> dict[str, str]:

@@ -5,7 +5,9 @@ netkit listen in every design (no C reference needed; compare designs with each 
 With --load-vs-c DIR (a folder with echoload.c and refecho.c, compiled with gcc -O2), it
 measures the load generator instead: the tuned C echo server on the server CPU, and the C load
 generator and `netkit bench` taking turns on the load CPU (A B A B), printing each round's
-req/s, the median ratio, and each load process's CPU time per request.
+req/s, the median ratio, and each load process's CPU time per request. A third contestant
+takes its turn beside them: bare_load_loop.py, the same system calls with no other work per round
+trip, which is the most any CPython load loop can reach here.
 
 usage: python scripts/bench_listeners.py [--duration S] [--quick] [--mux epoll,poll]
                                         [--conns N] [--size BYTES] [--many N]
@@ -73,7 +75,9 @@ def line(label: str, result: BenchResult, cpu_per_request: float, extra: str = "
 
 
 def load_vs_c(folder: str, rounds: int, duration: float, conns: int, size: int) -> int:
-    """netkit bench against the C load generator, both loading the tuned C echo server."""
+    """netkit bench against the C load generator, both loading the tuned C echo server, with
+    the bare CPython loop (bare_load_loop.py) beside them: the ceiling of any CPython load
+    loop making the same system calls, so that netkit's ratio to C can be read against it."""
     built = Path(tempfile.mkdtemp(prefix="bench-load-"))
     for name in ("echoload", "refecho"):
         source = Path(folder) / f"{name}.c"
@@ -92,17 +96,21 @@ def load_vs_c(folder: str, rounds: int, duration: float, conns: int, size: int) 
         return out, usage.ru_utime + usage.ru_stime
 
     target = ["127.0.0.1", str(port)]
+    shape = [str(conns), str(size), str(duration)]
+    bare = [sys.executable, str(Path(__file__).with_name("bare_load_loop.py")), str(port), *shape]
     c_rps: list[float] = []
+    bare_rps: list[float] = []
     nk_rps: list[float] = []
     c_cpu: list[float] = []
     nk_cpu: list[float] = []
     print(f"tuned C echo server; {conns} connections x {size} B, {duration:g} s runs")
     try:
-        for _ in range(rounds):
-            shape = [str(conns), str(size), str(duration)]
+        for _ in range(rounds):  # the three take turns: C, bare CPython loop, netkit
             out, cpu = timed([*load_pin, str(built / "echoload"), "tcp", *target, *shape])
             c_rps.append(float(out.split("rps=")[1].split()[0]))
             c_cpu.append(cpu / (c_rps[-1] * duration) * 1e6)
+            out, _ = timed([*load_pin, *bare])
+            bare_rps.append(float(out.split("rps=")[1]))
             argv = [sys.executable, "-m", "netkit", "bench", "tcp", *target, "-c", str(conns)]
             out, _ = timed([*load_pin, *argv, "-s", str(size), "-d", str(duration), "--json"])
             figures = json.loads(out)
@@ -110,12 +118,19 @@ def load_vs_c(folder: str, rounds: int, duration: float, conns: int, size: int) 
             busy = figures["load_cpu_percent"] / 100 * figures["duration_s"]
             nk_cpu.append(busy / figures["requests"] * 1e6)  # the run only, not start-up
             print(f"  C {c_rps[-1]:>10,.0f} req/s {c_cpu[-1]:5.2f} µs/req   "
+                  f"bare CPython {bare_rps[-1]:>10,.0f} req/s   "
                   f"netkit {nk_rps[-1]:>10,.0f} req/s {nk_cpu[-1]:5.2f} µs/req")  # fmt: skip
     finally:
         server.terminate()
         server.wait()
-    ratio = statistics.median(n / c for n, c in zip(nk_rps, c_rps, strict=True))
-    print(f"netkit bench / C load generator, median of the rounds' req/s ratios: {ratio:.2f}")
+
+    def median_ratio(these: list[float], those: list[float]) -> float:
+        return statistics.median(a / b for a, b in zip(these, those, strict=True))
+
+    print("medians of the rounds' req/s ratios:")
+    print(f"  netkit bench / C load generator:  {median_ratio(nk_rps, c_rps):.2f}")
+    print(f"  bare CPython loop / C:            {median_ratio(bare_rps, c_rps):.2f}")
+    print(f"  netkit bench / bare CPython loop: {median_ratio(nk_rps, bare_rps):.2f}")
     cpu_ratio = statistics.median(c_cpu) / statistics.median(nk_cpu)
     print(f"CPU per request, C / netkit (medians): {cpu_ratio:.2f}")
     return 0

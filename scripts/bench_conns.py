@@ -9,7 +9,10 @@ load of a shared machine falls on both alike:
     netkit conns -t           to a pipe       vs  ss -tanp to a pipe
     netkit conns -t           to a terminal   vs  ss -tanp to the same kind of terminal (a pty)
     netkit conns -t --json    to a pipe       vs  ss -tanp to a pipe
-    netkit conns -t -i        to a pipe       vs  ss -tani to a pipe
+    netkit conns -t -i        to a pipe       vs  ss -tani to a pipe, and vs ss -tanpi
+
+and two floors against ss -tani: the import of netkit's command line alone, and
+bare_conns_info.py, the least any CPython program takes to print what ss -tani prints.
 
 It prints the median of each side, their ratio (netkit / ss; the issue's target is 2x at most) and
 netkit's peak memory (ru_maxrss) over that of a listing of an idle host, per 10,000 sockets. It
@@ -38,6 +41,7 @@ import threading
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
+from pathlib import Path
 from typing import NamedTuple
 
 PER_HOLDER = 8_000  # connections per holder process: 16,000 descriptors, under 20,000
@@ -162,7 +166,7 @@ def compare(
     median = statistics.median
     a, b = median(r.wall for r in ours), median(r.wall for r in theirs)
     cpu_a, cpu_b = median(r.cpu for r in ours), median(r.cpu for r in theirs)
-    print(f"{name:<34} netkit {a:6.3f} s   ss {b:6.3f} s   ratio {a / b:5.2f}x   "
+    print(f"{name:<38} netkit {a:6.3f} s   ss {b:6.3f} s   ratio {a / b:5.2f}x   "
           f"CPU {cpu_a:6.3f} s / {cpu_b:6.3f} s = {cpu_a / cpu_b:5.2f}x", flush=True)  # fmt: skip
     return a / b, max(r.peak_kib for r in ours)
 
@@ -203,10 +207,20 @@ def main() -> None:
             ("table to a terminal (-t vs -tanp)", ["conns", "-t"], ["-tanp"], True),
             ("--json (-t --json vs -tanp)", ["conns", "-t", "--json"], ["-tanp"], False),
             ("--info (-ti vs -tani)", ["conns", "-ti"], ["-tani"], False),
+            ("--info with processes (vs -tanpi)", ["conns", "-ti"], ["-tanpi"], False),
         ):
             _, peak = compare(name, [netkit, *ours], [ss, *theirs], rounds=args.rounds,
                               terminal=terminal, timeout=args.timeout)  # fmt: skip
             peaks.append(peak)
+        # The floors: what CPython takes before netkit does anything, and the least any
+        # CPython program takes to print this listing (see bare_conns_info.py).
+        bare = str(Path(__file__).with_name("bare_conns_info.py"))
+        for name, ours in (
+            ("floor: import netkit.cli (vs -tani)", [sys.executable, "-c", "import netkit.cli"]),
+            ("floor: bare CPython -tani (vs -tani)", [sys.executable, bare]),
+        ):
+            compare(name, ours, [ss, "-tani"], rounds=args.rounds, terminal=False,
+                    timeout=args.timeout)  # fmt: skip
         grown = (max(peaks) - baseline) / 1024
         print(f"peak memory: {max(peaks) / 1024:.1f} MB (idle host: {baseline / 1024:.1f} MB), "
               f"{grown * 10_000 / args.sockets:.1f} MB per 10,000 sockets")  # fmt: skip

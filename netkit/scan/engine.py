@@ -43,7 +43,7 @@ class PortResult:
     address: str
     port: int
     state: State
-    service: str | None  # from /etc/services, for open ports
+    service: str | None  # the port's name in /etc/services, whatever its state
     time_ms: float  # from the connect to the answer (the timeout when filtered)
     error: str | None = None  # the reason, when state is "error" (or filtered by a reject)
     banner: str | None = None  # --banner: what the service sent first (bytes as UTF-8 with
@@ -191,17 +191,20 @@ class Scanner:
 
     def _finish(self, index: int, host: Host, port: int, code: int | None, started: float) -> None:
         elapsed = round((time.monotonic() - started) * 1000, 3)
+        # The port's name in /etc/services whatever its state, as nmap names it: a closed
+        # "ssh" says more than a closed 22.
+        service = _service(port)
         if code is None:
-            result = PortResult(host.name, host.address, port, "filtered", None,
+            result = PortResult(host.name, host.address, port, "filtered", service,
                                 round(self.timeout * 1000, 3))  # fmt: skip
         elif code == 0:
-            result = PortResult(host.name, host.address, port, "open", _service(port), elapsed)
+            result = PortResult(host.name, host.address, port, "open", service, elapsed)
         elif code == errno.ECONNREFUSED:
-            result = PortResult(host.name, host.address, port, "closed", None, elapsed)
+            result = PortResult(host.name, host.address, port, "closed", service, elapsed)
         else:
             reason = f"{errno.errorcode.get(code, code)}: {os.strerror(code)}"
             state: State = "filtered" if code in REJECTED else "error"
-            result = PortResult(host.name, host.address, port, state, None, elapsed, reason)
+            result = PortResult(host.name, host.address, port, state, service, elapsed, reason)
         if result.state == "open" and self.workers is not None:
             future = self.workers.submit(_probe, result, host, self.probes, self.timeout)
             self.probing.add(future)

@@ -23,7 +23,7 @@ every try waits for its turn, paced one by one.
 import os
 import selectors
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import ClassVar, TypeVar
 
@@ -97,18 +97,22 @@ class QueryEngine:
         self._udp: dict[Server, list[UdpChannel]] = {}
         self._tcp: dict[Server, list[TcpChannel]] = {}
         self._rotation = 0  # which of a server's channels takes the next query
-        # Every try waits the same timeout, so deadlines come in send order: an ordered dict
-        # (query -> deadline; a new send moves its query to the end) is the timer queue, a FIFO
-        # from which an answered query leaves at once. A FIFO with stale entries skipped at
-        # their deadline would hold every answered query for a timeout: memory that grows
-        # with the rate, and a batch's peak with its length.
-        self._timers: OrderedDict[InFlight, float] = OrderedDict()
+        self._udp_full = min(_CHANNELS_PER_SERVER, self.window)  # UDP sockets a server gets
+        # Every try waits the same timeout, so deadlines come in send order: a dict, which
+        # keeps insertion order (query -> deadline; a new send takes its query out and puts it
+        # back at the end), is the timer queue, a FIFO from which an answered query leaves at
+        # once. A FIFO with stale entries skipped at their deadline would hold every answered
+        # query for a timeout: memory that grows with the rate, and a batch's peak with its
+        # length. A plain dict rather than an OrderedDict: its pop and insert cost half.
+        self._timers: dict[InFlight, float] = {}
+        self._timeout = policy.timeout
         self._held: dict[int, Exchange] = {}  # finished, waiting for their turn
         self._in_flight = 0
         self._buffer = bytearray(65535)  # the largest UDP payload: one allocation for the run
         self._view = memoryview(self._buffer)
-        # Unpredictable ids (RFC 5452 section 9.2), drawn from the kernel 1,024 at a time.
-        self._id_pool = b""
+        # Unpredictable ids (RFC 5452 section 9.2), drawn from the kernel 1,024 at a time,
+        # read as 16-bit numbers (memoryview.cast: no shifting and or-ing per id).
+        self._id_pool = memoryview(b"").cast("H")
         self._id_next = 0
 
     # -- the loop -------------------------------------------------------------------------------
@@ -206,8 +210,9 @@ class QueryEngine:
         now = time.monotonic()
         # The timer starts before the send: a send that fails at once makes it stale.
         query.start_clock(now)
-        self._timers[query] = now + self.policy.timeout
-        self._timers.move_to_end(query)
+        timers = self._timers
+        timers.pop(query, None)  # a send within the same try: its new timer goes to the end
+        timers[query] = now + self._timeout
         if query.transport == "tcp":
             self._tcp_send(query)
         else:
@@ -282,13 +287,16 @@ class QueryEngine:
 
     def _wait_on(self, query: InFlight, channel: Channel) -> None:
         """Wait on channel under an id no other query there has."""
+        waiting = channel.waiting
+        pool, at = self._id_pool, self._id_next
         while True:
-            at = self._id_next
-            if at >= len(self._id_pool):
-                self._id_pool, at = os.urandom(2048), 0
-            self._id_next = at + 2
-            qid = (self._id_pool[at] << 8) | self._id_pool[at + 1]
-            if qid not in channel.waiting:
+            if at >= len(pool):
+                pool, at = memoryview(os.urandom(2048)).cast("H"), 0
+                self._id_pool = pool
+            qid = pool[at]
+            at += 1
+            if qid not in waiting:
+                self._id_next = at
                 query.wait_on(channel, qid)
                 return
 
@@ -303,7 +311,12 @@ class QueryEngine:
     # -- UDP ------------------------------------------------------------------------------------
 
     def _udp_send(self, query: InFlight) -> None:
-        channel = self._channel(self._udp, query.server, UdpChannel, selectors.EVENT_READ)
+        channels = self._udp.get(query.server)
+        if channels is not None and len(channels) == self._udp_full:
+            self._rotation += 1  # the usual send, once a server's sockets are open
+            channel = channels[self._rotation % len(channels)]
+        else:
+            channel = self._channel(self._udp, query.server, UdpChannel, selectors.EVENT_READ)
         self._wait_on(query, channel)
         try:
             channel.sock.send(query.outgoing())

@@ -908,9 +908,10 @@ def _questions(request: Request, types: list[str]) -> Iterator["DnsQuestion"]:
         except ValueError:
             return text  # asked as written: its result says the type is unknown
 
+    reverse = request.reverse
     for name, line_types in request.names:
-        for rdtype in [canonical(text) for text in line_types] or types:
-            yield DnsQuestion(name, rdtype, request.reverse)
+        for rdtype in [canonical(text) for text in line_types] if line_types else types:
+            yield DnsQuestion(name, rdtype, reverse)
 
 
 def _diagnose(

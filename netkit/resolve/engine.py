@@ -127,7 +127,7 @@ class QueryEngine:
         taken = 0  # items taken from source
         out = 0  # results yielded
         exhausted = False
-        window, reorder = self.window, self.reorder
+        window, reorder, paced = self.window, self.reorder, bool(self._interval)
         try:
             while True:
                 while self._queued and self._turn():
@@ -136,7 +136,7 @@ class QueryEngine:
                     not exhausted
                     and self._in_flight < window
                     and taken - out < reorder
-                    and self._turn()
+                    and (not paced or self._turn())
                 ):
                     item = next(source, None)
                     if item is None:
@@ -191,8 +191,9 @@ class QueryEngine:
         return True
 
     def _new_try(self, query: InFlight) -> None:
-        query.next_try(self._choice.pick(query, time.monotonic()))
-        self._send(query)
+        now = time.monotonic()
+        query.next_try(self._choice.pick(query, now))
+        self._send(query, now)
 
     def _try_again(self, query: InFlight) -> None:
         """Another try now, or when its turn comes under --rate."""
@@ -201,13 +202,14 @@ class QueryEngine:
         else:
             self._new_try(query)
 
-    def _send(self, query: InFlight) -> None:
+    def _send(self, query: InFlight, now: float | None = None) -> None:
         """Send the query to its server over its transport, under a new id, with a new timer.
 
         A new try, and asking again within a try (over TCP after truncation, without EDNS, on a
         new connection when the server closed one it had served), all go out through here.
         """
-        now = time.monotonic()
+        if now is None:
+            now = time.monotonic()
         # The timer starts before the send: a send that fails at once makes it stale.
         query.start_clock(now)
         timers = self._timers
@@ -363,7 +365,7 @@ class QueryEngine:
         if not query.same_question(wire):
             # Its (socket, id) says whose it is: a DNS reply is charged to that query alone.
             if reply_shaped(wire):
-                query.ignored.wrong_question += 1
+                query.ignored_replies().wrong_question += 1
             else:
                 channel.ignored.malformed += 1
             return

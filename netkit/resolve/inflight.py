@@ -142,8 +142,9 @@ class InFlight:
         self.channel: Channel | None = None  # where it waits for its reply, under id qid
         self.qid = 0
         # Replies thrown away: counted here when they were surely for this query, and taken
-        # from its channel's counts (since the send) when a try times out.
-        self.ignored = IgnoredReplies()
+        # from its channel's counts (since the send) when a try times out. Made when there
+        # is one to count (see ignored_replies): most queries never have one.
+        self.ignored: IgnoredReplies | None = None
         self.ignored_at_send = (0, 0, 0)
 
     # -- tries and the clock ----------------------------------------------------------------
@@ -190,9 +191,15 @@ class InFlight:
         threw away meanwhile. Returns the channel it waited on."""
         channel = self.channel
         if channel is not None:
-            self.ignored.add(channel.ignored.since(self.ignored_at_send))
+            self.ignored_replies().add(channel.ignored.since(self.ignored_at_send))
             self.stop_waiting()
         return channel
+
+    def ignored_replies(self) -> IgnoredReplies:
+        """The replies thrown away that were this query's (made on first use)."""
+        if self.ignored is None:
+            self.ignored = IgnoredReplies()
+        return self.ignored
 
     # -- asking again within the same try -------------------------------------------------------
 
@@ -313,4 +320,4 @@ class RetryPolicy:
         over = " over TCP" if query.transport == "tcp" else ""
         tries = f"{query.tries} tries" if query.tries > 1 else "1 try"
         message = f"{NO_REPLY}{over} from {where} after {tries} of {self.timeout:g} s each"
-        return message + query.ignored.described()
+        return message + query.ignored_replies().described()

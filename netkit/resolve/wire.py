@@ -121,7 +121,8 @@ class Reply(NamedTuple):
 
 
 def rcode_text(code: int) -> str:
-    return _RCODES.get(code, f"RCODE{code}")
+    text = _RCODES.get(code)
+    return f"RCODE{code}" if text is None else text
 
 
 @cache  # a batch sees a handful of distinct flag words
@@ -197,12 +198,12 @@ def name_to_wire(ascii_name: str) -> bytes:
     stripped = ascii_name.removesuffix(".")
     if not stripped:
         return b"\x00"
-    parts = []
-    for label in stripped.split("."):
-        octets = label.encode("ascii")
-        parts.append(bytes((len(octets),)) + octets)
-    parts.append(b"\x00")
-    return b"".join(parts)
+    labels = stripped.encode("ascii").split(b".")
+    return b"".join([_LENGTH_OCTET[len(label)] + label for label in labels]) + b"\x00"
+
+
+# A label's length octet, made once for each length (a batch encodes a name a question).
+_LENGTH_OCTET = [bytes((length,)) for length in range(MAX_LABEL + 1)]
 
 
 def build_query(  # noqa: PLR0913  # the header bits and the OPT record of one query
@@ -422,17 +423,75 @@ def _read_records(
             raise MalformedReplyError("record data runs past the end of the message")
         if rdtype == TYPE_OPT:
             if opt is None:
-                edns = _edns((ttl >> 16) & 0xFF, rdclass, bool(ttl & EDNS_DO))
-                if rdlength:  # options: rare in a batch, so the shared Edns serves the rest
-                    options = decode_options(wire[offset : offset + rdlength])
-                    edns = Edns(edns.version, edns.udp_size, edns.dnssec_ok, options)
-                opt = (edns, ttl >> 24)
+                opt = _opt_record(wire, offset, rdclass, ttl, rdlength)
         elif decode:
             data = _rdata_text(wire, offset, fixed, seen)
             klass = "IN" if rdclass == CLASS_IN else class_text(rdclass)
             records.append(Record(name, type_text(rdtype), ttl, data, klass))
         offset += rdlength
     return offset, records, opt
+
+
+def _step_over(wire: bytes, offset: int, count: int) -> tuple[int, OptRecord | None]:
+    """Step over count records from offset, reading only the first OPT record: the offset
+    past them and the OPT record, if any. What _read_records does without decode, in one
+    loop (the name skipped inline): a +short or table batch steps over these sections in
+    every reply."""
+    limit = len(wire)
+    opt: OptRecord | None = None
+    unpack = _RR_FIXED.unpack_from
+    for _ in range(count):
+        while True:  # the owner name: labels up to the root label or a pointer
+            if offset >= limit:
+                raise MalformedReplyError("name runs past the end of the message")
+            octet = wire[offset]
+            if octet >= 0xC0:
+                offset += 2
+                break
+            offset += octet + 1
+            if not octet:
+                break
+        if offset + 10 > limit:
+            raise MalformedReplyError("record header cut short")
+        rdtype, rdclass, ttl, rdlength = unpack(wire, offset)
+        offset += 10
+        if offset + rdlength > limit:
+            raise MalformedReplyError("record data runs past the end of the message")
+        if rdtype == TYPE_OPT and opt is None:
+            opt = _opt_record(wire, offset, rdclass, ttl, rdlength)
+        offset += rdlength
+    return offset, opt
+
+
+# What _step_over found in the sections after the answers, by their octets: a batch against a
+# few zones gets the same authority and additional sections in reply after reply (the zone's
+# NS records, their addresses, the OPT record), and stepping over them costs three times the
+# look-up (1 us against 0.3 us, measured). Stepping over reads nothing before offset (names
+# are skipped, not followed), so the octets from offset on decide the outcome. Bounded: it is
+# emptied when full.
+_STEPPED: dict[tuple[int, bytes], tuple[int, OptRecord | None]] = {}
+_STEPPED_MAX = 1024
+
+
+def _stepped_over(wire: bytes, offset: int, count: int) -> tuple[int, OptRecord | None]:
+    """_step_over(wire, offset, count), remembered by the octets it reads."""
+    key = (count, wire[offset:])
+    known = _STEPPED.get(key)
+    if known is None:
+        end, opt = _step_over(wire, offset, count)
+        if len(_STEPPED) >= _STEPPED_MAX:
+            _STEPPED.clear()
+        known = _STEPPED[key] = (end - offset, opt)
+    return offset + known[0], known[1]
+
+
+def _opt_record(wire: bytes, offset: int, rdclass: int, ttl: int, rdlength: int) -> OptRecord:
+    """The OPT record whose rdata is at offset: its Edns and the upper 8 bits of the rcode."""
+    edns = _edns((ttl >> 16) & 0xFF, rdclass, bool(ttl & EDNS_DO))
+    if rdlength:  # options: rare in a batch, so the shared Edns serves the rest
+        options = decode_options(wire[offset : offset + rdlength])
+        edns = Edns(edns.version, edns.udp_size, edns.dnssec_ok, options)
+    return edns, ttl >> 24
 
 
 def _skip_name(wire: bytes, offset: int) -> int:
@@ -546,24 +605,23 @@ def parse_reply(
         offset, answer, opt = _read_records(wire, offset, ancount, seen)
     # A batch table needs the authority section only when there are no answers (its SOA or
     # referral); the additional section is stepped over for its OPT record.
-    offset, authority, authority_opt = _read_records(
-        wire, offset, nscount, seen, decode=not answers_only or ancount == 0
-    )
-    offset, additional, additional_opt = _read_records(
-        wire, offset, arcount, seen, decode=not answers_only
-    )
-    opt = opt or authority_opt or additional_opt
-    rcode = (flags & 0x000F) | (opt[1] << 4 if opt else 0)
+    if answers_only and ancount:
+        authority: list[Record] = []
+        additional: list[Record] = []
+        offset, rest_opt = _stepped_over(wire, offset, nscount + arcount)
+    else:
+        offset, authority, authority_opt = _read_records(wire, offset, nscount, seen)
+        offset, additional, rest_opt = _read_records(
+            wire, offset, arcount, seen, decode=not answers_only
+        )
+        rest_opt = authority_opt or rest_opt
+    opt = opt or rest_opt
+    if opt is None:
+        edns, rcode = None, flags & 0x000F
+    else:
+        edns, rcode = opt[0], (flags & 0x000F) | opt[1] << 4
+    # Positional, in Reply's field order: one a reply in a batch.
     return Reply(
-        id=qid,
-        flags=flags_text(flags),
-        opcode=(flags >> 11) & 0xF,
-        rcode=rcode_text(rcode),
-        question=question,
-        answer=answer,
-        authority=authority,
-        additional=additional,
-        edns=opt[0] if opt else None,
-        size=len(wire),
-        complete=not answers_only,
-    )
+        qid, flags_text(flags), (flags >> 11) & 0xF, rcode_text(rcode), question,
+        answer, authority, additional, edns, len(wire), not answers_only,
+    )  # fmt: skip

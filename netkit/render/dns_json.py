@@ -9,6 +9,7 @@ any other result goes through json_line, the general writer, so the two are the 
 """
 
 from collections.abc import Sequence
+from functools import cache
 from typing import TYPE_CHECKING
 
 from netkit.render.output import json_line
@@ -17,14 +18,28 @@ if TYPE_CHECKING:
     from netkit.resolve.query import DnsResult
     from netkit.resolve.wire import Edns, Record
 
-# The field order of DnsResult, Record and Edns, as json_line writes them.
-_RECORD = '{{"name": "{}", "type": "{}", "ttl": {}, "data": "{}", "rdclass": "{}"}}'
-_RESULT = (
-    '{{"name": "{}", "qname": "{}", "unicode_name": {}, "type": "{}", "server": {}, '
-    '"port": {}, "transport": "{}", "rcode": {}, "id": {}, "flags": [{}], "answers": [{}], '
-    '"authority": [{}], "additional": [{}], "edns": {}, "query_time_ms": {}, "size": {}, '
-    '"error": {}, "rdclass": "{}"}}'
-)
+# The field order of DnsResult, Record and Edns, as json_line writes them. f-strings rather than
+# str.format templates: a third of the cost (0.46 us against 1.3 us for a result, measured).
+
+
+def _record_text(name: str, rdtype: str, ttl: int, data: str, rdclass: str) -> str:
+    return (f'{{"name": "{name}", "type": "{rdtype}", "ttl": {ttl}, "data": "{data}", '
+            f'"rdclass": "{rdclass}"}}')  # fmt: skip
+
+
+def _result_text(  # noqa: PLR0913, PLR0917  # a value for each field of DnsResult, already JSON text
+    name: str, qname: str, unicode_name: str, rdtype: str, server: str, port: str,
+    transport: str, rcode: str, qid: str, flags: str, answers: str, authority: str,
+    additional: str, edns: str, query_time_ms: str, size: str, error: str, rdclass: str,
+) -> str:  # fmt: skip
+    return (
+        f'{{"name": "{name}", "qname": "{qname}", "unicode_name": {unicode_name}, '
+        f'"type": "{rdtype}", "server": {server}, "port": {port}, "transport": "{transport}", '
+        f'"rcode": {rcode}, "id": {qid}, "flags": [{flags}], "answers": [{answers}], '
+        f'"authority": [{authority}], "additional": [{additional}], "edns": {edns}, '
+        f'"query_time_ms": {query_time_ms}, "size": {size}, "error": {error}, '
+        f'"rdclass": "{rdclass}"}}'
+    )
 
 
 def _plain(texts: list[str]) -> bool:
@@ -43,10 +58,48 @@ def _number(value: float | None) -> str:
     return "null" if value is None else repr(value)
 
 
-def _records(records: Sequence["Record"]) -> str:
-    return ", ".join([_RECORD.format(r.name, r.type, r.ttl, r.data, r.rdclass) for r in records])
+def _records(records: Sequence["Record"]) -> str | None:
+    """The records' objects, or None when a value is not plain (then json_line writes all)."""
+    if not records:
+        return ""
+    texts: list[str] = []
+    for r in records:
+        if type(r.ttl) is not int:
+            return None
+        texts += (r.name, r.type, r.data, r.rdclass)
+    if not _plain(texts):
+        return None
+    return ", ".join([_record_text(r.name, r.type, r.ttl, r.data, r.rdclass) for r in records])
 
 
+# The authority and additional sections of a batch's results are mostly the same lists, shared
+# by the decoder (wire._remembered_tail) from reply to reply: their text is written once for
+# each. Keyed by identity, holding the list (so its id is not reused while it is here);
+# bounded, emptied when full.
+_SHARED: dict[int, tuple[Sequence["Record"], str | None]] = {}
+_SHARED_MAX = 256
+
+
+def _shared_records(records: Sequence["Record"]) -> str | None:
+    """_records(records), remembered for a list met before."""
+    if not records:
+        return ""
+    known = _SHARED.get(id(records))
+    if known is not None and known[0] is records:
+        return known[1]
+    text = _records(records)
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[id(records)] = (records, text)
+    return text
+
+
+@cache  # a batch has a few header flag sets and OPT records: each written once
+def _flags(flags: tuple[str, ...]) -> str:
+    return ", ".join(['"' + flag + '"' for flag in flags])
+
+
+@cache
 def _edns(edns: "Edns | None") -> str:
     if edns is None:
         return "null"
@@ -60,15 +113,16 @@ def dns_json_line(result: "DnsResult") -> str:
     r = result
     if r.edns is not None and r.edns.options:  # decoded options (--nsid, ...): rare in a batch
         return json_line(result)
+    answers = _records(r.answers)
+    authority = _shared_records(r.authority)
+    additional = _shared_records(r.additional)
+    if answers is None or authority is None or additional is None:
+        return json_line(result)
     texts = [r.name, r.qname, r.type, r.transport, r.rdclass, *r.flags]
     texts += [text for text in (r.unicode_name, r.server, r.rcode, r.error) if text is not None]
-    for record in (*r.answers, *r.authority, *r.additional):
-        texts += (record.name, record.type, record.data, record.rdclass)
-        if type(record.ttl) is not int:
-            return json_line(result)
     if not _plain(texts):
         return json_line(result)
-    return _RESULT.format(
+    return _result_text(
         r.name,
         r.qname,
         _string(r.unicode_name),
@@ -78,10 +132,10 @@ def dns_json_line(result: "DnsResult") -> str:
         r.transport,
         _string(r.rcode),
         _number(r.id),
-        ", ".join(['"' + flag + '"' for flag in r.flags]),
-        _records(r.answers),
-        _records(r.authority),
-        _records(r.additional),
+        _flags(r.flags),
+        answers,
+        authority,
+        additional,
         _edns(r.edns),
         _number(r.query_time_ms),
         _number(r.size),

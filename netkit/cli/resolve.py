@@ -52,6 +52,7 @@ class Request(NamedTuple):
     quiet: bool
     concurrency: int  # lookups at once (--modern, --dns)
     size_hint: int | None  # names in -f FILE when it is a regular file (for the progress)
+    from_file: bool  # -f FILE is a regular file: names are there at once, none waits on a pipe
 
     @property
     def form(self) -> "BatchForm":
@@ -195,16 +196,23 @@ def _batch_lines(name_file: IO[str]) -> Iterator[NameLine]:
             yield fields[0], tuple(fields[1:])
 
 
-def _size_hint(name_file: IO[str] | None) -> int | None:
-    """The lines of a regular file (a first quick pass in binary), for the progress display."""
+def _regular_file(name_file: IO[str] | None) -> bool:
     import os
     import stat
 
     if name_file is None or not hasattr(name_file, "name"):
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(name_file.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _size_hint(name_file: IO[str] | None) -> int | None:
+    """The lines of a regular file (a first quick pass in binary), for the progress display."""
+    if name_file is None or not _regular_file(name_file):
         return None
     try:
-        if not stat.S_ISREG(os.fstat(name_file.fileno()).st_mode):
-            return None
         with open(name_file.name, "rb") as counting:
             return sum(block.count(b"\n") for block in iter(lambda: counting.read(1 << 20), b""))
     except (OSError, ValueError):
@@ -511,6 +519,7 @@ def resolve(**parsed: Any) -> int:
         names=chain([first], names),
         several=several,
         size_hint=_size_hint(name_file) if progress_shown else None,
+        from_file=_regular_file(name_file),
     )
     dns = _group(DnsModeOptions, parsed, at_servers=tuple(reading.servers))
     modern = _group(ModernModeOptions, parsed)
@@ -774,7 +783,13 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
             expected = None if request.size_hint is None else request.size_hint * len(types)
             workers = _bulk_workers(request, settings)
             if workers:
-                return _dns_in_workers(request, types, settings, workers, expected)
+                # A file of at least a chunk of names goes to worker processes; the names
+                # read to find out (at once, from a regular file) go back in front.
+                head = list(islice(request.names, BULK_CHUNK))
+                request = request._replace(names=chain(head, request.names))
+                if len(head) == BULK_CHUNK:
+                    return _dns_in_workers(request, types, settings, workers, expected)
+                questions = _questions(request, types)
             results = query.stream_queries(chain(first, questions), settings)
             return _stream_batch(
                 request, results, query.dns_outcome, stream_dns, expected=expected, noun="queries"
@@ -807,7 +822,7 @@ def _bulk_workers(request: Request, settings: "DnsOptions") -> int:
     """
     import sys
 
-    if request.size_hint is None or request.size_hint < BULK_CHUNK:
+    if not request.from_file:
         return 0
     if settings.transport != "udp" or settings.rate or settings.search is not None:
         return 0

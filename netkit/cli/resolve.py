@@ -830,7 +830,9 @@ def _bulk_workers(request: Request, settings: "DnsOptions") -> int:
         return 0
     from netkit.resolve.split import worker_count
 
-    return worker_count()
+    # The workers share --concurrency: each needs a query in flight at least.
+    workers = min(worker_count(), settings.concurrency)
+    return workers if workers >= 2 else 0
 
 
 def _dns_in_workers(

@@ -287,8 +287,9 @@ class QueryEngine:
         self._rotation += 1
         return channels[self._rotation % len(channels)]
 
-    def _wait_on(self, query: InFlight, channel: Channel) -> None:
-        """Wait on channel under an id no other query there has."""
+    def _wait_on(self, query: InFlight, channel: Channel) -> bytes:
+        """Wait on channel under an id no other query there has; returns the message as it
+        goes on the wire."""
         waiting = channel.waiting
         pool, at = self._id_pool, self._id_next
         while True:
@@ -299,8 +300,7 @@ class QueryEngine:
             at += 1
             if qid not in waiting:
                 self._id_next = at
-                query.wait_on(channel, qid)
-                return
+                return query.wait_on(channel, qid)
 
     def _parse(self, channel: Channel, query: InFlight, wire: bytes) -> Reply | None:
         """The reply decoded, or None (and counted) when it is malformed."""
@@ -319,9 +319,9 @@ class QueryEngine:
             channel = channels[self._rotation % len(channels)]
         else:
             channel = self._channel(self._udp, query.server, UdpChannel, selectors.EVENT_READ)
-        self._wait_on(query, channel)
+        outgoing = self._wait_on(query, channel)
         try:
-            channel.sock.send(query.outgoing())
+            channel.sock.send(outgoing)
         except BlockingIOError:
             pass  # the send buffer is full: treat it as a lost datagram, the timer retries
         except ConnectionRefusedError:
@@ -392,8 +392,7 @@ class QueryEngine:
         except OSError as error:
             self._tcp_failed(query, error.strerror or str(error))
             return
-        self._wait_on(query, channel)
-        channel.queue(query.outgoing())
+        channel.queue(self._wait_on(query, channel))
         self._selector.modify(channel.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, channel)
 
     def _tcp_failed(self, query: InFlight, reason: str) -> None:

@@ -171,14 +171,13 @@ class InFlight:
 
     # -- where it waits -----------------------------------------------------------------------
 
-    def outgoing(self) -> bytes:
-        """The message as this send puts it on the wire, under its id."""
-        return self.qid.to_bytes(2, "big") + self.message[2:]
-
-    def wait_on(self, channel: Channel, qid: int) -> None:
+    def wait_on(self, channel: Channel, qid: int) -> bytes:
+        """Wait on channel under qid; returns the message as this send puts it on the wire."""
         self.channel, self.qid = channel, qid
         channel.waiting[qid] = self
-        self.ignored_at_send = channel.ignored.snapshot()
+        ignored = channel.ignored  # its snapshot(), without the call: once a send
+        self.ignored_at_send = (ignored.wrong_id, ignored.wrong_question, ignored.malformed)
+        return qid.to_bytes(2, "big") + self.message[2:]
 
     def stop_waiting(self) -> None:
         """Leave the channel (a late reply is then ignored there); nothing when not waiting."""

@@ -49,15 +49,6 @@ def _plain(texts: list[str]) -> bool:
     return joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined
 
 
-def _string(text: str | None) -> str:
-    return "null" if text is None else '"' + text + '"'
-
-
-def _number(value: float | None) -> str:
-    # repr() is how json writes an int and a finite float.
-    return "null" if value is None else repr(value)
-
-
 def _records(records: Sequence["Record"]) -> str | None:
     """The records' objects, or None when a value is not plain (then json_line writes all)."""
     if not records:
@@ -122,23 +113,25 @@ def dns_json_line(result: "DnsResult") -> str:
     texts += [text for text in (r.unicode_name, r.server, r.rcode, r.error) if text is not None]
     if not _plain(texts):
         return json_line(result)
+    # null or the value: a string between quotes, a number as repr() writes it (as json does
+    # for an int and a finite float); written out, as a call each is a tenth of the line.
     return _result_text(
         r.name,
         r.qname,
-        _string(r.unicode_name),
+        "null" if r.unicode_name is None else '"' + r.unicode_name + '"',
         r.type,
-        _string(r.server),
-        _number(r.port),
+        "null" if r.server is None else '"' + r.server + '"',
+        "null" if r.port is None else repr(r.port),
         r.transport,
-        _string(r.rcode),
-        _number(r.id),
+        "null" if r.rcode is None else '"' + r.rcode + '"',
+        "null" if r.id is None else repr(r.id),
         _flags(r.flags),
         answers,
         authority,
         additional,
         _edns(r.edns),
-        _number(r.query_time_ms),
-        _number(r.size),
-        _string(r.error),
+        "null" if r.query_time_ms is None else repr(r.query_time_ms),
+        "null" if r.size is None else repr(r.size),
+        "null" if r.error is None else '"' + r.error + '"',
         r.rdclass,
     )

@@ -667,8 +667,9 @@ def parse_reply(
         question = [(name, type_text(int.from_bytes(wire[end - 4 : end - 2], "big")))]
         offset, answer = _answers_at_question(wire, end, ancount, name) or (end, None)
         # Names decoded from here on may point at the question's: note it and its suffixes
-        # (the octets of its name: the question less type and class).
-        if answer is None or not answers_only or ancount == 0:
+        # (the octets of its name: the question less type and class). The sections after
+        # the answers are mostly remembered (_remembered_tail): they do without.
+        if answer is None:
             _question_suffixes(seen, name, end - 16)
     else:
         offset, question = _read_question(wire, qdcount, seen, answers_only=answers_only)
@@ -685,6 +686,8 @@ def parse_reply(
         tail = None
         if asked is not None and qdcount == 1:
             tail = _remembered_tail(wire, asked[1], offset, (nscount, arcount), answers_only)
+            if tail is None and not seen:  # the root name: noted for the general decoder
+                _question_suffixes(seen, asked[0], asked[1] - 16)
         if tail is None:
             tail = _read_tail(wire, offset, (nscount, arcount), seen, answers_only)
         offset, authority, additional, rest_opt = tail

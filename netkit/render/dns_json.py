@@ -9,7 +9,7 @@ any other result goes through json_line, the general writer, so the two are the 
 """
 
 from collections.abc import Sequence
-from functools import cache
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from netkit.render.output import json_line
@@ -85,12 +85,13 @@ def _shared_records(records: Sequence["Record"]) -> str | None:
     return text
 
 
-@cache  # a batch has a few header flag sets and OPT records: each written once
-def _flags(flags: tuple[str, ...]) -> str:
-    return ", ".join(['"' + flag + '"' for flag in flags])
+@lru_cache(maxsize=256)  # a batch has a few header flag sets and OPT records: each written once
+def _flags(flags: tuple[str, ...]) -> str | None:
+    """The flags as JSON strings, or None when one is not plain."""
+    return ", ".join(['"' + flag + '"' for flag in flags]) if _plain(list(flags)) else None
 
 
-@cache
+@lru_cache(maxsize=256)
 def _edns(edns: "Edns | None") -> str:
     if edns is None:
         return "null"
@@ -104,15 +105,21 @@ def dns_json_line(result: "DnsResult") -> str:
     r = result
     if r.edns is not None and r.edns.options:  # decoded options (--nsid, ...): rare in a batch
         return json_line(result)
-    answers = _records(r.answers)
+    flags = _flags(r.flags)
     authority = _shared_records(r.authority)
     additional = _shared_records(r.additional)
-    if answers is None or authority is None or additional is None:
+    if flags is None or authority is None or additional is None:
         return json_line(result)
-    texts = [r.name, r.qname, r.type, r.transport, r.rdclass, *r.flags]
+    # The answers' values and the result's, tested together: one _plain a line.
+    texts = [r.name, r.qname, r.type, r.transport, r.rdclass]
     texts += [text for text in (r.unicode_name, r.server, r.rcode, r.error) if text is not None]
+    for record in r.answers:
+        if type(record.ttl) is not int:
+            return json_line(result)
+        texts += (record.name, record.type, record.data, record.rdclass)
     if not _plain(texts):
         return json_line(result)
+    answers = ", ".join([_record_text(a.name, a.type, a.ttl, a.data, a.rdclass) for a in r.answers])
     # null or the value: a string between quotes, a number as repr() writes it (as json does
     # for an int and a finite float); written out, as a call each is a tenth of the line.
     return _result_text(
@@ -125,7 +132,7 @@ def dns_json_line(result: "DnsResult") -> str:
         r.transport,
         "null" if r.rcode is None else '"' + r.rcode + '"',
         "null" if r.id is None else repr(r.id),
-        _flags(r.flags),
+        flags,
         answers,
         authority,
         additional,

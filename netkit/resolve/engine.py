@@ -302,10 +302,14 @@ class QueryEngine:
                 self._id_next = at
                 return query.wait_on(channel, qid)
 
-    def _parse(self, channel: Channel, query: InFlight, wire: bytes) -> Reply | None:
-        """The reply decoded, or None (and counted) when it is malformed."""
+    def _parse(
+        self, channel: Channel, wire: bytes, question: tuple[str, int] | bool
+    ) -> Reply | None:
+        """The reply decoded, or None (and counted) when it is malformed. question is what
+        InFlight.question_in said of it (a tuple: the decoder's shortcut)."""
         try:
-            return parse_reply(wire, answers_only=self.answers_only, asked=query.asked(wire))
+            asked = question if isinstance(question, tuple) else None
+            return parse_reply(wire, answers_only=self.answers_only, asked=asked)
         except MalformedReplyError:
             channel.ignored.malformed += 1
             return None
@@ -362,7 +366,8 @@ class QueryEngine:
         if query is None or not flags & FLAG_QR:
             channel.ignored.stray(wire)
             return
-        if not query.same_question(wire):
+        question = query.question_in(wire)
+        if not question:
             # Its (socket, id) says whose it is: a DNS reply is charged to that query alone.
             if reply_shaped(wire):
                 query.ignored_replies().wrong_question += 1
@@ -374,7 +379,7 @@ class QueryEngine:
             query.move_to_tcp()
             self._send(query)  # the same server again, over TCP, within the same try
             return
-        reply = self._parse(channel, query, wire)
+        reply = self._parse(channel, wire, question)
         if reply is None:
             return
         query.stop_waiting()
@@ -456,10 +461,11 @@ class QueryEngine:
         if query is None:
             ignored.wrong_id += 1  # or a late reply to a query that timed out
             return
-        if not query.same_question(wire):
+        question = query.question_in(wire)
+        if not question:
             ignored.wrong_question += 1
             return
-        reply = self._parse(channel, query, wire)
+        reply = self._parse(channel, wire, question)
         if reply is None:
             return
         query.stop_waiting()

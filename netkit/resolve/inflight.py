@@ -217,26 +217,22 @@ class InFlight:
 
     # -- matching replies (RFC 5452 section 9.1) -----------------------------------------------
 
-    def same_question(self, wire: bytes) -> bool:
-        """One question, the same name ignoring ASCII case (RFC 4343), type and class."""
+    def question_in(self, wire: bytes) -> tuple[str, int] | bool:
+        """Whether the reply's question is this query's: one question, the same name ignoring
+        ASCII case (RFC 4343), type and class. False when it is not; when it repeats the
+        question exactly (case included) and the name is known, (name, end of question), so
+        the decoder need not read the name again; True otherwise. One test for both: the
+        engine asks it of every reply."""
         end = self.question_end
         sent = self.message
         if wire[4:6] != b"\x00\x01":
             return False
-        if wire[12:end] == sent[12:end]:
-            return True  # the usual reply: the question as sent, octet for octet
+        if wire[12:end] == sent[12:end]:  # the usual reply: the question as sent
+            return True if self.qname is None else (self.qname, end)
         return (
             wire[12 : end - 4].lower() == sent[12 : end - 4].lower()
             and wire[end - 4 : end] == sent[end - 4 : end]
         )
-
-    def asked(self, wire: bytes) -> tuple[str, int] | None:
-        """(name, end of question) when the reply repeats the question exactly (case included),
-        so the decoder need not read the name again."""
-        end = self.question_end
-        if self.qname is None or wire[12:end] != self.message[12:end]:
-            return None
-        return self.qname, end
 
 
 # A server with this many timeouts (or a refusal) in a row, and no reply between them, is set

@@ -50,8 +50,9 @@ AnyChannel = TypeVar("AnyChannel", UdpChannel, TcpChannel)
 # of the oldest one not yet out (or 16 windows in flight, when that is more).
 REORDER_WINDOW = 4096
 
-# A message to send and its question name as text (None when the replies should spell it), or
-# no message: a place in the order whose result the caller already has (an invalid name).
+# A message to send and its question name as text (None when the replies should spell it: a
+# name not spelled as presented, see wire.spelled_as_presented), or no message: a place in the
+# order whose result the caller already has (an invalid name).
 Item = tuple[bytes | None, str | None]
 
 

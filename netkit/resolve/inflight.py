@@ -131,8 +131,15 @@ class InFlight:
     def __init__(self, index: int, message: bytes, qname: str | None, transport: str) -> None:
         self.index = index  # its place among the results
         self.message = message  # with id 0; each send puts its own id in front of message[2:]
-        self.question_end = 12 + question_length(message)
-        self.qname = qname  # the question name as text, when the caller knows it
+        if qname is not None:
+            # A name spelled as presented has only printable octets in its labels: its first
+            # zero octet is the root label's, found in C rather than label by label.
+            self.question_end = message.index(0, 12) + 1 + 4
+        else:
+            self.question_end = 12 + question_length(message)
+        # The question name as text, given when it is spelled as presented (see
+        # wire.spelled_as_presented: printable octets alone), else None.
+        self.qname = qname
         self.transport = transport  # "udp", or "tcp" (asked for, or after a truncated reply)
         self.truncated = False
         self.tries = 0

@@ -304,6 +304,8 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
         qclass=class_value(options.rdclass),
     )
 
+    rdtypes: dict[str, int] = {}  # the types asked, by how the questions spell them
+
     def items() -> Iterator[Item]:
         # A name asked for several types comes in a row: its name is checked and encoded once.
         asked_name: str | None = None
@@ -315,7 +317,9 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
                     qname, wire_name, presented = _prepared_name(question)
                     unicode_name = _unicode_name(qname)
                     asked_name, asked_reverse = question.name, question.reverse
-                rdtype = type_value(question.type)
+                rdtype = rdtypes.get(question.type)
+                if rdtype is None:
+                    rdtype = rdtypes[question.type] = type_value(question.type)
             except InvalidNameError as error:
                 places.append(_invalid(question, str(error), options))
                 yield None, None

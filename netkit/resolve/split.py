@@ -1,9 +1,10 @@
 """A bulk batch cut into chunks, each worked on by one of a few worker processes, the results
 in input order.
 
-One Python process resolving names in bulk spends about 12 us of its own CPU a query (reading
-the name, the query, the reply, the result, its line of output), so it tops out near a third of
-what dnsperf does against the same server, while the machine has other cores. Workers forked
+One Python process resolving names in bulk spends about 13 us of CPU a query (reading the name,
+the query, the reply, the result, its line of output; measured on a 2-core machine), so it tops
+out near a quarter of what dnsperf does against the same server, while the machine has other
+cores. Workers forked
 from the command each run the whole pipeline on a chunk of the input (their own engine,
 sockets and server choice) and send back what the chunk came to, typically its output text,
 which the parent writes in order. The protocol rules stay in one place: a worker runs the

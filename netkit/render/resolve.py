@@ -467,7 +467,8 @@ def stream_dns_chunks(chunks: Iterable[WrittenChunk], form: BatchForm) -> None:
     chunk's --short failures go to stderr before its answers)."""
     write = sys.stdout.write
     if form == "table":
-        with row_stream(_DNS_COLUMNS) as add:
+        # A chunk's rows are all at hand: its lines go out in blocks.
+        with row_stream(_DNS_COLUMNS, at_hand=True) as add:
             for chunk in chunks:
                 for row in chunk.rows:
                     add(row)

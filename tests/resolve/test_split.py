@@ -2,12 +2,15 @@
 failure is raised in the parent, and the workers end with the generator."""
 
 import os
+import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from netkit.resolve.split import ordered_chunks
+from tests.support import run_netkit
 
 
 def worked_by(chunk: list[int]) -> tuple[list[int], int]:
@@ -56,3 +59,48 @@ def test_the_input_is_read_as_chunks_are_handed_out() -> None:
     chunks.close()
     # At most workers x ahead chunks (and one being read) were taken: not the whole input.
     assert len(taken) <= 2 * 2 * 10 + 10
+
+
+# A batch long enough to be split (cli/resolve.py BULK_CHUNK names), mixing what a bulk run
+# meets: answers through the decoder's shortcuts (a wildcard), CNAME chains, NXDOMAIN, NODATA,
+# a type without a fast decoder, and a reply too big for UDP (asked again over TCP).
+MIXED = [
+    "n{i}.wild.example.test",
+    "www.example.test",
+    "nx{i}.example.test",
+    "mail2.example.test A",
+    "example.test MX",
+    "n{i}.wild.example.test AAAA",
+]
+
+
+def mixed_names(count: int) -> str:
+    lines = [MIXED[i % len(MIXED)].format(i=i) for i in range(count)]
+    lines[1500] = "big.example.test TXT"
+    return "".join(line + "\n" for line in lines)
+
+
+def masked(text: str) -> str:
+    """JSON text without the values that differ from run to run (ids, times)."""
+    text = re.sub(r'"id": \d+', '"id": 0', text)
+    return re.sub(r'"query_time_ms": [\d.]+', '"query_time_ms": 0', text)
+
+
+@pytest.mark.parametrize("form", [["--short"], ["--jsonl"], ["--json"], []])
+def test_a_split_batch_writes_what_one_process_writes(
+    at_nsd: list[str], tmp_path: Path, form: list[str]
+) -> None:
+    # From a regular file the batch is cut into chunks for worker processes; from standard
+    # input it stays in one process (resolve/split.py, cli/resolve.py _bulk_workers).
+    names = mixed_names(5000)
+    path = tmp_path / "names.txt"
+    path.write_text(names)
+    split = run_netkit("resolve", *at_nsd, "-f", str(path), *form, timeout=120)
+    whole = run_netkit("resolve", *at_nsd, "-f", "-", *form, input=names, timeout=120)
+    assert split.returncode == whole.returncode == 1  # NXDOMAIN and NODATA among them
+    assert masked(split.stdout) == masked(whole.stdout)
+    assert split.stderr.splitlines()[:-1] == whole.stderr.splitlines()[:-1]  # but the timing
+    timing = r"in [\d.]+ s, [\d,]+ q/s"
+    summaries = [re.sub(timing, "", done.stderr.splitlines()[-1]) for done in (split, whole)]
+    assert summaries[0] == summaries[1]
+    assert summaries[0].startswith("netkit: summary: 5,000 queries")

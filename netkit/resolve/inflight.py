@@ -44,11 +44,8 @@ class IgnoredReplies:
         self.wrong_question = 0
         self.malformed = 0
 
-    def snapshot(self) -> tuple[int, int, int]:
-        return (self.wrong_id, self.wrong_question, self.malformed)
-
     def since(self, earlier: tuple[int, int, int]) -> tuple[int, int, int]:
-        """The counts added after snapshot() returned earlier."""
+        """The counts added after earlier, the (wrong_id, wrong_question, malformed) of then."""
         return (
             self.wrong_id - earlier[0],
             self.wrong_question - earlier[1],
@@ -182,7 +179,7 @@ class InFlight:
         """Wait on channel under qid; returns the message as this send puts it on the wire."""
         self.channel, self.qid = channel, qid
         channel.waiting[qid] = self
-        ignored = channel.ignored  # its snapshot(), without the call: once a send
+        ignored = channel.ignored  # its counts now, read inline: once a send
         self.ignored_at_send = (ignored.wrong_id, ignored.wrong_question, ignored.malformed)
         return qid.to_bytes(2, "big") + self.message[2:]
 

@@ -96,6 +96,7 @@ def ordered_chunks(
     sys.stderr.flush()
     pipes: list[Connection] = []
     processes = []
+    finished = False  # every result out: the workers are idle, waiting for a chunk
     try:
         for _ in range(workers):
             mine, theirs = context.Pipe()
@@ -118,6 +119,7 @@ def ordered_chunks(
                 pipes[given % workers].send(part)
                 given += 1
             if taken == given:
+                finished = True
                 return
             result = pipes[taken % workers].recv()
             taken += 1
@@ -130,7 +132,11 @@ def ordered_chunks(
                 pipe.send(None)
             pipe.close()
         for process in processes:
+            # Stopped early (Ctrl-C, a failure, the output closed): a worker may be waiting out
+            # a timeout in its chunk, whose result nobody wants now.
+            if not finished:
+                process.terminate()
             process.join(timeout=1.0)
             if process.is_alive():
-                process.terminate()
+                process.kill()
                 process.join()

@@ -1,16 +1,20 @@
 """resolve/split.py: chunks worked on in forked processes come back in input order, a worker's
 failure is raised in the parent, and the workers end with the generator."""
 
+import json
 import os
 import re
+import signal
+import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from netkit.resolve.split import ordered_chunks
-from tests.support import run_netkit
+from netkit.resolve.split import ordered_chunks, worker_count
+from tests.support import netkit_executable, run_netkit
 
 
 def worked_by(chunk: list[int]) -> tuple[list[int], int]:
@@ -104,3 +108,40 @@ def test_a_split_batch_writes_what_one_process_writes(
     summaries = [re.sub(timing, "", done.stderr.splitlines()[-1]) for done in (split, whole)]
     assert summaries[0] == summaries[1]
     assert summaries[0].startswith("netkit: summary: 5,000 queries")
+
+
+def test_ctrl_c_ends_the_workers_and_closes_the_output(tmp_path: Path) -> None:
+    # A server that never answers: every worker is waiting out its chunk's timeouts.
+    expected = worker_count()
+    if expected < 2:
+        pytest.skip("a single core: the batch stays in one process")
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    path = tmp_path / "names.txt"
+    path.write_text("".join(f"n{i}.example.test\n" for i in range(3000)))
+    with silent:
+        process = subprocess.Popen(
+            [netkit_executable(), "resolve", "--dns", "@127.0.0.1",
+             "-p", str(silent.getsockname()[1]), "--timeout", "30", "-f", str(path), "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 10
+            workers: list[str] = []
+            while len(workers) < expected and time.monotonic() < deadline:
+                time.sleep(0.1)
+                found = subprocess.run(
+                    ["pgrep", "-P", str(process.pid)], capture_output=True, check=False
+                )
+                workers = found.stdout.decode().split()
+            assert len(workers) == expected
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=10)  # not the 30 s of the timeouts
+        finally:
+            process.kill()
+            process.wait(5)
+    assert process.returncode == 130
+    assert json.loads(out) == []
+    assert err.decode().splitlines()[-1].endswith(", interrupted")
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -86,7 +87,9 @@ def ordered_chunks(
     """work(chunk) for each chunk of up to ``chunk`` items, run in ``workers`` forked
     processes, yielded in input order. An exception work raised is raised here.
 
-    Closing the generator (or leaving it by an exception) ends the workers."""
+    The workers start now, before the caller starts any thread (a progress display's): a fork
+    copies only the thread that makes it, and a lock another thread held stays held in the
+    child. Closing the generator (or leaving it by an exception) ends them."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
@@ -95,8 +98,7 @@ def ordered_chunks(
     sys.stdout.flush()
     sys.stderr.flush()
     pipes: list[Connection] = []
-    processes = []
-    finished = False  # every result out: the workers are idle, waiting for a chunk
+    processes: list[BaseProcess] = []
     try:
         for _ in range(workers):
             mine, theirs = context.Pipe()
@@ -106,6 +108,23 @@ def ordered_chunks(
             theirs.close()
             pipes.append(mine)
             processes.append(process)
+    except BaseException:
+        _stop(pipes, processes, finished=False)
+        raise
+    return _in_order(pipes, processes, items, chunk, ahead)
+
+
+def _in_order(
+    pipes: list["Connection"],
+    processes: list["BaseProcess"],
+    items: Iterable[Item],
+    chunk: int,
+    ahead: int,
+) -> Generator[Result, None, None]:
+    """Hand chunks of items to the workers in turn and yield their results in the same turn."""
+    workers = len(pipes)
+    finished = False  # every result out: the workers are idle, waiting for a chunk
+    try:
         source = iter(items)
         given = 0  # chunks handed out
         taken = 0  # results yielded
@@ -127,16 +146,21 @@ def ordered_chunks(
                 raise result.error
             yield result
     finally:
-        for pipe in pipes:
-            with suppress(OSError):  # the worker has gone
-                pipe.send(None)
-            pipe.close()
-        for process in processes:
-            # Stopped early (Ctrl-C, a failure, the output closed): a worker may be waiting out
-            # a timeout in its chunk, whose result nobody wants now.
-            if not finished:
-                process.terminate()
-            process.join(timeout=1.0)
-            if process.is_alive():
-                process.kill()
-                process.join()
+        _stop(pipes, processes, finished=finished)
+
+
+def _stop(pipes: list["Connection"], processes: list["BaseProcess"], *, finished: bool) -> None:
+    """End the workers: told to stop when they are idle; stopped early (Ctrl-C, a failure, the
+    output closed), terminated at once, since one may be waiting out a timeout in a chunk
+    whose result nobody wants now."""
+    for pipe in pipes:
+        with suppress(OSError):  # the worker has gone
+            pipe.send(None)
+        pipe.close()
+    for process in processes:
+        if not finished:
+            process.terminate()
+        process.join(timeout=1.0)
+        if process.is_alive():
+            process.kill()
+            process.join()

@@ -849,7 +849,7 @@ def _dns_in_workers(
 
     from netkit.render.resolve import dns_chunk, stream_dns_chunks
     from netkit.resolve import query
-    from netkit.resolve.split import ordered_chunks
+    from netkit.resolve.split import WorkerLostError, ordered_chunks
     from netkit.resolve.tally import Tally
 
     form = request.form
@@ -869,6 +869,8 @@ def _dns_in_workers(
     def run(refresh: "Callable[[], None] | None") -> None:
         try:
             stream_dns_chunks(tally.count_chunks(chunks, refresh), form)
+        except WorkerLostError as error:
+            raise NetkitError(str(error)) from None
         finally:
             chunks.close()  # the workers end now, not when the generator is collected
 

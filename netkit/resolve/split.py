@@ -41,6 +41,10 @@ def worker_count() -> int:
     return 0 if cores < 2 else min(cores, 4)
 
 
+class WorkerLostError(RuntimeError):
+    """A worker process ended, or could not send a result, before its chunk was done."""
+
+
 class _Failure:
     """What a worker sends back instead of a result when its work raised."""
 
@@ -74,6 +78,8 @@ def _serve(
             connection.send(outcome)
         except OSError:  # the parent has gone, or stopped reading
             return
+        except Exception as error:  # an outcome pickle cannot write
+            connection.send(_Failure(WorkerLostError(f"a worker's result was not sent: {error}")))
 
 
 def ordered_chunks(
@@ -135,12 +141,18 @@ def _in_order(
                 if not part:
                     exhausted = True
                     break
-                pipes[given % workers].send(part)
+                try:
+                    pipes[given % workers].send(part)
+                except OSError:  # not BrokenPipeError: that would read as our output closed
+                    raise WorkerLostError("a worker process ended before its chunk") from None
                 given += 1
             if taken == given:
                 finished = True
                 return
-            result = pipes[taken % workers].recv()
+            try:
+                result = pipes[taken % workers].recv()
+            except (EOFError, OSError):
+                raise WorkerLostError("a worker process ended before its chunk was done") from None
             taken += 1
             if isinstance(result, _Failure):
                 raise result.error

@@ -8,12 +8,12 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from netkit.resolve.split import ordered_chunks, worker_count
+from netkit.resolve.split import WorkerLostError, ordered_chunks, worker_count
 from tests.support import netkit_executable, run_netkit
 
 
@@ -145,3 +145,19 @@ def test_ctrl_c_ends_the_workers_and_closes_the_output(tmp_path: Path) -> None:
     assert json.loads(out) == []
     assert err.decode().splitlines()[-1].endswith(", interrupted")
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def dies_on_three(chunk: list[int]) -> list[int]:
+    if 3 in chunk:
+        os._exit(3)  # a worker killed mid-chunk (the OOM killer, say)
+    return chunk
+
+
+def unpicklable(chunk: list[int]) -> object:
+    return lambda: chunk  # a result pickle cannot send
+
+
+@pytest.mark.parametrize("work", [dies_on_three, unpicklable])
+def test_a_lost_worker_is_an_error_not_a_hang(work: Callable[[list[int]], object]) -> None:
+    with pytest.raises(WorkerLostError):
+        list(ordered_chunks(work, range(10), workers=2, chunk=2))

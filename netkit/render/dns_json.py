@@ -69,6 +69,7 @@ def _records(records: Sequence["Record"]) -> str | None:
 # bounded, emptied when full.
 _SHARED: dict[int, tuple[Sequence["Record"], str | None]] = {}
 _SHARED_MAX = 256
+_SHARED_RECORDS = 16
 
 
 def _shared_records(records: Sequence["Record"]) -> str | None:
@@ -79,6 +80,8 @@ def _shared_records(records: Sequence["Record"]) -> str | None:
     if known is not None and known[0] is records:
         return known[1]
     text = _records(records)
+    if len(records) > _SHARED_RECORDS:
+        return text  # longer than a shared section (see wire._REMEMBERED_OCTETS): not kept
     if len(_SHARED) >= _SHARED_MAX:
         _SHARED.clear()
     _SHARED[id(records)] = (records, text)

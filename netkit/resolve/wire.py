@@ -471,10 +471,15 @@ def _step_over(wire: bytes, offset: int, count: int) -> tuple[int, OptRecord | N
 # emptied when full.
 _STEPPED: dict[tuple[int, bytes], tuple[int, OptRecord | None]] = {}
 _STEPPED_MAX = 1024
+# Sections longer than this are not remembered: the usual ones (NS records, their addresses,
+# the OPT record) are far shorter, and 1,024 keys of a 64 KiB message each would not be flat.
+_REMEMBERED_OCTETS = 512
 
 
 def _stepped_over(wire: bytes, offset: int, count: int) -> tuple[int, OptRecord | None]:
     """_step_over(wire, offset, count), remembered by the octets it reads."""
+    if len(wire) - offset > _REMEMBERED_OCTETS:
+        return _step_over(wire, offset, count)
     key = (count, wire[offset:])
     known = _STEPPED.get(key)
     if known is None:
@@ -516,8 +521,8 @@ def _remembered_tail(
     """_read_tail of a reply whose question is the one asked (ending at question_end), from
     what an earlier reply with the same sections decoded to; None when it cannot be known."""
     suffix_at = 13 + wire[12]  # past the first label of the question's name
-    if suffix_at > question_end - 4:
-        return None  # the root name: no first label
+    if suffix_at > question_end - 4 or len(wire) - offset > _REMEMBERED_OCTETS:
+        return None  # the root name (no first label), or sections too long to keep
     key = (wire[suffix_at : question_end - 4], question_end, offset, counts, answers_only,
            wire[offset:])  # fmt: skip
     known = _TAILS.get(key)

@@ -116,6 +116,9 @@ def main() -> int:
     parser.add_argument("--forms", default="short,jsonl,json,table", help="netkit output forms")
     parser.add_argument("--outstanding", type=int, default=256, help="dnsperf -q")
     parser.add_argument("--memory", metavar="SIZES", help="peak RSS at these sizes instead")
+    parser.add_argument(
+        "--netkit", metavar="PATH", help="the netkit command to measure (another build, say)"
+    )
     args = parser.parse_args()
     nsd, dnsperf = shutil.which("nsd"), shutil.which("dnsperf")
     if nsd is None or dnsperf is None:
@@ -124,9 +127,9 @@ def main() -> int:
     forms = args.forms.split(",")
     if args.memory:
         sizes = [int(size) for size in args.memory.split(",")]
-        return memory(nsd, forms, sizes)
+        return memory(args.netkit or netkit_command(), nsd, forms, sizes)
     types = args.types.split(",")
-    netkit = netkit_command()
+    netkit = args.netkit or netkit_command()
     with tempfile.TemporaryDirectory(prefix="bench-bulk-") as temp:
         directory = Path(temp)
         names = directory / "names.txt"
@@ -161,8 +164,7 @@ def main() -> int:
     return 0
 
 
-def memory(nsd: str, forms: list[str], sizes: list[int]) -> int:
-    netkit = netkit_command()
+def memory(netkit: str, nsd: str, forms: list[str], sizes: list[int]) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-bulk-") as temp:
         directory = Path(temp)
         with running_nsd(nsd, directory, {ORIGIN: zone_text(max(sizes))}) as server:

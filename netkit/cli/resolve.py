@@ -22,12 +22,12 @@ from netkit.render.output import emit_message
 
 if TYPE_CHECKING:
     from netkit.cli.dig_grammar import DigReading
-    from netkit.render.resolve import BatchForm
+    from netkit.render.resolve import BatchForm, WrittenChunk
     from netkit.resolve.compare import Comparison
     from netkit.resolve.inflight import Server
     from netkit.resolve.query import DnsOptions, DnsQuestion, Transport
     from netkit.resolve.system import LegacyResult, ModernResult, SockType
-    from netkit.resolve.tally import Outcome, Result
+    from netkit.resolve.tally import Counts, Outcome, Result, Tally
 
 Mode = Literal["legacy", "modern", "dns", "diagnose", "trace", "compare"]
 
@@ -52,6 +52,7 @@ class Request(NamedTuple):
     quiet: bool
     concurrency: int  # lookups at once (--modern, --dns)
     size_hint: int | None  # names in -f FILE when it is a regular file (for the progress)
+    from_file: bool  # -f FILE is a regular file: names are there at once, none waits on a pipe
 
     @property
     def form(self) -> "BatchForm":
@@ -195,16 +196,23 @@ def _batch_lines(name_file: IO[str]) -> Iterator[NameLine]:
             yield fields[0], tuple(fields[1:])
 
 
-def _size_hint(name_file: IO[str] | None) -> int | None:
-    """The lines of a regular file (a first quick pass in binary), for the progress display."""
+def _regular_file(name_file: IO[str] | None) -> bool:
     import os
     import stat
 
     if name_file is None or not hasattr(name_file, "name"):
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(name_file.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _size_hint(name_file: IO[str] | None) -> int | None:
+    """The lines of a regular file (a first quick pass in binary), for the progress display."""
+    if name_file is None or not _regular_file(name_file):
         return None
     try:
-        if not stat.S_ISREG(os.fstat(name_file.fileno()).st_mode):
-            return None
         with open(name_file.name, "rb") as counting:
             return sum(block.count(b"\n") for block in iter(lambda: counting.read(1 << 20), b""))
     except (OSError, ValueError):
@@ -511,6 +519,7 @@ def resolve(**parsed: Any) -> int:
         names=chain([first], names),
         several=several,
         size_hint=_size_hint(name_file) if progress_shown else None,
+        from_file=_regular_file(name_file),
     )
     dns = _group(DnsModeOptions, parsed, at_servers=tuple(reading.servers))
     modern = _group(ModernModeOptions, parsed)
@@ -595,17 +604,38 @@ def _stream_batch(
     Ctrl-C stops it cleanly: what is out stays out, the output is closed (the JSON array, the
     table's box), the summary says it was interrupted, and the exit status is 130.
     """
-    from netkit.render.resolve import batch_progress, render_summary
     from netkit.resolve.tally import Tally
 
     tally = Tally()
+    return _run_batch(
+        request,
+        tally,
+        lambda refresh: write(tally.count(results, outcome, refresh), request.form),
+        expected=expected,
+        noun=noun,
+    )
+
+
+def _run_batch(
+    request: Request,
+    tally: "Tally",
+    run: "Callable[[Callable[[], None] | None], None]",
+    *,
+    expected: int | None,
+    noun: str,
+) -> int:
+    """Run a batch (run writes its results, counting them in tally and calling the refresh
+    function it is given, if any), with the progress display, the summary line and Ctrl-C
+    handled as _stream_batch says."""
+    from netkit.render.resolve import batch_progress, render_summary
+
     interrupted = False
     try:
         if request.quiet:
-            write(tally.count(results, outcome), request.form)
+            run(None)
         else:
             with batch_progress(expected, tally) as refresh:
-                write(tally.count(results, outcome, refresh), request.form)
+                run(refresh)
     except KeyboardInterrupt:
         interrupted = True
     tally.stop(interrupted=interrupted)
@@ -750,8 +780,17 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         if several:
             from netkit.render.resolve import stream_dns
 
-            results = query.stream_queries(chain(first, questions), settings)
             expected = None if request.size_hint is None else request.size_hint * len(types)
+            workers = _bulk_workers(request, settings)
+            if workers:
+                # A file of at least a chunk of names goes to worker processes; the names
+                # read to find out (at once, from a regular file) go back in front.
+                head = list(islice(request.names, BULK_CHUNK))
+                request = request._replace(names=chain(head, request.names))
+                if len(head) == BULK_CHUNK:
+                    return _dns_in_workers(request, types, settings, workers, expected)
+                questions = _questions(request, types)
+            results = query.stream_queries(chain(first, questions), settings)
             return _stream_batch(
                 request, results, query.dns_outcome, stream_dns, expected=expected, noun="queries"
             )
@@ -763,6 +802,79 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
     if request.as_json or request.jsonl or result.rcode is not None:
         _single(render_dns, result, request)
     return _finish([result.error] if result.error else [], short=request.short)
+
+
+# Names a worker process resolves at a time in a bulk batch (resolve/split.py): a file of
+# fewer stays in the command's process, which saves forking for a few names.
+BULK_CHUNK = 2048
+
+
+def _bulk_workers(request: Request, settings: "DnsOptions") -> int:
+    """Worker processes for a --dns batch: none (0) when it stays in this process.
+
+    A batch over UDP from a file of at least a chunk of names is split when its output is not
+    a terminal (a person reading it gains nothing from the speed, and a terminal shows each
+    line as its result comes, which chunks would delay). Names from a pipe stay in this
+    process, which answers each as it comes rather than waiting for a chunk of them. With
+    --rate a batch stays whole, since the rate is the limit; with --search each name waits for
+    its candidates in turn anyway; TCP and encrypted transports keep their connections in one
+    process.
+    """
+    import sys
+
+    if not request.from_file:
+        return 0
+    if settings.transport != "udp" or settings.rate or settings.search is not None:
+        return 0
+    if sys.stdout.isatty():
+        return 0
+    from netkit.resolve.split import worker_count
+
+    # The workers share --concurrency: each needs a query in flight at least.
+    workers = min(worker_count(), settings.concurrency)
+    return workers if workers >= 2 else 0
+
+
+def _dns_in_workers(
+    request: Request,
+    types: list[str],
+    settings: "DnsOptions",
+    workers: int,
+    expected: int | None,
+) -> int:
+    """A --dns batch resolved in worker processes, a chunk of names each at a time, and
+    written here in input order: each worker runs the query engine and writes its chunk's
+    output (render/resolve.py dns_chunk); this process writes the chunks and counts them."""
+    from dataclasses import replace
+
+    from netkit.render.resolve import dns_chunk, stream_dns_chunks
+    from netkit.resolve import query
+    from netkit.resolve.split import WorkerLostError, ordered_chunks
+    from netkit.resolve.tally import Tally
+
+    form = request.form
+    # --concurrency is the batch's: the workers share it, so a server sees no more at once.
+    settings = replace(settings, concurrency=max(1, settings.concurrency // workers))
+
+    def work(lines: list[NameLine]) -> "tuple[WrittenChunk, Counts]":
+        counting = Tally()
+        questions = _questions(request._replace(names=iter(lines)), types)
+        results = counting.count(query.stream_queries(questions, settings), query.dns_outcome)
+        written = dns_chunk(results, form)
+        return written, counting.counts()
+
+    tally = Tally()
+    chunks = ordered_chunks(work, request.names, workers=workers, chunk=BULK_CHUNK)
+
+    def run(refresh: "Callable[[], None] | None") -> None:
+        try:
+            stream_dns_chunks(tally.count_chunks(chunks, refresh), form)
+        except WorkerLostError as error:
+            raise NetkitError(str(error)) from None
+        finally:
+            chunks.close()  # the workers end now, not when the generator is collected
+
+    return _run_batch(request, tally, run, expected=expected, noun="queries")
 
 
 def _check_ports(named: list[str], port: int | None) -> None:
@@ -908,9 +1020,10 @@ def _questions(request: Request, types: list[str]) -> Iterator["DnsQuestion"]:
         except ValueError:
             return text  # asked as written: its result says the type is unknown
 
+    reverse = request.reverse
     for name, line_types in request.names:
-        for rdtype in [canonical(text) for text in line_types] or types:
-            yield DnsQuestion(name, rdtype, request.reverse)
+        for rdtype in [canonical(text) for text in line_types] if line_types else types:
+            yield DnsQuestion(name, rdtype, reverse)
 
 
 def _diagnose(

@@ -3,7 +3,7 @@
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeVar
 
 from netkit.render.dns_json import dns_json_line
 from netkit.render.escape import visible
@@ -398,24 +398,91 @@ _DNS_COLUMNS = (
 def _dns_table(results: Iterable["DnsResult"]) -> None:
     """A row an answer (or a row for a failure or a referral), as the results come; the
     batch's counts are the summary line's, on stderr, once they are known."""
+    with row_stream(_DNS_COLUMNS) as add:
+        for row in _dns_rows(results):
+            add(row)
+
+
+DnsRow = tuple[str, str, int | None, str | None, Painted]
+
+
+def _dns_rows(results: Iterable["DnsResult"]) -> Iterator[DnsRow]:
     from netkit.resolve.query import dns_status
 
     answered: dict[str, Painted] = {}  # each status painted once: a batch has a few
-    with row_stream(_DNS_COLUMNS) as add:
-        for r in results:
-            status = dns_status(r)
-            if r.error is not None:
-                # The name and server are known from elsewhere: keep the reason.
-                reason = r.error.removeprefix(f"{r.qname}: ").removeprefix(f"{r.qname} {r.type}: ")
-                reason = reason.removesuffix(f" from {r.server}#{r.port}")
-                add((_query_name(r), r.type, None, reason, Painted(status, "red")))
-                continue
-            painted = answered.get(status)
-            if painted is None:
-                painted = answered[status] = Painted(status, "green")
-            shown = _query_name(r)
-            for record in r.answers:
-                name = shown if record.name == r.qname else record.name
-                add((name, record.type, record.ttl, record.data, painted))
-            if not r.answers:  # a referral
-                add((r.qname, r.type, None, None, painted))
+    for r in results:
+        status = dns_status(r)
+        if r.error is not None:
+            # The name and server are known from elsewhere: keep the reason.
+            reason = r.error.removeprefix(f"{r.qname}: ").removeprefix(f"{r.qname} {r.type}: ")
+            reason = reason.removesuffix(f" from {r.server}#{r.port}")
+            yield (_query_name(r), r.type, None, reason, Painted(status, "red"))
+            continue
+        painted = answered.get(status)
+        if painted is None:
+            painted = answered[status] = Painted(status, "green")
+        shown = _query_name(r)
+        for record in r.answers:
+            name = shown if record.name == r.qname else record.name
+            yield (name, record.type, record.ttl, record.data, painted)
+        if not r.answers:  # a referral
+            yield (r.qname, r.type, None, None, painted)
+
+
+# -- --dns batches in worker processes (resolve/split.py) ---------------------------------------
+
+
+class WrittenChunk(NamedTuple):
+    """A chunk of a batch's results written by a worker process, for the command to put out
+    in input order: the text of --short, --jsonl or --json (its objects, one a line, joined by
+    ",\n"), --short's failures for stderr, or the table's rows (the command lays them out)."""
+
+    text: str
+    errors: list[str]
+    rows: list[DnsRow]
+
+
+def dns_chunk(results: Iterable["DnsResult"], form: BatchForm) -> WrittenChunk:
+    """What stream_dns would write for results, as a chunk (see stream_dns_chunks)."""
+    if form == "table":
+        return WrittenChunk("", [], list(_dns_rows(results)))
+    if form in ("json", "jsonl"):
+        lines = [dns_json_line(result) for result in results]
+        return WrittenChunk(",\n".join(lines) if form == "json" else _lines(lines), [], [])
+    out: list[str] = []
+    errors: list[str] = []
+    for result in results:
+        if result.error is not None:
+            errors.append(result.error)
+        out += [visible(record.data) for record in result.answers]
+    return WrittenChunk(_lines(out), errors, [])
+
+
+def _lines(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def stream_dns_chunks(chunks: Iterable[WrittenChunk], form: BatchForm) -> None:
+    """Chunks written by dns_chunk, in order: the output of stream_dns for their results (a
+    chunk's --short failures go to stderr before its answers)."""
+    write = sys.stdout.write
+    if form == "table":
+        # A chunk's rows are all at hand: its lines go out in blocks.
+        with row_stream(_DNS_COLUMNS, at_hand=True) as add:
+            for chunk in chunks:
+                for row in chunk.rows:
+                    add(row)
+    elif form == "json":  # as emit_json_array writes it
+        opening = "[\n"
+        try:
+            for chunk in chunks:
+                if chunk.text:
+                    write(opening + chunk.text)
+                    opening = ",\n"
+        finally:
+            write("[]\n" if opening == "[\n" else "\n]\n")
+    else:
+        for chunk in chunks:
+            for error in chunk.errors:
+                emit_message("error", error)
+            write(chunk.text)

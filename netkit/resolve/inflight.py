@@ -44,11 +44,8 @@ class IgnoredReplies:
         self.wrong_question = 0
         self.malformed = 0
 
-    def snapshot(self) -> tuple[int, int, int]:
-        return (self.wrong_id, self.wrong_question, self.malformed)
-
     def since(self, earlier: tuple[int, int, int]) -> tuple[int, int, int]:
-        """The counts added after snapshot() returned earlier."""
+        """The counts added after earlier, the (wrong_id, wrong_question, malformed) of then."""
         return (
             self.wrong_id - earlier[0],
             self.wrong_question - earlier[1],
@@ -131,8 +128,15 @@ class InFlight:
     def __init__(self, index: int, message: bytes, qname: str | None, transport: str) -> None:
         self.index = index  # its place among the results
         self.message = message  # with id 0; each send puts its own id in front of message[2:]
-        self.question_end = 12 + question_length(message)
-        self.qname = qname  # the question name as text, when the caller knows it
+        if qname is not None:
+            # A name spelled as presented has only printable octets in its labels: its first
+            # zero octet is the root label's, found in C rather than label by label.
+            self.question_end = message.index(0, 12) + 1 + 4
+        else:
+            self.question_end = 12 + question_length(message)
+        # The question name as text, given when it is spelled as presented (see
+        # wire.spelled_as_presented: printable octets alone), else None.
+        self.qname = qname
         self.transport = transport  # "udp", or "tcp" (asked for, or after a truncated reply)
         self.truncated = False
         self.tries = 0
@@ -142,8 +146,9 @@ class InFlight:
         self.channel: Channel | None = None  # where it waits for its reply, under id qid
         self.qid = 0
         # Replies thrown away: counted here when they were surely for this query, and taken
-        # from its channel's counts (since the send) when a try times out.
-        self.ignored = IgnoredReplies()
+        # from its channel's counts (since the send) when a try times out. Made when there
+        # is one to count (see ignored_replies): most queries never have one.
+        self.ignored: IgnoredReplies | None = None
         self.ignored_at_send = (0, 0, 0)
 
     # -- tries and the clock ----------------------------------------------------------------
@@ -170,14 +175,13 @@ class InFlight:
 
     # -- where it waits -----------------------------------------------------------------------
 
-    def outgoing(self) -> bytes:
-        """The message as this send puts it on the wire, under its id."""
-        return self.qid.to_bytes(2, "big") + self.message[2:]
-
-    def wait_on(self, channel: Channel, qid: int) -> None:
+    def wait_on(self, channel: Channel, qid: int) -> bytes:
+        """Wait on channel under qid; returns the message as this send puts it on the wire."""
         self.channel, self.qid = channel, qid
         channel.waiting[qid] = self
-        self.ignored_at_send = channel.ignored.snapshot()
+        ignored = channel.ignored  # its counts now, read inline: once a send
+        self.ignored_at_send = (ignored.wrong_id, ignored.wrong_question, ignored.malformed)
+        return qid.to_bytes(2, "big") + self.message[2:]
 
     def stop_waiting(self) -> None:
         """Leave the channel (a late reply is then ignored there); nothing when not waiting."""
@@ -190,9 +194,15 @@ class InFlight:
         threw away meanwhile. Returns the channel it waited on."""
         channel = self.channel
         if channel is not None:
-            self.ignored.add(channel.ignored.since(self.ignored_at_send))
+            self.ignored_replies().add(channel.ignored.since(self.ignored_at_send))
             self.stop_waiting()
         return channel
+
+    def ignored_replies(self) -> IgnoredReplies:
+        """The replies thrown away that were this query's (made on first use)."""
+        if self.ignored is None:
+            self.ignored = IgnoredReplies()
+        return self.ignored
 
     # -- asking again within the same try -------------------------------------------------------
 
@@ -211,26 +221,22 @@ class InFlight:
 
     # -- matching replies (RFC 5452 section 9.1) -----------------------------------------------
 
-    def same_question(self, wire: bytes) -> bool:
-        """One question, the same name ignoring ASCII case (RFC 4343), type and class."""
+    def question_in(self, wire: bytes) -> tuple[str, int] | bool:
+        """Whether the reply's question is this query's: one question, the same name ignoring
+        ASCII case (RFC 4343), type and class. False when it is not; when it repeats the
+        question exactly (case included) and the name is known, (name, end of question), so
+        the decoder need not read the name again; True otherwise. One test for both: the
+        engine asks it of every reply."""
         end = self.question_end
         sent = self.message
         if wire[4:6] != b"\x00\x01":
             return False
-        if wire[12:end] == sent[12:end]:
-            return True  # the usual reply: the question as sent, octet for octet
+        if wire[12:end] == sent[12:end]:  # the usual reply: the question as sent
+            return True if self.qname is None else (self.qname, end)
         return (
             wire[12 : end - 4].lower() == sent[12 : end - 4].lower()
             and wire[end - 4 : end] == sent[end - 4 : end]
         )
-
-    def asked(self, wire: bytes) -> tuple[str, int] | None:
-        """(name, end of question) when the reply repeats the question exactly (case included),
-        so the decoder need not read the name again."""
-        end = self.question_end
-        if self.qname is None or wire[12:end] != self.message[12:end]:
-            return None
-        return self.qname, end
 
 
 # A server with this many timeouts (or a refusal) in a row, and no reply between them, is set
@@ -313,4 +319,4 @@ class RetryPolicy:
         over = " over TCP" if query.transport == "tcp" else ""
         tries = f"{query.tries} tries" if query.tries > 1 else "1 try"
         message = f"{NO_REPLY}{over} from {where} after {tries} of {self.timeout:g} s each"
-        return message + query.ignored.described()
+        return message + query.ignored_replies().described()

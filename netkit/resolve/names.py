@@ -15,7 +15,7 @@ class InvalidNameError(ValueError):
     """A name no resolver can look up; the message says why, in one line."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one a name in a batch (see query.DnsQuestion)
 class HostName:
     """One name to look up: what the user typed, and the ASCII (A-label) form sent on the wire."""
 

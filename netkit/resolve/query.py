@@ -18,9 +18,9 @@ from netkit.resolve.wire import (
     Edns,
     Record,
     Reply,
-    build_query,
     class_value,
     name_to_wire,
+    query_maker,
     spelled_as_presented,
     type_value,
 )
@@ -41,7 +41,11 @@ _RCODE_MEANING = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+# DnsQuestion, DnsResult and wire.Record are made once a query in a batch, so they are slotted
+# dataclasses that are not frozen: a frozen dataclass's __init__ sets every field through
+# object.__setattr__, which costs ten times a plain one (2.7 us against 0.25 us for DnsResult,
+# measured; a bulk batch has about 8 us a query in all). Nothing changes them once made.
+@dataclass(slots=True)
 class DnsQuestion:
     """One query to make: a name (or an address with -x) and a record type."""
 
@@ -72,7 +76,7 @@ class DnsOptions:
     rdclass: str = "IN"  # the class of every question: IN, or CH/HS as dig NAME CH TXT asks
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see DnsQuestion
 class DnsResult:
     """One query and its reply, in the field names `--json` documents."""
 
@@ -179,8 +183,9 @@ def _prepared_name(question: DnsQuestion) -> tuple[str, bytes, bool]:
 def _status_error(reply: Reply, qname: str, qtype: str, server: Server) -> str | None:
     """Why a reply is not an answer (None when it is one), in one line."""
     if reply.rcode == "NOERROR":
-        if any(qtype in ("ANY", record.type) for record in reply.answer):
-            return None
+        for record in reply.answer:  # a loop, not any(): asked for every reply of a batch
+            if qtype in (record.type, "ANY"):
+                return None
         referral = not reply.answer and "aa" not in reply.flags
         if referral and any(record.type == "NS" for record in reply.authority):
             return None  # a referral is the answer to a non-recursive query
@@ -192,33 +197,31 @@ def _status_error(reply: Reply, qname: str, qtype: str, server: Server) -> str |
     return f"{qname}: no {qtype} records (NODATA) from {where}"
 
 
-def _result(question: DnsQuestion, qname: str, exchange: Exchange, rdclass: str) -> DnsResult:
+def _result(
+    question: DnsQuestion, qname: str, unicode_name: str | None, exchange: Exchange, rdclass: str
+) -> DnsResult:
+    """The result of a question asked as qname (unicode_name: its U-label form, if another)."""
     server, port = exchange.server
     reply = exchange.reply
-    unicode_name = unicode_form(qname)
-    error = exchange.error
-    if reply is not None:
-        error = _status_error(reply, qname, question.type, exchange.server)
+    elapsed = round(exchange.elapsed * 1000, 3)
+    # Positional, in DnsResult's field order: one a query in a batch.
+    if reply is None:
+        return DnsResult(
+            question.name, qname, unicode_name, question.type, server, port, exchange.transport,
+            None, None, (), [], [], [], None, elapsed, None, exchange.error, rdclass,
+        )  # fmt: skip
     return DnsResult(
-        name=question.name,
-        qname=qname,
-        unicode_name=unicode_name if unicode_name != qname else None,
-        type=question.type,
-        server=server,
-        port=port,
-        transport=exchange.transport,
-        rcode=reply.rcode if reply else None,
-        id=reply.id if reply else None,
-        flags=reply.flags if reply else (),
-        answers=reply.answer if reply else [],
-        authority=reply.authority if reply else [],
-        additional=reply.additional if reply else [],
-        edns=reply.edns if reply else None,
-        query_time_ms=round(exchange.elapsed * 1000, 3),
-        size=reply.size if reply else None,
-        error=error,
-        rdclass=rdclass,
-    )
+        question.name, qname, unicode_name, question.type, server, port, exchange.transport,
+        reply.rcode, reply.id, reply.flags, reply.answer, reply.authority, reply.additional,
+        reply.edns, elapsed, reply.size,
+        _status_error(reply, qname, question.type, exchange.server), rdclass,
+    )  # fmt: skip
+
+
+def _unicode_name(qname: str) -> str | None:
+    """qname's U-label form when it has IDN labels, else None (DnsResult.unicode_name)."""
+    unicode_name = unicode_form(qname)
+    return unicode_name if unicode_name != qname else None
 
 
 def _invalid(question: DnsQuestion, error: str, options: DnsOptions) -> DnsResult:
@@ -291,19 +294,32 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
     # What each item given to the engine stands for, in order: its question and query name,
     # or the result of a question that could not be asked. It holds no more than the engine's
     # reorder window, since the engine takes items only as it has room.
-    places: deque[tuple[DnsQuestion, str] | DnsResult] = deque()
-    qclass = class_value(options.rdclass)
+    places: deque[tuple[DnsQuestion, str, str | None] | DnsResult] = deque()
+    make_query = query_maker(
+        recurse=options.recurse,
+        dnssec=options.dnssec,
+        checking_disabled=options.checking_disabled,
+        authentic_data=options.authentic_data,
+        edns=options.edns,
+        qclass=class_value(options.rdclass),
+    )
+
+    rdtypes: dict[str, int] = {}  # the types asked, by how the questions spell them
 
     def items() -> Iterator[Item]:
         # A name asked for several types comes in a row: its name is checked and encoded once.
-        asked: tuple[str, bool] | None = None
-        qname, wire_name, presented = "", b"", False
+        asked_name: str | None = None
+        asked_reverse = False
+        qname, wire_name, presented, unicode_name = "", b"", False, None
         for question in questions:
             try:
-                if (question.name, question.reverse) != asked:
+                if question.name != asked_name or question.reverse != asked_reverse:
                     qname, wire_name, presented = _prepared_name(question)
-                    asked = (question.name, question.reverse)
-                rdtype = type_value(question.type)
+                    unicode_name = _unicode_name(qname)
+                    asked_name, asked_reverse = question.name, question.reverse
+                rdtype = rdtypes.get(question.type)
+                if rdtype is None:
+                    rdtype = rdtypes[question.type] = type_value(question.type)
             except InvalidNameError as error:
                 places.append(_invalid(question, str(error), options))
                 yield None, None
@@ -312,28 +328,21 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
                 places.append(_invalid(question, f"'{question.name}': {error}", options))
                 yield None, None
                 continue
-            places.append((question, qname))
-            message = build_query(
-                wire_name,
-                rdtype,
-                recurse=options.recurse,
-                dnssec=options.dnssec,
-                checking_disabled=options.checking_disabled,
-                authentic_data=options.authentic_data,
-                edns=options.edns,
-                qclass=qclass,
-            )
+            places.append((question, qname, unicode_name))
             # A name with escapes (\.) or octets that need them has more than one spelling:
             # let the replies spell it, as dig does.
-            yield message, qname if presented else None
+            yield make_query(wire_name, rdtype), qname if presented else None
 
+    rdclass = options.rdclass
+    next_place = places.popleft
     for exchange in _exchanges(items(), options):
-        place = places.popleft()
-        if isinstance(place, DnsResult):
+        place = next_place()
+        if exchange is None:
+            assert isinstance(place, DnsResult)  # an item without a message has its result
             yield place
         else:
-            assert exchange is not None  # an item with a message has an exchange
-            yield _result(place[0], place[1], exchange, options.rdclass)
+            assert not isinstance(place, DnsResult)  # an item with a message has an exchange
+            yield _result(place[0], place[1], place[2], exchange, rdclass)
 
 
 def _exchanges(items: Iterator[Item], options: DnsOptions) -> Iterator[Exchange | None]:

@@ -7,6 +7,10 @@ from typing import Literal, TypeVar
 
 Outcome = Literal["answered", "NXDOMAIN", "SERVFAIL", "timeout", "other"]
 Result = TypeVar("Result")
+Chunk = TypeVar("Chunk")
+# A tally's counts as one value (what a worker process sends back with a chunk's output):
+# queries, answered, NXDOMAIN, SERVFAIL, timeouts, other.
+Counts = tuple[int, int, int, int, int, int]
 
 REFRESH_EVERY = 256  # results between two calls of the progress display's refresh
 
@@ -51,6 +55,33 @@ class Tally:
                 yield result
             if refresh is not None:
                 refresh()
+        finally:
+            self.ended = time.monotonic()
+
+    def counts(self) -> Counts:
+        return (
+            self.queries, self.answered, self.nxdomain, self.servfail, self.timeouts, self.other
+        )  # fmt: skip
+
+    def count_chunks(
+        self,
+        chunks: Iterable[tuple[Chunk, Counts]],
+        refresh: Callable[[], None] | None = None,
+    ) -> Iterator[Chunk]:
+        """Pass on chunks of results already counted elsewhere (a worker process's tally of
+        each comes with it), adding their counts; refresh the progress after each."""
+        try:
+            for chunk, counts in chunks:
+                queries, answered, nxdomain, servfail, timeouts, other = counts
+                self.queries += queries
+                self.answered += answered
+                self.nxdomain += nxdomain
+                self.servfail += servfail
+                self.timeouts += timeouts
+                self.other += other
+                if refresh is not None:
+                    refresh()
+                yield chunk
         finally:
             self.ended = time.monotonic()
 

@@ -53,9 +53,12 @@ def test_a_server_that_dies_mid_batch_loses_no_name(nsd: Nsd, tmp_path: Path) ->
     assert [r["name"] for r in results] == [f"n{i}.wild.example.test" for i in range(3000)]
     assert all(r["answers"][0]["data"] == "192.0.2.99" for r in results)
     answered_by = [r["port"] for r in results]
-    # Spread over both while both answered; the JSON says which server answered each.
+    # Spread over both while both answered; the JSON says which server answered each. The
+    # batch is cut into chunks for worker processes (resolve/split.py), each with its own
+    # engine: the second chunk (names 2048 on) starts while the first does, and both have used
+    # up the dying server's 300 replies within their first few hundred names.
     assert 0 < answered_by.count(dying) <= 300
-    assert answered_by[-1000:] == [nsd.port] * 1000
+    assert answered_by[-500:] == [nsd.port] * 500
 
 
 def test_a_refusing_server_from_the_servers_file_is_set_aside(nsd: Nsd, tmp_path: Path) -> None:

@@ -268,3 +268,28 @@ def test_name_limits_are_dnspythons(lengths: list[int], absolute: bool) -> None:
         assert any(fault in message for fault in ("empty label", "label of", "octets long"))
     else:
         assert host_name(text).ascii == text
+
+
+@pytest.mark.parametrize("owner_of_extra", ["zone", "question", "answer"])
+def test_remembered_sections_are_those_of_each_reply(owner_of_extra: str) -> None:
+    """Replies for names of the same length in one zone have the same authority and
+    additional octets; what those decode to is remembered (wire._remembered_tail) only when
+    their pointers reach nothing but the zone's part of the question. A record owned by the
+    question's name itself, or pointing into the answers, is decoded for each reply."""
+    for label in ("aa", "bb", "cc", "aa"):
+        name = f"{label}.zone.example."
+        query = dns.message.make_query(name, "CNAME", use_edns=0, payload=1232)
+        response = dns.message.make_response(query)
+        target = f"{label}-target.zone.example."
+        response.answer.append(dns.rrset.from_text(name, 60, "IN", "CNAME", target))
+        response.authority.append(
+            dns.rrset.from_text("zone.example.", 300, "IN", "NS", "ns1.zone.example.")
+        )
+        extra = {"zone": "ns1.zone.example.", "question": name, "answer": target}[owner_of_extra]
+        response.additional.append(dns.rrset.from_text(extra, 300, "IN", "A", "127.0.0.1"))
+        wire = response.to_wire()
+        end = 12 + question_length(wire)
+        shortcut = parse_reply(wire, asked=(name, end))
+        general = parse_reply(wire)
+        assert shortcut == general
+        assert [record.name for record in shortcut.additional] == [extra]

@@ -849,6 +849,7 @@ def _dns_in_workers(
 
     from netkit.render.resolve import dns_chunk, stream_dns_chunks
     from netkit.resolve import query
+    from netkit.resolve.inflight import ServerChoice
     from netkit.resolve.split import WorkerLostError, ordered_chunks
     from netkit.resolve.tally import Tally
 
@@ -856,10 +857,15 @@ def _dns_in_workers(
     # --concurrency is the batch's: the workers share it, so a server sees no more at once.
     settings = replace(settings, concurrency=max(1, settings.concurrency // workers))
 
+    # Made before the workers fork: each keeps its own across its chunks, so a server it has
+    # set aside stays aside rather than costing every chunk a timeout.
+    choice = ServerChoice(settings.servers)
+
     def work(lines: list[NameLine]) -> "tuple[WrittenChunk, Counts]":
         counting = Tally()
         questions = _questions(request._replace(names=iter(lines)), types)
-        results = counting.count(query.stream_queries(questions, settings), query.dns_outcome)
+        asked = query.stream_queries(questions, settings, choice=choice)
+        results = counting.count(asked, query.dns_outcome)
         written = dns_chunk(results, form)
         return written, counting.counts()
 

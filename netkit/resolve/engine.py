@@ -78,13 +78,17 @@ class QueryEngine:
         tcp: bool = False,
         answers_only: bool = False,
         rate: float | None = None,
+        choice: ServerChoice | None = None,
     ) -> None:
         if not policy.servers:
             raise ValueError("no servers")
         self.policy = policy
         self.window = max(1, window)
         self.reorder = max(REORDER_WINDOW, 16 * self.window)
-        self._choice = ServerChoice(policy.servers)
+        # A caller that runs several engines one after the other on the same servers (a worker
+        # process of a bulk batch, a chunk at a time) passes its own choice, so that a server
+        # set aside stays aside from one engine to the next instead of costing each a timeout.
+        self._choice = ServerChoice(policy.servers) if choice is None else choice
         # --rate: tries (first ones and retries) go out at most this many a second, paced one
         # by one; a try that must wait for its turn waits in _queued.
         self._interval = 1.0 / rate if rate else 0.0

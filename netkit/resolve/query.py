@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from netkit.resolve.edns import DEFAULT_EDNS, QueryEdns
 from netkit.resolve.engine import Item, QueryEngine
-from netkit.resolve.inflight import NO_REPLY, Exchange, RetryPolicy, Server
+from netkit.resolve.inflight import NO_REPLY, Exchange, RetryPolicy, Server, ServerChoice
 from netkit.resolve.names import InvalidNameError, host_name, reverse_name, unicode_form
 from netkit.resolve.search import SearchList, search_candidates
 from netkit.resolve.wire import (
@@ -244,14 +244,17 @@ def run_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> list[D
     return list(stream_queries(questions, options))
 
 
-def stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> Iterator[DnsResult]:
+def stream_queries(
+    questions: Iterable[DnsQuestion], options: DnsOptions, *, choice: ServerChoice | None = None
+) -> Iterator[DnsResult]:
     """Ask every question, taking them as there is room; yield the results in the order of
-    questions, failures included, each as soon as every earlier one is out."""
+    questions, failures included, each as soon as every earlier one is out. ``choice``: which
+    server each try goes to, kept by a caller that asks in several runs (see QueryEngine)."""
     if options.search is not None:
         yield from _searched(questions, options, options.search)
         return
     with _no_cycle_collection():
-        yield from _stream_queries(questions, options)
+        yield from _stream_queries(questions, options, choice)
 
 
 @contextmanager
@@ -290,7 +293,9 @@ def _searched(
     return ordered_map(ask, questions, workers=workers, ahead=4 * workers)
 
 
-def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> Iterator[DnsResult]:
+def _stream_queries(
+    questions: Iterable[DnsQuestion], options: DnsOptions, choice: ServerChoice | None
+) -> Iterator[DnsResult]:
     # What each item given to the engine stands for, in order: its question and query name,
     # or the result of a question that could not be asked. It holds no more than the engine's
     # reorder window, since the engine takes items only as it has room.
@@ -335,7 +340,7 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
 
     rdclass = options.rdclass
     next_place = places.popleft
-    for exchange in _exchanges(items(), options):
+    for exchange in _exchanges(items(), options, choice):
         place = next_place()
         if exchange is None:
             assert isinstance(place, DnsResult)  # an item without a message has its result
@@ -345,7 +350,9 @@ def _stream_queries(questions: Iterable[DnsQuestion], options: DnsOptions) -> It
             yield _result(place[0], place[1], place[2], exchange, rdclass)
 
 
-def _exchanges(items: Iterator[Item], options: DnsOptions) -> Iterator[Exchange | None]:
+def _exchanges(
+    items: Iterator[Item], options: DnsOptions, choice: ServerChoice | None
+) -> Iterator[Exchange | None]:
     if options.transport in ("udp", "tcp"):
         engine = QueryEngine(
             RetryPolicy(tuple(options.servers), options.timeout, options.tries),
@@ -353,6 +360,7 @@ def _exchanges(items: Iterator[Item], options: DnsOptions) -> Iterator[Exchange 
             tcp=options.transport == "tcp",
             answers_only=options.answers_only,
             rate=options.rate,
+            choice=choice,
         )
         return engine.stream(items)
     return _exchange_encrypted(items, options)

@@ -24,6 +24,7 @@ class DyingRelay:
 
     def __init__(self, nsd_port: int, lives: int) -> None:
         self.lives = lives
+        self.unanswered = 0  # queries that came after it died
         self.lock = threading.Lock()
         self.upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.upstream.connect(("127.0.0.1", nsd_port))
@@ -32,6 +33,7 @@ class DyingRelay:
     def __call__(self, query: bytes) -> list[bytes]:
         with self.lock:
             if self.lives <= 0:
+                self.unanswered += 1
                 return []
             self.lives -= 1
             self.upstream.send(query)
@@ -59,6 +61,28 @@ def test_a_server_that_dies_mid_batch_loses_no_name(nsd: Nsd, tmp_path: Path) ->
     # up the dying server's 300 replies within their first few hundred names.
     assert 0 < answered_by.count(dying) <= 300
     assert answered_by[-500:] == [nsd.port] * 500
+
+
+def test_a_dead_server_stays_set_aside_from_one_chunk_to_the_next(nsd: Nsd, tmp_path: Path) -> None:
+    # A file this long is resolved by worker processes, a chunk of names at a time, each chunk
+    # by an engine of its own (cli/resolve.py BULK_CHUNK): what a worker learnt of a dead
+    # server must outlive the chunk, or every chunk would send it queries and wait them out.
+    chunks = 8
+    names = wild_names(tmp_path, 2048 * chunks)
+    relay = DyingRelay(nsd.port, lives=300)
+    with fake_server(relay) as dying:
+        done = run_netkit(
+            "resolve", "--dns", "-s", f"127.0.0.1#{dying}", "-s", f"127.0.0.1#{nsd.port}",
+            "--timeout", "0.5", "--retries", "0", "-f", str(names), "--short", "-q",
+            timeout=120,
+        )  # fmt: skip
+    relay.upstream.close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["192.0.2.99"] * (2048 * chunks)
+    # Each worker sets the dead server aside once, after a few timeouts in a row (with the
+    # queries already in flight to it): 64 queries came to it after it died, where an engine
+    # a chunk that had to find out again each time sent it 257.
+    assert relay.unanswered < 128, f"{relay.unanswered} queries to the dead server"
 
 
 def test_a_refusing_server_from_the_servers_file_is_set_aside(nsd: Nsd, tmp_path: Path) -> None:

@@ -533,6 +533,8 @@ def resolve(**parsed: Any) -> int:
         _note_hosts_file(reading.names, dns)
     if len(reading.names) > 1 and _transfers(dns, reading.names):
         raise click.UsageError(_ONE_TRANSFER)  # not AXFR queries over UDP for a batch
+    if not several and mode != "dns":  # --dns knows only later (one name, several types)
+        _refuse_batch_options()
     if parsed["show_c"]:
         from netkit.cli.show_c import resolve_program
 
@@ -572,6 +574,16 @@ def _refuse_dns_waits(mode: Mode) -> None:
             raise click.UsageError(
                 f"--{name} is for DNS queries, not --{mode}: the system resolver reads "
                 "RES_OPTIONS='timeout:N attempts:N'"
+            )
+
+
+def _refuse_batch_options() -> None:
+    """--concurrency and -q shape a batch (how many at once; its progress and summary): a
+    lone lookup has neither, so they would be taken and do nothing."""
+    for name, flag in (("concurrency", "--concurrency"), ("quiet", "-q")):
+        if _given_on_command_line(name):
+            raise click.UsageError(
+                f"{flag} is for a batch (several names, or -f FILE): one name is one lookup"
             )
 
 
@@ -773,6 +785,8 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
     questions = _questions(request, types)
     first = [] if request.several else list(islice(questions, 2))  # one name, several types?
     several = request.several or len(first) > 1
+    if not several:
+        _refuse_batch_options()
     # A table or +short shows answers only; JSON and the dig-style view show every section.
     answers_only = request.short or (several and request.form == "table")
     settings = _query_settings(request, options, servers, transport, answers_only=answers_only)

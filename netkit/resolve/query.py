@@ -293,6 +293,11 @@ def _searched(
     return ordered_map(ask, questions, workers=workers, ahead=4 * workers)
 
 
+# AXFR (252) and IXFR (251) ask for a zone over TCP (resolve/xfr.py), not a record set: as a
+# query in a batch a server would refuse them, or answer NOTIMP.
+_TRANSFERS = frozenset({251, 252})
+
+
 def _stream_queries(
     questions: Iterable[DnsQuestion], options: DnsOptions, choice: ServerChoice | None
 ) -> Iterator[DnsResult]:
@@ -325,6 +330,11 @@ def _stream_queries(
                 rdtype = rdtypes.get(question.type)
                 if rdtype is None:
                     rdtype = rdtypes[question.type] = type_value(question.type)
+                if rdtype in _TRANSFERS:  # a batch line "zone AXFR", as dig -f reads it
+                    raise ValueError(
+                        f"{question.type} is a zone transfer, not a query: ask it alone, "
+                        f"netkit resolve -t {question.type} ZONE"
+                    )
             except InvalidNameError as error:
                 places.append(_invalid(question, str(error), options))
                 yield None, None

@@ -166,3 +166,51 @@ def test_compare_shows_an_idn_in_both_forms(nsd: Nsd) -> None:
     server = f"127.0.0.1#{nsd.port}"
     done = run_netkit("resolve", "--compare", "-s", f"{server},{server}", "bücher.example.test")
     assert "bücher.example.test. (xn--bcher-kva.example.test.)" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["@127.0.0.1", "--concurrency", "8", "www.example.test"],
+        ["@127.0.0.1", "-q", "www.example.test"],
+        ["--trace", "-q", "www.example.test"],
+        ["--modern", "--concurrency", "8", "localhost"],
+        ["-q", "localhost"],
+    ],
+)
+def test_batch_options_are_refused_for_a_lone_lookup(args: list[str]) -> None:
+    # They shape a batch (how many at once, its progress and summary): one name has neither.
+    # (Refused before anything is asked: the server named is never reached.)
+    done = run_netkit("resolve", *args)
+    assert done.returncode == 2
+    assert "is for a batch (several names, or -f FILE)" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--concurrency", "8", "-t", "A", "-t", "AAAA", "www.example.test"],  # two queries
+        ["-q", "www.example.test", "host.example.test"],
+        ["-q", "example.test", "AXFR"],  # -q silences a transfer's summary
+    ],
+)
+def test_batch_options_are_taken_where_they_act(nsd: Nsd, args: list[str]) -> None:
+    done = run_netkit("resolve", "@127.0.0.1", "-p", str(nsd.port), "--short", *args)
+    assert done.returncode in (0, 1), done.stderr  # NODATA for AAAA exits 1
+    assert "is for a batch" not in done.stderr
+
+
+def test_a_transfer_in_a_batch_line_is_refused_for_that_line(nsd: Nsd, tmp_path: Path) -> None:
+    # dig -f reads "example.test AXFR" as a transfer; a batch asks queries over UDP, where a
+    # server would refuse it or answer NOTIMP: that line says why, the others are answered.
+    names = tmp_path / "names.txt"
+    names.write_text("www.example.test\nexample.test AXFR\nhost.example.test A\n")
+    done = run_netkit("resolve", "@127.0.0.1", "-p", str(nsd.port), "-f", str(names), "--jsonl")
+    assert done.returncode == 1
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["name"], r["type"]) for r in results] == [
+        ("www.example.test", "A"), ("example.test", "AXFR"), ("host.example.test", "A"),
+    ]  # fmt: skip
+    assert results[0]["error"] is None and results[2]["error"] is None
+    assert results[1]["rcode"] is None
+    assert "AXFR is a zone transfer, not a query" in results[1]["error"]

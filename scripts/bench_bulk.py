@@ -9,6 +9,7 @@ the rounds), and netkit's peak RSS. Before timing, one run per form is checked: 
 answered, once, in input order, and --json one valid array.
 
     python scripts/bench_bulk.py [--names 200000] [--rounds 3] [--forms short,jsonl,json,table]
+    python scripts/bench_bulk.py --concurrency 256          # as many in flight as dnsperf -q 256
     python scripts/bench_bulk.py --memory 10000,1000000    # peak RSS only, per form and size
 
 With --memory the names are asked for type A, the timing is skipped, and the peak RSS of each
@@ -115,6 +116,13 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds")
     parser.add_argument("--forms", default="short,jsonl,json,table", help="netkit output forms")
     parser.add_argument("--outstanding", type=int, default=256, help="dnsperf -q")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="netkit --concurrency (default: netkit's own, 64; --outstanding's value gives "
+        "netkit the same queries in flight as dnsperf)",
+    )
     parser.add_argument("--memory", metavar="SIZES", help="peak RSS at these sizes instead")
     parser.add_argument(
         "--netkit", metavar="PATH", help="the netkit command to measure (another build, say)"
@@ -140,6 +148,8 @@ def main() -> int:
         with running_nsd(nsd, directory, {ORIGIN: zone_text(args.names)}) as server:
             base = [netkit, "resolve", "--dns", "@127.0.0.1", "-p", str(server.port)]
             base += [arg for t in types for arg in ("-t", t)] + ["-f", str(names), "-q"]
+            if args.concurrency is not None:
+                base += ["--concurrency", str(args.concurrency)]
             print(f"{args.names:,} names x {'/'.join(types)} = {queries:,} queries over UDP, "
                   f"NSD on 127.0.0.1#{server.port}, cpus={os.cpu_count()}")  # fmt: skip
             for form in forms:

@@ -449,7 +449,7 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
     metavar="N",
     default=64,
     show_default=True,
-    help="Queries in flight at once in a batch.",
+    help="Queries in flight at once in a batch (several names, or -f FILE).",
 )
 @json_option
 @click.option(
@@ -461,7 +461,8 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
     "-q",
     "--quiet",
     is_flag=True,
-    help="A batch shows no progress on the terminal and no summary line on stderr.",
+    help="A batch shows no progress on the terminal and no summary line on stderr (nor does "
+    "a zone transfer).",
 )
 @show_c_option("gethostbyname() or getaddrinfo() with the hints given")
 @explain_option("the system resolver (--legacy, --modern)")

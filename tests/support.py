@@ -160,6 +160,27 @@ def netkit_process(
         process.stop()
 
 
+@contextmanager
+def popen_netkit(*args: str, stdin: int | None = None) -> Iterator["subprocess.Popen[bytes]"]:
+    """`netkit ARGS` started with stdout and stderr as pipes, killed and reaped on the way out
+    whatever happened (a test that fails before it ends leaves no process behind)."""
+    process = subprocess.Popen(
+        [netkit_executable(), *args], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.wait(5)
+
+
+def interrupt(process: "subprocess.Popen[bytes]", timeout: float = 10) -> tuple[bytes, bytes]:
+    """Ctrl-C (SIGINT) a running netkit and read all it writes until it ends, within timeout
+    seconds (far less than the waits a test gives netkit, so an exit that waits them out fails)."""
+    process.send_signal(signal.SIGINT)
+    return process.communicate(timeout=timeout)
+
+
 class TerminalOutput:
     """A process whose stdout is a pseudo-terminal (so it sees isatty() true) and whose stderr
     is a pipe; what it writes to the terminal is collected as text."""

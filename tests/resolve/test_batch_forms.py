@@ -4,14 +4,13 @@ Small batches against the session's NSD; tests/resolve/test_bulk.py runs them at
 """
 
 import json
-import signal
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support import netkit_executable, run_netkit
+from tests.support import interrupt, popen_netkit, run_netkit
 
 NAMES = ["host.example.test", "nope.example.test", "www.example.test", "a..b", "mail.example.test"]
 
@@ -93,23 +92,15 @@ def test_a_single_name_with_jsonl_is_one_line(at_nsd: list[str]) -> None:
 @pytest.mark.parametrize("form", ["--json", "--jsonl"])
 def test_ctrl_c_closes_the_output_and_says_so(at_nsd: list[str], form: str, tmp_path: Path) -> None:
     # Names that wait on a server that never answers, so the batch is still running.
-    process = subprocess.Popen(
-        [netkit_executable(), "resolve", "@127.0.0.1", "-p", "9", "--timeout", "30",
-         "-f", "-", form],
+    with popen_netkit(
+        "resolve", "@127.0.0.1", "-p", "9", "--timeout", "30", "-f", "-", form,
         stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    assert process.stdin is not None
-    try:
+    ) as process:  # fmt: skip
+        assert process.stdin is not None
         process.stdin.write(b"a.test\n")
         process.stdin.flush()
         time.sleep(0.5)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=10)
-    finally:
-        process.kill()
-        process.wait(5)
+        out, err = interrupt(process)
     assert process.returncode == 130
     if form == "--json":
         assert json.loads(out) is not None  # a complete array, whatever it holds

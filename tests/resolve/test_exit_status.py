@@ -3,7 +3,6 @@ was not (NODATA and NXDOMAIN included, with --short too, where dig +short exits 
 interrupted, with what was printed kept."""
 
 import json
-import signal
 import subprocess
 import threading
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.resolve.fake_servers import answer, fake_server
-from tests.support import netkit_executable, run_netkit
+from tests.support import interrupt, popen_netkit, run_netkit
 
 FAST_RESOLVER = {"RES_OPTIONS": "timeout:1 attempts:1"}
 
@@ -70,20 +69,10 @@ class FastNamesOnly:
 
 def _interrupt(argv: list[str], server: FastNamesOnly) -> tuple[int, str, str]:
     """Run netkit, wait (bounded) until it waits on the silent server, Ctrl-C it."""
-    process = subprocess.Popen(
-        [netkit_executable(), *argv],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
+    with popen_netkit(*argv, stdin=subprocess.DEVNULL) as process:
         assert server.silent_asked.wait(10)
         time.sleep(0.3)  # the answers to the others are in
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=10)
-    finally:
-        process.kill()
-        process.wait(5)
+        out, err = interrupt(process)
     return process.returncode, out.decode(), err.decode()
 
 

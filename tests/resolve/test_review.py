@@ -1,7 +1,6 @@
 """`netkit resolve` as a dig user types it: list options, service ports, modes mixed."""
 
 import json
-import signal
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ import pytest
 
 from tests.resolve.nsd import Nsd, running_nsd
 from tests.resolve.zones import ZONES
-from tests.support import netkit_executable, require_tool, run_netkit
+from tests.support import interrupt, popen_netkit, require_tool, run_netkit
 
 
 @pytest.fixture(scope="module")
@@ -111,21 +110,13 @@ def test_ctrl_c_stops_compare_at_once_while_a_server_is_silent() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))
         server = f"127.0.0.1#{silent.getsockname()[1]}"
-        process = subprocess.Popen(
-            [netkit_executable(), "resolve", "--compare", "-s", f"{server},{server}",
-             "--timeout", "30", "a.test", "b.test", "--json"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )  # fmt: skip
-        try:
+        with popen_netkit(
+            "resolve", "--compare", "-s", f"{server},{server}", "--timeout", "30", "a.test",
+            "b.test", "--json", stdin=subprocess.DEVNULL,
+        ) as process:  # fmt: skip
             silent.settimeout(10)
             silent.recvfrom(512)  # a query is in flight: the engines wait on their timeouts
-            process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=10)  # not the 30 s of the timeout
-        finally:
-            process.kill()
-            process.wait(5)
+            out, err = interrupt(process)  # not the 30 s of the timeout
     assert process.returncode == 130
     assert json.loads(out) == []
     assert err.decode().splitlines()[-1].endswith(", interrupted")

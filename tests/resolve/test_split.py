@@ -4,7 +4,6 @@ failure is raised in the parent, and the workers end with the generator."""
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from netkit.resolve.split import WorkerLostError, ordered_chunks, worker_count
-from tests.support import netkit_executable, run_netkit
+from tests.support import interrupt, popen_netkit, run_netkit
 
 
 def worked_by(chunk: list[int]) -> tuple[list[int], int]:
@@ -119,28 +118,20 @@ def test_ctrl_c_ends_the_workers_and_closes_the_output(tmp_path: Path) -> None:
     silent.bind(("127.0.0.1", 0))
     path = tmp_path / "names.txt"
     path.write_text("".join(f"n{i}.example.test\n" for i in range(3000)))
-    with silent:
-        process = subprocess.Popen(
-            [netkit_executable(), "resolve", "--dns", "@127.0.0.1",
-             "-p", str(silent.getsockname()[1]), "--timeout", "30", "-f", str(path), "--json"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 10
-            workers: list[str] = []
-            while len(workers) < expected and time.monotonic() < deadline:
-                time.sleep(0.1)
-                found = subprocess.run(
-                    ["pgrep", "-P", str(process.pid)], capture_output=True, check=False
-                )
-                workers = found.stdout.decode().split()
-            assert len(workers) == expected
-            process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=10)  # not the 30 s of the timeouts
-        finally:
-            process.kill()
-            process.wait(5)
+    with silent, popen_netkit(
+        "resolve", "--dns", "@127.0.0.1", "-p", str(silent.getsockname()[1]),
+        "--timeout", "30", "-f", str(path), "--json",
+    ) as process:  # fmt: skip
+        deadline = time.monotonic() + 10
+        workers: list[str] = []
+        while len(workers) < expected and time.monotonic() < deadline:
+            time.sleep(0.1)
+            found = subprocess.run(
+                ["pgrep", "-P", str(process.pid)], capture_output=True, check=False
+            )
+            workers = found.stdout.decode().split()
+        assert len(workers) == expected
+        out, err = interrupt(process)  # not the 30 s of the timeouts
     assert process.returncode == 130
     assert json.loads(out) == []
     assert err.decode().splitlines()[-1].endswith(", interrupted")

@@ -472,15 +472,8 @@ def stream_dns_chunks(chunks: Iterable[WrittenChunk], form: BatchForm) -> None:
             for chunk in chunks:
                 for row in chunk.rows:
                     add(row)
-    elif form == "json":  # as emit_json_array writes it
-        opening = "[\n"
-        try:
-            for chunk in chunks:
-                if chunk.text:
-                    write(opening + chunk.text)
-                    opening = ",\n"
-        finally:
-            write("[]\n" if opening == "[\n" else "\n]\n")
+    elif form == "json":  # a chunk's text is its objects, one a line: the array's items
+        emit_json_array((chunk.text for chunk in chunks if chunk.text), line=str)
     else:
         for chunk in chunks:
             for error in chunk.errors:

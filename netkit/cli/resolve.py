@@ -591,7 +591,9 @@ def _refuse_batch_options() -> None:
 def _transfers(dns: DnsModeOptions, names: list[NameLine]) -> bool:
     """Whether the command line asks for a zone transfer (-t AXFR, IXFR=N, --serial...)."""
     types = [*dns.types, *(rdtype for _name, line in names for rdtype in line)]
-    return dns.serial is not None or any(t.upper() in ("AXFR", "IXFR") for t in types)
+    from netkit.resolve.wire import TRANSFER_TYPES
+
+    return dns.serial is not None or any(t.upper() in TRANSFER_TYPES for t in types)
 
 
 def _finish(errors: list[str], *, short: bool) -> int:
@@ -781,7 +783,9 @@ def _dns(request: Request, options: DnsModeOptions) -> int:
         lone = list(request.names)
         request = request._replace(names=iter(lone))
         line_types = lone[0][1]
-    if options.serial is not None or {"AXFR", "IXFR"} & {*types, *line_types}:
+    from netkit.resolve.wire import TRANSFER_TYPES
+
+    if options.serial is not None or TRANSFER_TYPES & {*types, *line_types}:
         return _zone_transfer(request, options, types, servers)
     questions = _questions(request, types)
     first = [] if request.several else list(islice(questions, 2))  # one name, several types?
@@ -921,6 +925,7 @@ def _zone_transfer(
 ) -> int:
     """AXFR, or IXFR from --serial: always over TCP, the records streamed as they come."""
     from netkit.render.xfr import render_transfer_summary, stream_transfer
+    from netkit.resolve.wire import TRANSFER_TYPES
     from netkit.resolve.xfr import Transfer
 
     names = list(islice(request.names, 2))
@@ -933,7 +938,7 @@ def _zone_transfer(
         raise click.UsageError("-t IXFR needs --serial N (or IXFR=N): the serial you have")
     if request.reverse:
         raise click.UsageError("a zone transfer names its zone: 2.0.192.in-addr.arpa, not -x")
-    if rdtype not in ("AXFR", "IXFR"):
+    if rdtype not in TRANSFER_TYPES:
         raise click.UsageError(f"a zone transfer is -t AXFR or -t IXFR, not -t {rdtype}")
     if options.transport == "tls" or options.doh_url is not None:
         raise click.UsageError("zone transfers go over TCP: no --tls or --https")

@@ -15,6 +15,7 @@ from netkit.resolve.inflight import NO_REPLY, Exchange, RetryPolicy, Server, Ser
 from netkit.resolve.names import InvalidNameError, host_name, reverse_name, unicode_form
 from netkit.resolve.search import SearchList, search_candidates
 from netkit.resolve.wire import (
+    TRANSFER_TYPES,
     Edns,
     Record,
     Reply,
@@ -293,9 +294,9 @@ def _searched(
     return ordered_map(ask, questions, workers=workers, ahead=4 * workers)
 
 
-# AXFR (252) and IXFR (251) ask for a zone over TCP (resolve/xfr.py), not a record set: as a
-# query in a batch a server would refuse them, or answer NOTIMP.
-_TRANSFERS = frozenset({251, 252})
+# AXFR and IXFR ask for a zone over TCP (resolve/xfr.py), not a record set: as a query in a
+# batch a server would refuse them, or answer NOTIMP.
+_TRANSFERS = frozenset(type_value(name) for name in TRANSFER_TYPES)
 
 
 def _stream_queries(

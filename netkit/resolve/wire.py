@@ -40,6 +40,8 @@ _FLAG_NAMES = (
 EDNS_DO = 0x8000
 EDNS_PAYLOAD = DEFAULT_EDNS.payload
 TYPE_OPT = 41
+# The record types that ask for a zone transfer over TCP (xfr.py), not a record set.
+TRANSFER_TYPES = frozenset({"AXFR", "IXFR"})
 CLASS_IN = 1
 
 # RFC 1035 section 4.1.1 and RFC 6891 section 9 (BADVERS needs the EDNS extended rcode).

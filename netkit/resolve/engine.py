@@ -36,7 +36,7 @@ from netkit.resolve.inflight import (
     ServerChoice,
     reply_shaped,
 )
-from netkit.resolve.tcp import TcpChannel
+from netkit.resolve.tcp import CLOSED_BY_SERVER, TcpChannel
 from netkit.resolve.udp import UdpChannel
 from netkit.resolve.wire import FLAG_QR, FLAG_TC, MalformedReplyError, Reply, parse_reply
 
@@ -462,22 +462,18 @@ class QueryEngine:
                 self._tcp_failed(query, reason)
 
     def _tcp_ready(self, channel: TcpChannel, mask: int) -> None:
-        try:
-            if mask & selectors.EVENT_WRITE:
-                channel.flush()
-            replies = channel.receive() if mask & selectors.EVENT_READ else []
-            received = time.monotonic()
-        except OSError as error:
-            self._channel_lost(channel, error.strerror or str(error))
-            return
-        if replies is None:
-            self._channel_lost(channel, "the server closed the connection before replying")
-            return
+        replies, over = channel.exchange(mask)
+        received = time.monotonic()
         for wire in replies:
             self._tcp_reply(channel, wire, received)
-        if channel.sock.fileno() >= 0:
-            events = selectors.EVENT_READ | (selectors.EVENT_WRITE if channel.outgoing else 0)
-            self._selector.modify(channel.sock, events, channel)
+        if channel.sock.fileno() < 0:
+            return  # retired, and its last reply came: closed
+        if over is not None:
+            reason = f"{over} before replying" if over is CLOSED_BY_SERVER else over
+            self._channel_lost(channel, reason)
+            return
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if channel.outgoing else 0)
+        self._selector.modify(channel.sock, events, channel)
 
     def _tcp_reply(self, channel: TcpChannel, wire: bytes, received: float) -> None:
         # Replies may come in any order (RFC 7766 section 6.2.1.1): the id says whose it is.

@@ -6,11 +6,13 @@ replies come back in any order: the engine matches them by id. The channel only 
 
 import errno
 import os
+import selectors
 import socket
 
 from netkit.resolve.inflight import Channel, Server
 
 _READ_SIZE = 65536  # one reply at most 65,535 octets plus its length; well under 128 KiB
+CLOSED_BY_SERVER = "the server closed the connection"
 
 
 class TcpChannel(Channel):
@@ -38,6 +40,35 @@ class TcpChannel(Channel):
     def queue(self, message: bytes) -> None:
         self.outgoing += len(message).to_bytes(2, "big")
         self.outgoing += message
+
+    def exchange(self, events: int) -> tuple[list[bytes], str | None]:
+        """Read what came, then write what waits, as events (selector readiness) allow: the
+        complete replies that arrived, and why the connection is over (None while it is not).
+
+        Reading comes first, and a failed write still reads: a server may answer and reset the
+        connection at once (RFC 7766 lets it close), and the write that finds the reset must not
+        lose the replies ahead of it, for a connection that was served is asked again.
+        """
+        replies: list[bytes] = []
+        try:
+            if events & selectors.EVENT_READ:
+                received = self.receive()
+                if received is None:
+                    return replies, CLOSED_BY_SERVER
+                replies += received
+            if events & selectors.EVENT_WRITE:
+                self.flush()
+        except OSError as error:
+            for _ in range(4):  # a reset leaves at most a receive buffer to read: bounded
+                try:
+                    received = self.receive()
+                except OSError:
+                    break
+                if not received:
+                    break
+                replies += received
+            return replies, error.strerror or str(error)
+        return replies, None
 
     def flush(self) -> None:
         """Finish connecting if need be and send what the socket takes; OSError on failure."""

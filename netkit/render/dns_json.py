@@ -10,7 +10,7 @@ any other result goes through json_line, the general writer, so the two are the 
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from netkit.render.output import json_line
 
@@ -63,31 +63,6 @@ def _records(records: Sequence["Record"]) -> str | None:
     return ", ".join([_record_text(r.name, r.type, r.ttl, r.data, r.rdclass) for r in records])
 
 
-# The authority and additional sections of a batch's results are mostly the same lists, shared
-# by the decoder (wire._remembered_tail) from reply to reply: their text is written once for
-# each. Keyed by identity, holding the list (so its id is not reused while it is here);
-# bounded, emptied when full.
-_SHARED: dict[int, tuple[Sequence["Record"], str | None]] = {}
-_SHARED_MAX = 256
-_SHARED_RECORDS = 16
-
-
-def _shared_records(records: Sequence["Record"]) -> str | None:
-    """_records(records), remembered for a list met before."""
-    if not records:
-        return ""
-    known = _SHARED.get(id(records))
-    if known is not None and known[0] is records:
-        return known[1]
-    text = _records(records)
-    if len(records) > _SHARED_RECORDS:
-        return text  # longer than a shared section (see wire._REMEMBERED_OCTETS): not kept
-    if len(_SHARED) >= _SHARED_MAX:
-        _SHARED.clear()
-    _SHARED[id(records)] = (records, text)
-    return text
-
-
 @lru_cache(maxsize=256)  # a batch has a few header flag sets and OPT records: each written once
 def _flags(flags: tuple[str, ...]) -> str | None:
     """The flags as JSON strings, or None when one is not plain."""
@@ -103,19 +78,77 @@ def _edns(edns: "Edns | None") -> str:
             f'"dnssec_ok": {dnssec_ok}, "options": []}}')  # fmt: skip
 
 
+# A line's own values, in a shape's text: printable ASCII, which a shape's values are, has no NUL.
+_VALUE = "\x00"
+
+
+class _Shape(NamedTuple):
+    """What the results of a batch mostly share: every field but the name, the id, the answers,
+    the time, the size and the error, written once as the text around those. The objects its
+    text was written from are held, and a result takes the shape only if it has those very
+    objects (the decoder shares one list for the sections it remembers, wire._remembered_tail,
+    and one tuple or Edns for each set of flags or OPT values)."""
+
+    flags: tuple[str, ...]
+    authority: Sequence["Record"]
+    additional: Sequence["Record"]
+    edns: "Edns | None"
+    pieces: tuple[str, ...]  # the 9 texts around the 8 values of a line
+
+
+# Shapes by the identity of their objects and their other values; a key met once is None, and
+# is given a shape the second time (its sections shared, not decoded for each reply). Bounded:
+# emptied when full.
+_SHAPES: dict[tuple[object, ...], _Shape | None] = {}
+_SHAPES_MAX = 256
+
+
+def _shape(r: "DnsResult") -> _Shape | None:
+    """r's shape, or None when one of its shared values is not plain (json_line writes it)."""
+    flags = _flags(r.flags)
+    authority = _records(r.authority)
+    additional = _records(r.additional)
+    if flags is None or authority is None or additional is None:
+        return None
+    if not _plain([r.type, r.transport, r.rdclass, r.server or "", r.rcode or ""]):
+        return None
+    v = _VALUE
+    text = _result_text(
+        v, v, v, r.type,
+        "null" if r.server is None else '"' + r.server + '"',
+        "null" if r.port is None else repr(r.port),
+        r.transport,
+        "null" if r.rcode is None else '"' + r.rcode + '"',
+        v, flags, v, authority, additional, _edns(r.edns), v, v, v, r.rdclass,
+    )  # fmt: skip
+    return _Shape(r.flags, r.authority, r.additional, r.edns, tuple(text.split(v)))
+
+
 def dns_json_line(result: "DnsResult") -> str:
     """json_line(result): the same text, from the template when the values allow it."""
     r = result
     if r.edns is not None and r.edns.options:  # decoded options (--nsid, ...): rare in a batch
         return json_line(result)
-    flags = _flags(r.flags)
-    authority = _shared_records(r.authority)
-    additional = _shared_records(r.additional)
-    if flags is None or authority is None or additional is None:
-        return json_line(result)
-    # The answers' values and the result's, tested together: one _plain a line.
-    texts = [r.name, r.qname, r.type, r.transport, r.rdclass]
-    texts += [text for text in (r.unicode_name, r.server, r.rcode, r.error) if text is not None]
+    key = (id(r.flags), id(r.authority) if r.authority else 0,
+           id(r.additional) if r.additional else 0, id(r.edns), r.type, r.server, r.port,
+           r.transport, r.rcode, r.rdclass)  # fmt: skip
+    shape = _SHAPES.get(key)
+    if (
+        shape is None
+        or shape.flags is not r.flags
+        or (r.authority and shape.authority is not r.authority)
+        or (r.additional and shape.additional is not r.additional)
+        or shape.edns is not r.edns
+    ):
+        seen = key in _SHAPES
+        if len(_SHAPES) >= _SHAPES_MAX:
+            _SHAPES.clear()
+        shape = _SHAPES[key] = _shape(r) if seen else None
+        if shape is None:
+            return _line(r)
+    # The answers' values and the result's own, tested together: one _plain a line.
+    texts = [r.name, r.qname]
+    texts += [text for text in (r.unicode_name, r.error) if text is not None]
     for record in r.answers:
         if type(record.ttl) is not int:
             return json_line(result)
@@ -123,8 +156,36 @@ def dns_json_line(result: "DnsResult") -> str:
     if not _plain(texts):
         return json_line(result)
     answers = ", ".join([_record_text(a.name, a.type, a.ttl, a.data, a.rdclass) for a in r.answers])
+    p0, p1, p2, p3, p4, p5, p6, p7, p8 = shape.pieces
     # null or the value: a string between quotes, a number as repr() writes it (as json does
-    # for an int and a finite float); written out, as a call each is a tenth of the line.
+    # for an int and a finite float).
+    unicode_name = "null" if r.unicode_name is None else '"' + r.unicode_name + '"'
+    qid = "null" if r.id is None else repr(r.id)
+    query_time = "null" if r.query_time_ms is None else repr(r.query_time_ms)
+    size = "null" if r.size is None else repr(r.size)
+    error = "null" if r.error is None else '"' + r.error + '"'
+    return (
+        f"{p0}{r.name}{p1}{r.qname}{p2}{unicode_name}{p3}{qid}{p4}{answers}{p5}{query_time}"
+        f"{p6}{size}{p7}{error}{p8}"
+    )
+
+
+def _line(r: "DnsResult") -> str:
+    """dns_json_line(r) without a shape: every value tested and written for this line alone."""
+    flags = _flags(r.flags)
+    authority = _records(r.authority)
+    additional = _records(r.additional)
+    if flags is None or authority is None or additional is None:
+        return json_line(r)
+    texts = [r.name, r.qname, r.type, r.transport, r.rdclass]
+    texts += [text for text in (r.unicode_name, r.server, r.rcode, r.error) if text is not None]
+    for record in r.answers:
+        if type(record.ttl) is not int:
+            return json_line(r)
+        texts += (record.name, record.type, record.data, record.rdclass)
+    if not _plain(texts):
+        return json_line(r)
+    answers = ", ".join([_record_text(a.name, a.type, a.ttl, a.data, a.rdclass) for a in r.answers])
     return _result_text(
         r.name,
         r.qname,

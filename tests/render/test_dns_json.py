@@ -59,6 +59,53 @@ def test_the_template_writes_what_json_line_writes(result: DnsResult) -> None:
     assert_safe(line)
 
 
+# A batch's results share their flags, sections and OPT record (the decoder's objects): the
+# second result with the same ones takes the text written for the first, around its own values.
+SHARED_FLAGS = ("qr", "aa", "rd")
+SHARED_AUTHORITY = [Record("bulk.test.", "NS", 300, "ns1.bulk.test.")]
+SHARED_ADDITIONAL = [Record("ns1.bulk.test.", "A", 300, "127.0.0.1")]
+SHARED_EDNS = Edns(0, 1232, False)
+batch_results = st.builds(
+    DnsResult,
+    name=texts,
+    qname=texts,
+    unicode_name=st.none() | texts,
+    type=st.sampled_from(["A", "AAAA"]),
+    server=st.just("127.0.0.1"),
+    port=st.just(53),
+    transport=st.just("udp"),
+    rcode=st.sampled_from(["NOERROR", "NXDOMAIN"]),
+    id=numbers,
+    flags=st.just(SHARED_FLAGS),
+    answers=record_lists,
+    authority=st.just(SHARED_AUTHORITY) | st.builds(list),
+    additional=st.just(SHARED_ADDITIONAL),
+    edns=st.just(SHARED_EDNS),
+    query_time_ms=st.none() | st.floats(0, 1e6, allow_nan=False),
+    size=numbers,
+    error=st.none() | texts,
+)
+
+
+@given(st.lists(batch_results, min_size=2, max_size=6))
+def test_results_that_share_a_shape_write_what_json_line_writes(results: list[DnsResult]) -> None:
+    for result in results * 2:  # each shape met again
+        line = dns_json_line(result)
+        assert line == json_line(result)
+        assert_safe(line)
+
+
+def test_a_shared_shape_is_not_taken_by_a_result_with_other_sections() -> None:
+    first = DnsResult("a.test.", "a.test.", None, "A", "127.0.0.1", 53, "udp", "NOERROR",
+                      flags=SHARED_FLAGS, authority=SHARED_AUTHORITY, edns=SHARED_EDNS)  # fmt: skip
+    dns_json_line(first)
+    dns_json_line(first)
+    other = [Record("other.test.", "NS", 60, "ns.other.test.")]
+    second = DnsResult("b.test.", "b.test.", None, "A", "127.0.0.1", 53, "udp", "NOERROR",
+                       flags=SHARED_FLAGS, authority=other, edns=SHARED_EDNS)  # fmt: skip
+    assert dns_json_line(second) == json_line(second)
+
+
 def test_a_plain_result_takes_the_template(monkeypatch: pytest.MonkeyPatch) -> None:
     answer = Record("h1.bulk.test.", "A", 300, "10.0.0.1")
     result = DnsResult(

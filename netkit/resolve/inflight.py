@@ -251,10 +251,13 @@ class ServerChoice:
     set aside while another answers, so its queries are asked elsewhere. Changed by its own
     methods alone, which the engine calls as replies and timeouts come."""
 
-    __slots__ = ("_answered_sent", "_aside_until", "_silent", "servers")
+    __slots__ = ("_alone", "_answered_sent", "_aside_until", "_silent", "servers")
 
     def __init__(self, servers: Sequence[Server]) -> None:
         self.servers = tuple(servers)
+        # One server is never set aside and its queries have nowhere else to go: a reply from
+        # it need not be noted (answered() is called for every reply of a batch).
+        self._alone = len(self.servers) == 1
         self._silent = dict.fromkeys(self.servers, 0)  # timeouts in a row, by server
         # By server: the send time of the latest-sent query it answered.
         self._answered_sent = dict.fromkeys(self.servers, float("-inf"))
@@ -276,6 +279,8 @@ class ServerChoice:
         return servers[start % len(servers)]  # every one set aside: ask as if none were
 
     def answered(self, query: "InFlight") -> None:
+        if self._alone:
+            return
         server = query.server
         self._silent[server] = 0
         self._answered_sent[server] = max(self._answered_sent[server], query.sent_at)

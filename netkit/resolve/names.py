@@ -73,6 +73,16 @@ def check_limits(ascii_name: str, shown: str) -> None:
 def host_name(text: str) -> HostName:
     """Validate and IDNA-encode a host name (escapes like \\. are left to the DNS layer)."""
     stripped = text.strip()
+    return HostName(stripped, _checked_ascii(stripped))
+
+
+def ascii_form(text: str) -> str:
+    """host_name(text).ascii, without the HostName: a batch asks it of every name."""
+    return _checked_ascii(text.strip())
+
+
+def _checked_ascii(stripped: str) -> str:
+    """The A-label form of a name already stripped, or InvalidNameError saying what is wrong."""
     if not stripped:
         raise InvalidNameError("empty name")
     # An IDN is checked in its A-label form: that is what the 63/255-octet limits apply to.
@@ -86,7 +96,7 @@ def host_name(text: str) -> HostName:
         ascii_name += "." if stripped.endswith(".") else ""
     if "\\" not in ascii_name:
         check_limits(ascii_name, stripped)
-    return HostName(stripped, ascii_name)
+    return ascii_name
 
 
 def parse_address(text: str) -> "ipaddress.IPv4Address | ipaddress.IPv6Address":

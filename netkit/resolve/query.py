@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Literal
 from netkit.resolve.edns import DEFAULT_EDNS, QueryEdns
 from netkit.resolve.engine import Item, QueryEngine
 from netkit.resolve.inflight import NO_REPLY, Exchange, RetryPolicy, Server, ServerChoice
-from netkit.resolve.names import InvalidNameError, host_name, reverse_name, unicode_form
+from netkit.resolve.names import (
+    InvalidNameError,
+    ascii_form,
+    host_name,
+    reverse_name,
+    unicode_form,
+)
 from netkit.resolve.search import SearchList, search_candidates
 from netkit.resolve.wire import (
     TRANSFER_TYPES,
@@ -168,7 +174,7 @@ def _port(text: str, whole: str) -> int:
 def _qname(question: DnsQuestion) -> str:
     if question.reverse:
         return reverse_name(question.name)
-    ascii_name = host_name(question.name).ascii
+    ascii_name = ascii_form(question.name)
     return ascii_name if ascii_name.endswith(".") else ascii_name + "."
 
 

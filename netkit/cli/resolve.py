@@ -288,7 +288,8 @@ COOKIE_RANDOM = "random"  # what a bare --cookie stands for: a random client coo
     "--trace",
     "mode",
     flag_value="trace",
-    help="Resolve iteratively from the root, like dig +trace: each delegation step explained.",
+    help="Resolve iteratively from the root, like dig +trace: each delegation step explained "
+    "(with @SERVER, the root servers are those it names).",
 )
 @click.option(
     "--hints",
@@ -1093,12 +1094,29 @@ def _trace(
     from netkit.resolve.names import InvalidNameError
     from netkit.resolve.trace import TraceSettings, parse_hints, root_hints, trace, trace_name
 
-    allowed = ("-t", "a record type after NAME", "--port", "--tcp", "--dnssec")
+    allowed = ("-t", "a record type after NAME", "--port", "--tcp", "--dnssec", "@SERVER",
+               "--server")  # fmt: skip
     refused = [flag for flag in _given(options) if flag not in allowed]
     if refused:
-        finds_servers = refused[0] in ("@SERVER", "--server", "--servers-file", "--https", "--rate")
-        why = ": it finds each server itself, from the root hints" if finds_servers else ""
+        finds_servers = refused[0] in ("--servers-file", "--https", "--rate")
+        why = ": it finds each server itself, from the root servers" if finds_servers else ""
         raise click.UsageError(f"{refused[0]} does not go with --trace{why}")
+    # @SERVER names the root servers (asked of it with recursion, as dig +trace @SERVER does),
+    # in place of the root hints: one server, and not with --hints.
+    named = [*options.at_servers, *options.servers]
+    if len(named) > 1:
+        raise click.UsageError("--trace asks one @SERVER for the root servers")
+    if named and hints is not None:
+        raise click.UsageError("@SERVER and --hints both give the root servers: give one")
+    _check_ports(named, options.port)
+    roots_from = None
+    if named:
+        from netkit.resolve.query import parse_server
+
+        try:
+            roots_from = parse_server(named[0], options.port or 53)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'@SERVER'") from None
     if request.several or request.jsonl:
         raise click.UsageError("--trace follows one name (and writes --json, not --jsonl)")
     [(name, typed)] = request.names
@@ -1124,7 +1142,9 @@ def _trace(
     from netkit.render.trace import render_trace
 
     result = render_trace(
-        trace(qname, types[0], settings, servers), as_json=request.as_json, short=request.short
+        trace(qname, types[0], settings, servers, roots_from=roots_from),
+        as_json=request.as_json,
+        short=request.short,
     )
     return _finish([result.error] if result.error else [], short=request.short)
 

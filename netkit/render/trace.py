@@ -30,6 +30,7 @@ _OUTCOME_STYLE = {
     "nodata": "yellow",
     "lame": "red",
     "failed": "red",
+    "roots": "",
 }
 
 
@@ -74,17 +75,19 @@ def _start_line(start: TraceStart) -> "RenderableType":
 
 
 def _summary(step: TraceStep) -> str:
+    if step.outcome == "roots":  # @SERVER: what it says, asked with recursion as dig does
+        what = "the root servers" if step.referral else f"{step.type} of a root server"
+        return f"{what} (asked with recursion)"
     if step.outcome == "referral" and step.referral is not None:
         return f"referral to {step.referral.zone}"
-    if step.outcome == "answer":
-        return "answer (authoritative)"
     if step.outcome in ("cname", "dname"):
         return f"{step.outcome.upper()} to {step.target}: traced again from the root"
-    if step.outcome == "nxdomain":
-        return "NXDOMAIN (authoritative): no such name"
-    if step.outcome == "nodata":
-        return f"NODATA (authoritative): no {step.type} records"
-    return f"{step.outcome}: {step.error}"
+    authoritative = {
+        "answer": "answer (authoritative)",
+        "nxdomain": "NXDOMAIN (authoritative): no such name",
+        "nodata": f"NODATA (authoritative): no {step.type} records",
+    }
+    return authoritative.get(step.outcome, f"{step.outcome}: {step.error}")
 
 
 def _step_tree(step: TraceStep) -> "RenderableType":

@@ -28,7 +28,7 @@ from typing import Literal
 import dns.name
 
 from netkit.resolve.engine import QueryEngine
-from netkit.resolve.inflight import Exchange, RetryPolicy
+from netkit.resolve.inflight import Exchange, RetryPolicy, Server
 from netkit.resolve.names import host_name, reverse_name
 from netkit.resolve.wire import (
     Record,
@@ -41,7 +41,11 @@ from netkit.resolve.wire import (
 
 # What a step found. The first six end a walk or move it on; lame and failed make the tracer
 # ask the next server of the same set.
-Outcome = Literal["referral", "answer", "cname", "dname", "nxdomain", "nodata", "lame", "failed"]
+# "roots" is the step before the walk with @SERVER: the root servers (or an address of one) as
+# SERVER said, asked with recursion as dig +trace @SERVER asks.
+Outcome = Literal[
+    "referral", "answer", "cname", "dname", "nxdomain", "nodata", "lame", "failed", "roots"
+]
 Status = Literal["answer", "NXDOMAIN", "NODATA", "failed"]
 
 # The root servers (https://www.iana.org/domains/root/servers, named.root of 2024): used when
@@ -200,16 +204,27 @@ def trace_name(name: str, *, reverse: bool = False) -> str:
 
 
 def trace(
-    qname: str, rdtype: str, settings: TraceSettings, hints: tuple[NameServer, ...]
+    qname: str,
+    rdtype: str,
+    settings: TraceSettings,
+    hints: tuple[NameServer, ...],
+    *,
+    roots_from: Server | None = None,
 ) -> Iterator[Event]:
-    """Trace qname (absolute) from the root hints; the last event is the top Trace."""
-    tracer = _Tracer(settings, hints)
+    """Trace qname (absolute) from the root hints, or from the root servers that the server
+    roots_from names (dig +trace @SERVER); the last event is the top Trace."""
+    tracer = _Tracer(settings, hints, roots_from)
     yield from tracer.run(qname, rdtype, 0)
 
 
 @cache
 def _name(text: str) -> dns.name.Name:
     return dns.name.from_text(text)
+
+
+def _folded(name: str) -> str:
+    """A name's canonical text: names that are the same name have the same one."""
+    return str(_name(name).to_text()).lower()
 
 
 def _same(a: str, b: str) -> bool:
@@ -226,9 +241,12 @@ class _Tracer:
     """The walk's state: the budget spent, the addresses found so far, the names being looked
     up by nested traces (a server needed to find its own address is a loop)."""
 
-    def __init__(self, settings: TraceSettings, hints: tuple[NameServer, ...]) -> None:
+    def __init__(
+        self, settings: TraceSettings, hints: tuple[NameServer, ...], roots_from: Server | None
+    ) -> None:
         self.settings = settings
         self.hints = hints
+        self.roots_from = roots_from
         self.steps_taken = 0
         self.deadline = time.monotonic() + settings.max_seconds
         self.addresses: dict[str, list[str]] = {}
@@ -240,6 +258,8 @@ class _Tracer:
         steps: list[TraceStep] = []
         aborted: TraceBudgetError | None = None
         try:
+            if depth == 0 and self.roots_from is not None:
+                self.hints = yield from self._roots(self.roots_from, steps)
             status, answers = yield from self._walk(qname, rdtype, depth, steps)
             error = None
         except TraceError as failure:
@@ -251,6 +271,74 @@ class _Tracer:
         if aborted is not None and depth > 0:
             self.spent = aborted  # the budget is the whole trace's: the levels above stop too
         return result
+
+    def _roots(
+        self, server: Server, steps: list[TraceStep]
+    ) -> Generator[Event, None, tuple[NameServer, ...]]:
+        """The root servers as server says (". NS", asked with recursion), with the addresses
+        its additional section gives; when it gives none that can be used, the addresses of
+        the first root servers asked of it in turn until one has one."""
+        step, additional = self._ask_recursively(server, ".", "NS")
+        names = [record.data for record in step.answers if record.type == "NS"]
+        if names:
+            named = {_folded(name) for name in names}
+            glue = [record for record in additional if _folded(record.name) in named]
+            step = _replace(step, referral=Referral(".", names, glue, None), answers=[])
+        elif step.outcome == "roots":
+            step = _replace(step, outcome="failed", error="the reply names no root servers")
+        steps.append(step)
+        yield step
+        if step.referral is None:
+            raise TraceError(f"no root servers from {server[0]}#{server[1]}: {step.error}")
+        addresses: dict[str, list[str]] = {}
+        for record in step.referral.glue:
+            addresses.setdefault(_folded(record.name), []).append(record.data)
+        roots = [NameServer(name, tuple(addresses.get(_folded(name), ()))) for name in names]
+        family = self.settings.family
+        types = ["A"] if family == "4" else ["AAAA"] if family == "6" else ["A", "AAAA"]
+        for index, root in enumerate(roots):
+            if any(self._usable(known.addresses) for known in roots):
+                break
+            for rdtype in types:
+                lookup, _ = self._ask_recursively(server, root.name, rdtype)
+                steps.append(lookup)
+                yield lookup
+                found = [record.data for record in lookup.answers if record.type == rdtype]
+                if found:
+                    roots[index] = NameServer(root.name, tuple(found))
+                    break
+        return tuple(roots)
+
+    def _ask_recursively(
+        self, server: Server, qname: str, rdtype: str
+    ) -> tuple[TraceStep, list[Record]]:
+        """A "roots" step: one query with recursion (RD=1) to server, and the A and AAAA
+        records of its reply's additional section."""
+        self._spend()
+        address, port = server
+        exchange = _exchange(address, qname, rdtype, self.settings, port=port, recurse=True)
+        reply = exchange.reply
+        step = TraceStep(
+            depth=0,
+            zone=".",
+            qname=qname,
+            type=rdtype,
+            server=address,
+            address=address,
+            port=port,
+            transport=exchange.transport,
+            rtt_ms=round(exchange.elapsed * 1000, 3) if reply else None,
+            rcode=reply.rcode if reply else None,
+            flags=reply.flags if reply else (),
+            outcome="failed",
+            error=exchange.error,
+        )
+        if reply is None:
+            return step, []
+        if reply.rcode != "NOERROR":
+            return _replace(step, error=f"the server answered {reply.rcode}"), []
+        addresses = [record for record in reply.additional if record.type in ("A", "AAAA")]
+        return _replace(step, outcome="roots", answers=reply.answer), addresses
 
     def _walk(
         self, qname: str, rdtype: str, depth: int, steps: list[TraceStep]
@@ -353,7 +441,7 @@ class _Tracer:
         if key in self.addresses:
             return self.addresses[key]
         if referred_by is None:
-            problems.append(f"{name}: the root hints give no address for it")
+            problems.append(f"{name}: no address is known for this root server")
             return []
         if key in self.looking_up:
             problems.append(f"{name}: finding its address needs its own address (glue missing)")
@@ -430,15 +518,25 @@ class _Tracer:
         return _replace_referral(referral, ds=ds)
 
 
-def _exchange(address: str, qname: str, rdtype: str, settings: TraceSettings) -> Exchange:
-    """One non-recursive query to one server (UDP, TCP on truncation, or TCP with --tcp)."""
+def _exchange(
+    address: str,
+    qname: str,
+    rdtype: str,
+    settings: TraceSettings,
+    *,
+    port: int | None = None,
+    recurse: bool = False,
+) -> Exchange:
+    """One query to one server, non-recursive unless said (UDP, TCP on truncation, or TCP with
+    --tcp), on the trace's port unless another is given."""
+    port = settings.port if port is None else port
     engine = QueryEngine(
-        RetryPolicy(((address, settings.port),), settings.timeout, settings.tries),
+        RetryPolicy(((address, port),), settings.timeout, settings.tries),
         window=1,
         tcp=settings.tcp,
     )
     message = build_query(
-        name_to_wire(qname), type_value(rdtype), recurse=False, dnssec=settings.dnssec
+        name_to_wire(qname), type_value(rdtype), recurse=recurse, dnssec=settings.dnssec
     )
     spelled = qname if spelled_as_presented(qname) else None
     try:
@@ -446,8 +544,7 @@ def _exchange(address: str, qname: str, rdtype: str, settings: TraceSettings) ->
     except OSError as error:  # the kernel refused at once: no route (IPv6 on an IPv4 host), ...
         transport = "tcp" if settings.tcp else "udp"
         reason = error.strerror or str(error)
-        where = f"{address}#{settings.port}"
-        return Exchange(None, (address, settings.port), transport, 0.0, 1, f"{where}: {reason}")
+        return Exchange(None, (address, port), transport, 0.0, 1, f"{address}#{port}: {reason}")
     assert exchange is not None  # an item with a message has an exchange
     return exchange
 

@@ -216,7 +216,7 @@ def test_a_family_without_root_servers_fails_clearly(hierarchy: Hierarchy) -> No
     """-6 leaves the all-IPv4 hierarchy without a usable root server."""
     status, trace, err = _trace(hierarchy, "-6", "www.example.test")
     assert (status, trace["steps"]) == (1, [])
-    assert "root hints give no address" in err
+    assert "no address is known for this root server" in err
 
 
 def test_text_streams_each_step_and_shows_hostile_data_as_data(hierarchy: Hierarchy) -> None:
@@ -269,11 +269,105 @@ def test_tcp_and_dnssec(hierarchy: Hierarchy) -> None:
     )
 
 
+def _trace_from(hierarchy: Hierarchy, server: str, *args: str) -> tuple[int, dict[str, Any], str]:
+    """A trace whose root servers come from @server (dig +trace @SERVER), not from hints."""
+    common = ["--port", str(hierarchy.port), "--timeout", "2", "--retries", "0", "--json"]
+    status, out, err = invoke_netkit("resolve", "--trace", f"@{server}", *common, *args)
+    return status, json.loads(out), err
+
+
+def test_at_server_names_the_root_servers_and_the_walk_starts_there(
+    hierarchy: Hierarchy,
+) -> None:
+    status, trace, err = _trace_from(hierarchy, ROOT, "www.example.test")
+    assert status == 0, err
+    roots = trace["steps"][0]
+    assert (roots["qname"], roots["type"], roots["outcome"], roots["address"]) == (
+        ".", "NS", "roots", ROOT,
+    )  # fmt: skip
+    assert roots["referral"]["servers"] == ["a.root.test."]
+    assert [glue["data"] for glue in roots["referral"]["glue"]] == [ROOT]
+    _, from_hints, _ = _trace(hierarchy, "www.example.test")
+    assert _path(trace)[1:] == _path(from_hints)
+    assert trace["answers"] == from_hints["answers"]
+
+
+def test_root_servers_named_without_addresses_are_looked_up_at_the_server(
+    hierarchy: Hierarchy,
+) -> None:
+    # A resolver that answers ". NS" with no additional section (as some do): the address of
+    # the root server is asked of it next, with recursion, before the walk.
+    import socket
+    import threading
+
+    import dns.message
+    import dns.rdatatype
+    import dns.rrset
+
+    def answer(query: dns.message.Message) -> dns.message.Message:
+        reply = dns.message.make_response(query)
+        question = query.question[0]
+        rdtype = dns.rdatatype.to_text(question.rdtype)
+        data = {"NS": "a.root.test.", "A": ROOT}.get(rdtype)
+        if data is not None:
+            reply.answer.append(dns.rrset.from_text(question.name, 60, "IN", rdtype, data))
+        return reply
+
+    resolver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    resolver.bind(("127.0.0.25", hierarchy.port))
+    resolver.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                wire, peer = resolver.recvfrom(512)
+            except TimeoutError:
+                continue
+            resolver.sendto(answer(dns.message.from_wire(wire)).to_wire(), peer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        status, trace, err = _trace_from(hierarchy, "127.0.0.25", "www.example.test")
+    finally:
+        stop.set()
+        thread.join(5)
+        resolver.close()
+    assert status == 0, err
+    roots, lookup = trace["steps"][:2]
+    assert (roots["outcome"], roots["referral"]["glue"]) == ("roots", [])
+    assert (lookup["qname"], lookup["type"], lookup["outcome"]) == ("a.root.test.", "A", "roots")
+    assert [record["data"] for record in lookup["answers"]] == [ROOT]
+    assert (trace["steps"][2]["zone"], trace["steps"][2]["address"]) == (".", ROOT)
+    assert trace["status"] == "answer"
+
+
+def test_a_server_that_will_not_name_the_root_servers_fails_the_trace(
+    hierarchy: Hierarchy,
+) -> None:
+    status, trace, err = _trace_from(hierarchy, LAME, "www.example.test")  # serves unrelated.
+    assert status == 1
+    assert [step["outcome"] for step in trace["steps"]] == ["failed"]
+    assert f"no root servers from {LAME}#{hierarchy.port}" in err
+
+
+def test_at_server_in_text_says_where_the_root_servers_came_from(hierarchy: Hierarchy) -> None:
+    port = ["--port", str(hierarchy.port), "--timeout", "2", "--retries", "0"]
+    result = run_netkit("resolve", "--trace", f"@{ROOT}", *port, "www.example.test")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "the root servers (asked with recursion)" in lines[1]
+    assert "NS a.root.test." in lines[2]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--hints", "/dev/null", "www.example.test"], "--hints is for --trace"),
-        (["--trace", "@127.0.0.1", "www.example.test"], "@SERVER does not go with --trace"),
+        (["--trace", "@127.0.0.1", "@127.0.0.2", "a.test"], "one @SERVER for the root servers"),
+        (["--trace", "@127.0.0.1", "--hints", "/dev/null", "a.test"], "give one"),
+        (["--trace", "@127.0.0.1#53", "-p", "53", "a.test"], "names its port and so does"),
         (["--trace", "--tls", "www.example.test"], "--tls does not go with --trace"),
         (["--trace", "a.test", "b.test"], "--trace follows one name"),
         (["--trace", "-t", "A", "-t", "MX", "a.test"], "one record type"),

@@ -459,7 +459,12 @@ def dns_chunk(results: Iterable["DnsResult"], form: BatchForm) -> WrittenChunk:
 
 
 def _lines(lines: list[str]) -> str:
-    return "\n".join(lines) + "\n" if lines else ""
+    """The lines, each ended by a newline; joined with an empty last one, not added to after:
+    a chunk's text is a megabyte or two, and "+" would copy it whole once more."""
+    if not lines:
+        return ""
+    lines.append("")
+    return "\n".join(lines)
 
 
 def stream_dns_chunks(chunks: Iterable[WrittenChunk], form: BatchForm) -> None:

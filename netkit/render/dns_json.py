@@ -146,16 +146,11 @@ def dns_json_line(result: "DnsResult") -> str:
         shape = _SHAPES[key] = _shape(r) if seen else None
         if shape is None:
             return _line(r)
-    # The answers' values and the result's own, tested together: one _plain a line.
     texts = [r.name, r.qname]
     texts += [text for text in (r.unicode_name, r.error) if text is not None]
-    for record in r.answers:
-        if type(record.ttl) is not int:
-            return json_line(result)
-        texts += (record.name, record.type, record.data, record.rdclass)
-    if not _plain(texts):
+    answers = _answers(r, texts)
+    if answers is None:
         return json_line(result)
-    answers = ", ".join([_record_text(a.name, a.type, a.ttl, a.data, a.rdclass) for a in r.answers])
     p0, p1, p2, p3, p4, p5, p6, p7, p8 = shape.pieces
     # null or the value: a string between quotes, a number as repr() writes it (as json does
     # for an int and a finite float).
@@ -179,13 +174,9 @@ def _line(r: "DnsResult") -> str:
         return json_line(r)
     texts = [r.name, r.qname, r.type, r.transport, r.rdclass]
     texts += [text for text in (r.unicode_name, r.server, r.rcode, r.error) if text is not None]
-    for record in r.answers:
-        if type(record.ttl) is not int:
-            return json_line(r)
-        texts += (record.name, record.type, record.data, record.rdclass)
-    if not _plain(texts):
+    answers = _answers(r, texts)
+    if answers is None:
         return json_line(r)
-    answers = ", ".join([_record_text(a.name, a.type, a.ttl, a.data, a.rdclass) for a in r.answers])
     return _result_text(
         r.name,
         r.qname,
@@ -206,3 +197,15 @@ def _line(r: "DnsResult") -> str:
         "null" if r.error is None else '"' + r.error + '"',
         r.rdclass,
     )
+
+
+def _answers(r: "DnsResult", texts: list[str]) -> str | None:
+    """The objects of r's answers, or None when a value is not plain: theirs, or one of texts
+    (the line's other values), tested together, one _plain a line."""
+    for record in r.answers:
+        if type(record.ttl) is not int:
+            return None
+        texts += (record.name, record.type, record.data, record.rdclass)
+    if not _plain(texts):
+        return None
+    return ", ".join([_record_text(a.name, a.type, a.ttl, a.data, a.rdclass) for a in r.answers])

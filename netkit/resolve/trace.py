@@ -318,21 +318,7 @@ class _Tracer:
         address, port = server
         exchange = _exchange(address, qname, rdtype, self.settings, port=port, recurse=True)
         reply = exchange.reply
-        step = TraceStep(
-            depth=0,
-            zone=".",
-            qname=qname,
-            type=rdtype,
-            server=address,
-            address=address,
-            port=port,
-            transport=exchange.transport,
-            rtt_ms=round(exchange.elapsed * 1000, 3) if reply else None,
-            rcode=reply.rcode if reply else None,
-            flags=reply.flags if reply else (),
-            outcome="failed",
-            error=exchange.error,
-        )
+        step = _step(exchange, 0, ".", (qname, rdtype), address)
         if reply is None:
             return step, []
         if reply.rcode != "NOERROR":
@@ -482,21 +468,7 @@ class _Tracer:
         qname, rdtype = question
         settings = self.settings
         exchange = _exchange(address, qname, rdtype, settings)
-        step = TraceStep(
-            depth=depth,
-            zone=zone,
-            qname=qname,
-            type=rdtype,
-            server=server,
-            address=address,
-            port=settings.port,
-            transport=exchange.transport or ("tcp" if settings.tcp else "udp"),
-            rtt_ms=round(exchange.elapsed * 1000, 3) if exchange.reply else None,
-            rcode=exchange.reply.rcode if exchange.reply else None,
-            flags=exchange.reply.flags if exchange.reply else (),
-            outcome="failed",
-            error=exchange.error,
-        )
+        step = _step(exchange, depth, zone, question, server)
         if exchange.reply is None:
             return step
         step = _classify(step, exchange.reply, dnssec=settings.dnssec)
@@ -516,6 +488,30 @@ class _Tracer:
             return _replace_referral(referral, ds=None)
         ds = [r for r in reply.answer if r.type == "DS" and _same(r.name, referral.zone)]
         return _replace_referral(referral, ds=ds)
+
+
+def _step(
+    exchange: Exchange, depth: int, zone: str, question: tuple[str, str], server: str
+) -> TraceStep:
+    """The step of one exchange with a server of zone (named server), "failed" until its
+    reply is classified."""
+    reply = exchange.reply
+    address, port = exchange.server
+    return TraceStep(
+        depth=depth,
+        zone=zone,
+        qname=question[0],
+        type=question[1],
+        server=server,
+        address=address,
+        port=port,
+        transport=exchange.transport,
+        rtt_ms=round(exchange.elapsed * 1000, 3) if reply else None,
+        rcode=reply.rcode if reply else None,
+        flags=reply.flags if reply else (),
+        outcome="failed",
+        error=exchange.error,
+    )
 
 
 def _exchange(

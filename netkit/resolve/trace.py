@@ -9,6 +9,10 @@ from a lame server, one that the parent names but that does not serve the zone (
 AA and no referral, a referral that does not lead down), and the next server of the set is
 asked instead.
 
+The root servers are the built-in hints, a hints file, or those a server names when asked
+". NS" with recursion (dig +trace @SERVER): that question, and the address of a root server
+it names without one, are steps of the trace too.
+
 A CNAME or DNAME target is traced again from the root (the target may live in any zone, and
 a walk from the root shows where). A referral without usable glue makes the tracer look up
 the server's address with a nested trace of its own. Every walk is bounded: referrals only
@@ -279,7 +283,7 @@ class _Tracer:
         its additional section gives; when it gives none that can be used, the addresses of
         the first root servers asked of it in turn until one has one."""
         step, additional = self._ask_recursively(server, ".", "NS")
-        names = [record.data for record in step.answers if record.type == "NS"]
+        names = [r.data for r in step.answers if r.type == "NS" and _same(r.name, ".")]
         if names:
             named = {_folded(name) for name in names}
             glue = [record for record in additional if _folded(record.name) in named]

@@ -152,12 +152,12 @@ def dns_json_line(result: "DnsResult") -> str:
     if answers is None:
         return json_line(result)
     p0, p1, p2, p3, p4, p5, p6, p7, p8 = shape.pieces
-    # null or the value: a string between quotes, a number as repr() writes it (as json does
-    # for an int and a finite float).
+    # null or the value: a string between quotes, a number as an f-string writes it, which
+    # for an int and a float is repr(), as json writes them (a finite float: a time, here).
     unicode_name = "null" if r.unicode_name is None else '"' + r.unicode_name + '"'
-    qid = "null" if r.id is None else repr(r.id)
-    query_time = "null" if r.query_time_ms is None else repr(r.query_time_ms)
-    size = "null" if r.size is None else repr(r.size)
+    qid: object = "null" if r.id is None else r.id
+    query_time: object = "null" if r.query_time_ms is None else r.query_time_ms
+    size: object = "null" if r.size is None else r.size
     error = "null" if r.error is None else '"' + r.error + '"'
     return (
         f"{p0}{r.name}{p1}{r.qname}{p2}{unicode_name}{p3}{qid}{p4}{answers}{p5}{query_time}"

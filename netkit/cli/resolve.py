@@ -22,7 +22,7 @@ from netkit.render.output import emit_message
 
 if TYPE_CHECKING:
     from netkit.cli.dig_grammar import DigReading
-    from netkit.render.resolve import BatchForm, WrittenChunk
+    from netkit.render.resolve import BatchForm, SystemResult, WrittenChunk
     from netkit.resolve.compare import Comparison
     from netkit.resolve.inflight import Server
     from netkit.resolve.query import DnsOptions, DnsQuestion, Transport
@@ -689,9 +689,6 @@ def _legacy(request: Request) -> int:
         return legacy_lookup(name, reverse=request.reverse)
 
     return _system_lookups(request, lookup, render_legacy, stream_legacy)
-
-
-SystemResult = TypeVar("SystemResult", "LegacyResult", "ModernResult")
 
 
 def _system_lookups(

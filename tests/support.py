@@ -181,6 +181,21 @@ def interrupt(process: "subprocess.Popen[bytes]", timeout: float = 10) -> tuple[
     return process.communicate(timeout=timeout)
 
 
+def signals_blocked_by_other_threads(pid: int) -> list[set[int]]:
+    """The signals each thread of process ``pid`` but its main one blocks (from /proc)."""
+    masks = []
+    for task in sorted(Path(f"/proc/{pid}/task").iterdir()):
+        if task.name == str(pid):
+            continue
+        try:
+            status = (task / "status").read_text()
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        mask = int(next(line for line in status.splitlines() if line.startswith("SigBlk:"))[7:], 16)
+        masks.append({number for number in range(1, 65) if mask >> (number - 1) & 1})
+    return masks
+
+
 class TerminalOutput:
     """A process whose stdout is a pseudo-terminal (so it sees isatty() true) and whose stderr
     is a pipe; what it writes to the terminal is collected as text."""

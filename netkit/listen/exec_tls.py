@@ -24,6 +24,7 @@ import threading
 import time
 
 from netkit.listen.tls import blocking_handshake
+from netkit.threads import stop_signals_held
 
 CHUNK = 16384  # one TLS record's worth of plaintext per send
 BUFFER_LIMIT = 256 * 1024  # reading from a side pauses while this much is waiting for the other
@@ -46,7 +47,8 @@ class TlsExecSession:
         self._thread = threading.Thread(target=self._run, name="netkit-exec-tls", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
+        with stop_signals_held():
+            self._thread.start()
 
     def _run(self) -> None:
         try:

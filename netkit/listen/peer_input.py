@@ -12,6 +12,8 @@ import os
 import threading
 from collections.abc import Callable
 
+from netkit.threads import start_thread
+
 CHUNK = 65536
 
 
@@ -28,6 +30,4 @@ def start_reading(fd: int, broadcast: Callable[[bytes], None]) -> threading.Thre
                 return
             broadcast(data)
 
-    thread = threading.Thread(target=pump, name="netkit stdin to peers", daemon=True)
-    thread.start()
-    return thread
+    return start_thread(pump, name="netkit stdin to peers")

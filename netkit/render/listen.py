@@ -272,6 +272,8 @@ def stats_lines(
     stops them (before the summary is printed)."""
     import threading
 
+    from netkit.threads import start_thread
+
     stopped = threading.Event()
     rates = _Rates()
     rates.update(snapshot())
@@ -291,8 +293,7 @@ def stats_lines(
             stream.write("stats: " + ", ".join(parts) + "\n")
             stream.flush()
 
-    reporter = threading.Thread(target=report, name="netkit-stats", daemon=True)
-    reporter.start()
+    reporter = start_thread(report, name="netkit-stats")
 
     def stop() -> None:
         stopped.set()
@@ -321,6 +322,7 @@ def live_stats(
     from rich.table import Table
 
     from netkit.render.tables import cell, data, stderr_console
+    from netkit.threads import stop_signals_held
 
     rates = _Rates()
 
@@ -340,12 +342,15 @@ def live_stats(
         title = data(f"{current.transport} {current.address} ({current.mux})")
         return Panel(grid, title=title, title_align="left", expand=False)
 
-    with Live(
+    live = Live(
         get_renderable=panel,
         console=stderr_console(),
         refresh_per_second=2,
         transient=True,
         redirect_stdout=False,
         redirect_stderr=False,
-    ) as live:
+    )
+    with stop_signals_held():  # rich's refresh thread starts here; Ctrl-C is the main thread's
+        live.start(refresh=True)
+    with live:  # entering a started display only makes sure it is stopped at the end
         yield live.stop  # stopping twice is harmless: the context's exit stops it again

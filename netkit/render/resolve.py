@@ -66,9 +66,10 @@ def batch_progress(total: int | None, tally: "Tally") -> Iterator[Callable[[], N
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from netkit.render.tables import stderr_console
+    from netkit.threads import stop_signals_held
 
     of_total = " of {task.total:,.0f}" if total is not None else ""
-    with Progress(
+    progress = Progress(
         TextColumn("{task.description}", markup=False),
         BarColumn(),
         TextColumn("{task.completed:,.0f}" + of_total, markup=False),
@@ -82,7 +83,10 @@ def batch_progress(total: int | None, tally: "Tally") -> Iterator[Callable[[], N
         # (the data would go to the terminal on stderr).
         redirect_stdout=False,
         redirect_stderr=False,
-    ) as progress:
+    )
+    with stop_signals_held():  # rich's refresh thread starts here; Ctrl-C is the main thread's
+        progress.start()
+    with progress:  # entering a started display only makes sure it is stopped at the end
         task = progress.add_task("resolving", total=total, answered=0, failed=0, rate=0.0)
 
         def refresh() -> None:

@@ -12,16 +12,17 @@ agree when their rcodes and record sets are the same; a server that did not repl
 nobody. The majority is the answer most servers gave, ties going to the earliest server.
 """
 
-import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import islice
 
 from netkit.resolve.edns import EdnsOption
 from netkit.resolve.inflight import Server
 from netkit.resolve.query import DnsOptions, DnsQuestion, DnsResult, dns_status, stream_queries
 from netkit.resolve.wire import Record
+from netkit.threads import join_thread, start_thread
 
 # Questions asked of every server before their comparisons are yielded, as a multiple of the
 # engine's window (-c): enough to keep each engine busy, few enough to stream.
@@ -120,9 +121,10 @@ def compare_servers(
 def _ask_each(chunk: list[DnsQuestion], alone: list[DnsOptions]) -> list[list[DnsResult]]:
     """Every server's engine asks the chunk at once, each in a thread of its own.
 
-    The threads are daemons, and waiting for them is interruptible: Ctrl-C stops the command
-    at once, rather than after the timeouts of a silent server's queries in flight (a pool's
-    workers would be waited for, at the pool's end and again at the interpreter's exit).
+    The threads are daemons that leave Ctrl-C to this thread (netkit.threads), so waiting for
+    them is interruptible: Ctrl-C stops the command at once, rather than after the timeouts of
+    a silent server's queries in flight (a pool's workers would be waited for, at the pool's
+    end and again at the interpreter's exit).
     """
     outcomes: list[list[DnsResult] | BaseException] = [[] for _ in alone]
 
@@ -133,13 +135,11 @@ def _ask_each(chunk: list[DnsQuestion], alone: list[DnsOptions]) -> list[list[Dn
             outcomes[index] = error
 
     threads = [
-        threading.Thread(target=ask, args=(index, settings), name="compare", daemon=True)
+        start_thread(partial(ask, index, settings), name="compare")
         for index, settings in enumerate(alone)
     ]
     for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+        join_thread(thread)
     per_server = []
     for outcome in outcomes:
         if isinstance(outcome, BaseException):

@@ -11,7 +11,6 @@ differences with stable verdict codes. It returns data and never prints.
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from netkit.resolve import hostconf
@@ -19,6 +18,7 @@ from netkit.resolve.hostconf import Candidate, HostsMatches, NsswitchHosts, Reso
 from netkit.resolve.inflight import Server
 from netkit.resolve.names import host_name
 from netkit.resolve.system import LegacyResult, ModernResult, legacy_lookup, modern_lookup
+from netkit.threads import WorkerPool, future_result
 
 # nss modules netkit cannot ask itself: their status stays unknown unless they are missing.
 _MDNS_MINIMAL = ("mdns_minimal", "mdns4_minimal", "mdns6_minimal")
@@ -110,12 +110,12 @@ def diagnose(
     qnames = unique([*(c.qname for c in candidates), as_is])
     servers = [(server, 53, True) for server in conf.nameservers]
     servers += [(address, port, False) for address, port in extra_servers or []]
-    with ThreadPoolExecutor(max_workers=len(servers) + 3) as pool:
+    with WorkerPool(max_workers=len(servers) + 3) as pool:
         asked = [pool.submit(_ask, qnames, server, timeout, tries) for server in servers]
         plain = pool.submit(modern_lookup, name)
         addrconfig = pool.submit(modern_lookup, name, addrconfig=True)
         legacy = pool.submit(legacy_lookup, name)
-        answers = [answer for future in asked for answer in future.result()]
+        answers = [answer for future in asked for answer in future_result(future)]
         facts = _Facts(name, nsswitch, hosts, conf, candidates, answers)
         sources = walk_sources(facts)
         dig_server = servers[len(conf.nameservers)] if extra_servers else servers[0]
@@ -127,9 +127,9 @@ def diagnose(
             candidates=candidates,
             dns=answers,
             sources=sources,
-            getaddrinfo=plain.result(),
-            getaddrinfo_addrconfig=addrconfig.result(),
-            gethostbyname=legacy.result(),
+            getaddrinfo=future_result(plain),
+            getaddrinfo_addrconfig=future_result(addrconfig),
+            gethostbyname=future_result(legacy),
             host_addresses=host_addresses(),
             answered_by=None,
             dig_server=dig_server[0],

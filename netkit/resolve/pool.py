@@ -8,8 +8,10 @@ the memory of that many results, and results leave in the order of the input.
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import TypeVar
+
+from netkit.threads import WorkerPool, future_result
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -23,14 +25,14 @@ def ordered_map(
     Closing the generator early (Ctrl-C) cancels the lookups not started yet and waits for the
     running ones, which the system resolver bounds by its own timeout.
     """
-    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    pool = WorkerPool(max_workers=max(1, workers))
     pending: deque[Future[Result]] = deque()
     try:
         for item in items:
             pending.append(pool.submit(function, item))
             if len(pending) >= max(ahead, workers):
-                yield pending.popleft().result()
+                yield future_result(pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield future_result(pending.popleft())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from netkit.scan.targets import Host
 
 if TYPE_CHECKING:  # the probes' threads are loaded only when asked for
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import Future
+
+    from netkit.threads import WorkerPool
 
 State = Literal["open", "closed", "filtered", "error"]
 # What connect() reports when a firewall rejects the SYN with an ICMP unreachable (host, network
@@ -106,11 +108,11 @@ class Scanner:
         self.slots: dict[int, PortResult | Future[PortResult]] = {}
         self.probing: set[Future[PortResult]] = set()  # each holds one socket
         self.next_target = 0
-        self.workers: ThreadPoolExecutor | None = None
+        self.workers: WorkerPool | None = None
         if self.probes.banner_wait is not None or self.probes.tls:
-            from concurrent import futures
+            from netkit import threads
 
-            self.workers = futures.ThreadPoolExecutor(max_workers=min(concurrency, 64))
+            self.workers = threads.WorkerPool(max_workers=min(concurrency, 64))
 
     def results(self) -> Iterator[PortResult]:
         """Every target's result, in target order, each as soon as those before it are done."""
@@ -166,7 +168,10 @@ class Scanner:
             if self.probing:
                 from concurrent.futures import FIRST_COMPLETED, wait
 
-                wait(self.probing, return_when=FIRST_COMPLETED)
+                from netkit.threads import WAIT_SLICE
+
+                # In slices, like netkit.threads.future_result: a Ctrl-C is not kept waiting.
+                wait(self.probing, WAIT_SLICE, return_when=FIRST_COMPLETED)
             return
         deadline = self.connecting[0].started + self.timeout
         timeout = max(0.0, deadline - time.monotonic())

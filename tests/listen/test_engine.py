@@ -11,6 +11,7 @@ import pytest
 
 from tests.listen.checks import Start
 from tests.listen.clients import Listener, echo_many, wait_until
+from tests.support import signals_blocked_by_other_threads
 
 STREAM_MUXES = ("blocking", "thread", "select", "poll", "epoll")
 CONCURRENT_MUXES = ("thread", "select", "poll", "epoll")  # blocking never holds two clients
@@ -26,6 +27,21 @@ def test_signal_stops_cleanly_with_a_summary(listener_factory: Start, sig: int) 
     text = "\n".join(listener.process.stderr_lines)
     assert "listener summary" in text
     assert "connections total │ 2" in text or "connections total  2" in text.replace("│", " ")
+
+
+def test_connection_threads_leave_the_stop_signals_to_the_accepting_thread(
+    listener_factory: Start,
+) -> None:
+    # With a connection thread open, SIGINT can still only reach the main thread, whose
+    # accept() it interrupts at once.
+    listener = listener_factory("tcp", "--port", "0", "--mux", "thread", "--stats")
+    held = listener.connect()
+    assert echo_many(listener, [b"abc"]) == [b"abc"]
+    masks = signals_blocked_by_other_threads(listener.process.proc.pid)
+    assert len(masks) >= 2  # the held connection's thread and the --stats reporter at least
+    assert all({signal.SIGINT, signal.SIGTERM} <= mask for mask in masks)
+    assert listener.process.stop(signal.SIGINT) == 0
+    held.close()
 
 
 @pytest.mark.parametrize("stats", [False, True])

@@ -1,6 +1,7 @@
 """`netkit resolve` as a dig user types it: list options, service ports, modes mixed."""
 
 import json
+import signal
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -10,7 +11,13 @@ import pytest
 
 from tests.resolve.nsd import Nsd, running_nsd
 from tests.resolve.zones import ZONES
-from tests.support import interrupt, popen_netkit, require_tool, run_netkit
+from tests.support import (
+    interrupt,
+    popen_netkit,
+    require_tool,
+    run_netkit,
+    signals_blocked_by_other_threads,
+)
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +122,12 @@ def test_ctrl_c_stops_compare_at_once_while_a_server_is_silent() -> None:
             "b.test", "--json", stdin=subprocess.DEVNULL,
         ) as process:  # fmt: skip
             silent.settimeout(10)
-            silent.recvfrom(512)  # a query is in flight: the engines wait on their timeouts
+            for _ in range(4):  # both questions from both engines: they wait on their timeouts
+                silent.recvfrom(512)
+            # The engines' threads leave Ctrl-C to the main thread, which waits for them.
+            engines = signals_blocked_by_other_threads(process.pid)
             out, err = interrupt(process)  # not the 30 s of the timeout
+    assert len(engines) == 2 and all({signal.SIGINT, signal.SIGTERM} <= mask for mask in engines)
     assert process.returncode == 130
     assert json.loads(out) == []
     assert err.decode().splitlines()[-1].endswith(", interrupted")

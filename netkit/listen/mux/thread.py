@@ -16,6 +16,7 @@ from netkit.listen.stream import (
     send_quietly,
     serve_connection,
 )
+from netkit.threads import stop_signals_held
 
 THREAD_STACK = 512 * 1024  # a connection thread needs little stack; 10,000 of them add up
 JOIN_AT_SHUTDOWN = 2.0  # seconds to let threads report their connection before exiting
@@ -53,7 +54,8 @@ class ThreadServer:
         self.connections[sock.fileno()] = connection
         self.threads.add(thread)
         try:
-            thread.start()
+            with stop_signals_held():  # so that Ctrl-C wakes the main thread's accept()
+                thread.start()
         except RuntimeError:  # "can't start new thread": out of memory or of tasks
             self.threads.discard(thread)
             del self.connections[sock.fileno()]

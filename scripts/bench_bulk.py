@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -49,6 +50,16 @@ def zone_text(count: int) -> str:
         lines.append(f"h{i} IN A 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}")
         lines.append(f"h{i} IN AAAA 2001:db8::{i >> 16 & 0xFFFF:x}:{i & 0xFFFF:x}")
     return "\n".join(lines) + "\n"
+
+
+def write_inputs(directory: Path, count: int, types: Sequence[str]) -> tuple[Path, Path]:
+    """The batch's names file for netkit (h0 to h<count-1>, one a line) and the same queries
+    as dnsperf's data file (a name and a type a line)."""
+    names = directory / "names.txt"
+    names.write_text("".join(f"h{i}.{ORIGIN}\n" for i in range(count)))
+    data = directory / "dnsperf.txt"
+    data.write_text("".join(f"h{i}.{ORIGIN} {t}\n" for i in range(count) for t in types))
+    return names, data
 
 
 # A child forked from this script would start with the script's own high-water mark (Linux
@@ -140,10 +151,7 @@ def main() -> int:
     netkit = args.netkit or netkit_command()
     with tempfile.TemporaryDirectory(prefix="bench-bulk-") as temp:
         directory = Path(temp)
-        names = directory / "names.txt"
-        names.write_text("".join(f"h{i}.{ORIGIN}\n" for i in range(args.names)))
-        data = directory / "dnsperf.txt"
-        data.write_text("".join(f"h{i}.{ORIGIN} {t}\n" for i in range(args.names) for t in types))
+        names, data = write_inputs(directory, args.names, types)
         queries = args.names * len(types)
         with running_nsd(nsd, directory, {ORIGIN: zone_text(args.names)}) as server:
             base = [netkit, "resolve", "--dns", "@127.0.0.1", "-p", str(server.port)]

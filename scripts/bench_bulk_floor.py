@@ -33,7 +33,8 @@ from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.bench_bulk import ORIGIN, dnsperf_qps, zone_text  # from the repo root, as above
+# From the repo root, put on the path above.
+from scripts.bench_bulk import ORIGIN, dnsperf_qps, write_inputs, zone_text
 from tests.resolve.nsd import running_nsd
 
 TYPES = ("A", "AAAA")
@@ -140,10 +141,7 @@ def main() -> int:
     perf: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as temp:
         directory = Path(temp)
-        names = directory / "names.txt"
-        names.write_text("".join(f"h{i}.{ORIGIN}\n" for i in range(args.names)))
-        data = directory / "dnsperf.txt"
-        data.write_text("".join(f"h{i}.{ORIGIN} {t}\n" for i in range(args.names) for t in TYPES))
+        names, data = write_inputs(directory, args.names, TYPES)
         wires = [_query(i, f"h{i}.{ORIGIN}", t) for i in range(args.names) for t in (1, 28)]
         with running_nsd(nsd, directory, {ORIGIN: zone_text(args.names)}) as server:
             argv = ["resolve", "--dns", "@127.0.0.1", "-p", str(server.port), "-q"]

@@ -42,7 +42,7 @@ def _refuse(given: Iterable[tuple[str, object]], why: str) -> None:
             raise click.UsageError(f"--show-c and {flag} exclude each other: {why}")
 
 
-_CONNECT_UNSUPPORTED = (
+CONNECT_UNSUPPORTED = (
     ("-z", "zero_io"),
     ("-s", "source"),
     ("--source-port", "source_port"),
@@ -65,6 +65,12 @@ _CONNECT_UNSUPPORTED = (
 )
 
 
+# The connect options the generated client takes (--debug and --raw change nothing in it: its
+# output is the peer's bytes as they are). Every other option is in CONNECT_UNSUPPORTED, and
+# refused (tests/showc/test_cli.py checks that none is left out).
+CONNECT_TAKES = frozenset({"host", "port", "path", "family", "timeout", "half_close", "show_c",
+                           "debug", "raw"})  # fmt: skip
+
 _CONNECT_SUPPORTED = {
     "tcp": "-4/-6, --timeout and --no-half-close",
     "udp": "-4/-6 and --timeout",
@@ -82,7 +88,7 @@ def connect_program(transport: str, options: Mapping[str, Any]) -> int:
     from netkit.showc.connect import ConnectTarget
     from netkit.showc.connect import connect_program as generate
 
-    given = [(flag, options.get(name)) for flag, name in _CONNECT_UNSUPPORTED]
+    given = [(flag, options.get(name)) for flag, name in CONNECT_UNSUPPORTED]
     _refuse(given, f"the generated client has only {_CONNECT_SUPPORTED[transport]}")
     families: dict[int, str] = {socket.AF_INET: "4", socket.AF_INET6: "6"}
     family = families.get(options.get("family") or 0)
@@ -98,7 +104,7 @@ def connect_program(transport: str, options: Mapping[str, Any]) -> int:
     return _print(generate(target))
 
 
-_LISTEN_UNSUPPORTED = (
+LISTEN_UNSUPPORTED = (
     ("--tls", "tls"),
     ("--cert", "cert_file"),
     ("--key", "key_file"),
@@ -122,6 +128,12 @@ _LISTEN_UNSUPPORTED = (
 )
 
 
+# The listen options the generated server takes, or that change nothing in it; every other one
+# is in LISTEN_UNSUPPORTED.
+LISTEN_TAKES = frozenset({"host", "port", "port_option", "path", "mux", "backlog", "show_c",
+                          "debug", "quiet"})  # fmt: skip
+
+
 def listen_program(transport: str, options: Mapping[str, Any], port: int) -> int:
     """Print the echo server for `netkit listen tcp|udp|unix ... --show-c`, in the --mux
     design asked for (auto: the one netkit would use here)."""
@@ -129,7 +141,7 @@ def listen_program(transport: str, options: Mapping[str, Any], port: int) -> int
     from netkit.showc.listen import ListenSpec
     from netkit.showc.listen import listen_program as generate
 
-    given = [(flag, options.get(name)) for flag, name in _LISTEN_UNSUPPORTED]
+    given = [(flag, options.get(name)) for flag, name in LISTEN_UNSUPPORTED]
     _refuse(given, "the generated server is a plain echo server (--host, --port, --path, "
             "--mux and --backlog are what it takes)")  # fmt: skip
     design = mux.resolve(options["mux"], transport)

@@ -3,8 +3,16 @@
 import subprocess
 import sys
 
+import click
 import pytest
 
+from netkit.cli import cli
+from netkit.cli.show_c import (
+    CONNECT_TAKES,
+    CONNECT_UNSUPPORTED,
+    LISTEN_TAKES,
+    LISTEN_UNSUPPORTED,
+)
 from netkit.showc.connect import ConnectTarget, connect_program
 from netkit.showc.conv import address_program, byte_order_program
 from netkit.showc.ipc import pipe_program, socketpair_program
@@ -105,3 +113,29 @@ def test_conv_ip_show_c_runs_inet_pton(compile_c: Compile) -> None:
 )
 def test_conv_show_c_refuses_what_c_cannot_show(args: tuple[str, ...]) -> None:
     assert invoke_netkit(*args)[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("command", "takes", "refused"),
+    [
+        ("connect", CONNECT_TAKES, CONNECT_UNSUPPORTED),
+        ("listen", LISTEN_TAKES, LISTEN_UNSUPPORTED),
+    ],
+)
+@pytest.mark.parametrize("transport", ["tcp", "udp", "unix"])
+def test_every_option_is_taken_by_the_program_or_refused_with_show_c(
+    command: str, takes: frozenset[str], refused: tuple[tuple[str, str], ...], transport: str
+) -> None:
+    # An option added later is in neither list until someone says what --show-c does with it:
+    # without this, it would be parsed and silently left out of the program.
+    root = click.Context(cli)
+    group = cli.get_command(root, command)
+    assert isinstance(group, click.Group)
+    sub = group.get_command(click.Context(group, parent=root), transport)
+    assert sub is not None
+    options = {param.name for param in sub.params}
+    refused_names = {name for _, name in refused}
+    assert options - takes - refused_names == set()
+    assert not takes & refused_names
+    flags = {opt for param in sub.params for opt in param.opts}
+    assert {flag for flag, name in refused if name in options} <= flags

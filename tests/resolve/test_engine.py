@@ -6,6 +6,9 @@ is charged to: the parts of the engine no NSD test reaches.
 
 import socket
 
+import pytest
+
+from netkit.resolve.inflight import Channel, InFlight
 from netkit.resolve.query import DnsOptions, DnsQuestion, DnsResult, run_queries
 from tests.resolve import fake_servers
 from tests.resolve.fake_servers import fake_server
@@ -77,3 +80,33 @@ def test_a_tcp_timeout_retires_the_connection_and_tries_again() -> None:
     assert result.error == (
         f"no reply over TCP from 127.0.0.1#{port} after 2 tries of {TIMEOUT:g} s each"
     )
+
+
+def test_a_turns_datagrams_go_out_together_after_its_queries_are_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A server answers a query faster than the engine makes the next one: datagrams sent as
+    # each query is made would each find it asleep and pay for waking it. The engine makes a
+    # turn's queries, then sends their datagrams back to back.
+    events: list[str] = []
+
+    class Recording(socket.socket):
+        def send(self, data: "socket._Buffer", flags: int = 0, /) -> int:
+            events.append("send")
+            return super().send(data, flags)
+
+    made = InFlight.__init__
+
+    def making(self: InFlight, *args: object) -> None:
+        events.append("make")
+        made(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Channel, "socket_class", Recording)
+    monkeypatch.setattr(InFlight, "__init__", making)
+    with fake_server(fake_servers.wrong_id_then_right) as port:
+        options = DnsOptions(servers=[("127.0.0.1", port)], timeout=5, tries=1, concurrency=16)
+        names = [f"n{i}.test" for i in range(40)]
+        results = run_queries([DnsQuestion(name, "A") for name in names], options)
+    assert [result.error for result in results] == [None] * 40
+    assert events[:32] == ["make"] * 16 + ["send"] * 16
+    assert events.count("send") == 40

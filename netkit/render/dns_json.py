@@ -78,6 +78,15 @@ def _edns(edns: "Edns | None") -> str:
             f'"dnssec_ok": {dnssec_ok}, "options": []}}')  # fmt: skip
 
 
+def _string(text: str | None) -> str:
+    return "null" if text is None else '"' + text + '"'
+
+
+def _number(value: float | None) -> str:
+    # repr() is how json writes an int and a finite float.
+    return "null" if value is None else repr(value)
+
+
 # A line's own values, in a shape's text: printable ASCII, which a shape's values are, has no NUL.
 _VALUE = "\x00"
 
@@ -114,11 +123,7 @@ def _shape(r: "DnsResult") -> _Shape | None:
         return None
     v = _VALUE
     text = _result_text(
-        v, v, v, r.type,
-        "null" if r.server is None else '"' + r.server + '"',
-        "null" if r.port is None else repr(r.port),
-        r.transport,
-        "null" if r.rcode is None else '"' + r.rcode + '"',
+        v, v, v, r.type, _string(r.server), _number(r.port), r.transport, _string(r.rcode),
         v, flags, v, authority, additional, _edns(r.edns), v, v, v, r.rdclass,
     )  # fmt: skip
     return _Shape(r.flags, r.authority, r.additional, r.edns, tuple(text.split(v)))
@@ -152,7 +157,7 @@ def dns_json_line(result: "DnsResult") -> str:
     if answers is None:
         return json_line(result)
     p0, p1, p2, p3, p4, p5, p6, p7, p8 = shape.pieces
-    # null or the value: a string between quotes, a number as an f-string writes it, which
+    # _string and _number written out (once a line): a number as an f-string writes it, which
     # for an int and a float is repr(), as json writes them (a finite float: a time, here).
     unicode_name = "null" if r.unicode_name is None else '"' + r.unicode_name + '"'
     qid: object = "null" if r.id is None else r.id
@@ -178,25 +183,10 @@ def _line(r: "DnsResult") -> str:
     if answers is None:
         return json_line(r)
     return _result_text(
-        r.name,
-        r.qname,
-        "null" if r.unicode_name is None else '"' + r.unicode_name + '"',
-        r.type,
-        "null" if r.server is None else '"' + r.server + '"',
-        "null" if r.port is None else repr(r.port),
-        r.transport,
-        "null" if r.rcode is None else '"' + r.rcode + '"',
-        "null" if r.id is None else repr(r.id),
-        flags,
-        answers,
-        authority,
-        additional,
-        _edns(r.edns),
-        "null" if r.query_time_ms is None else repr(r.query_time_ms),
-        "null" if r.size is None else repr(r.size),
-        "null" if r.error is None else '"' + r.error + '"',
-        r.rdclass,
-    )
+        r.name, r.qname, _string(r.unicode_name), r.type, _string(r.server), _number(r.port),
+        r.transport, _string(r.rcode), _number(r.id), flags, answers, authority, additional,
+        _edns(r.edns), _number(r.query_time_ms), _number(r.size), _string(r.error), r.rdclass,
+    )  # fmt: skip
 
 
 def _answers(r: "DnsResult", texts: list[str]) -> str | None:

@@ -298,12 +298,10 @@ class _Tracer:
         for record in step.referral.glue:
             addresses.setdefault(_folded(record.name), []).append(record.data)
         roots = [NameServer(name, tuple(addresses.get(_folded(name), ()))) for name in names]
-        family = self.settings.family
-        types = ["A"] if family == "4" else ["AAAA"] if family == "6" else ["A", "AAAA"]
         for index, root in enumerate(roots):
             if any(self._usable(known.addresses) for known in roots):
                 break
-            for rdtype in types:
+            for rdtype in self._address_types():
                 lookup, _ = self._ask_recursively(server, root.name, rdtype)
                 steps.append(lookup)
                 yield lookup
@@ -380,6 +378,11 @@ class _Tracer:
                 for name in referral.servers
             )
 
+    def _address_types(self) -> list[str]:
+        """The types a server's address is asked as: A, then AAAA; one of them with -4/-6."""
+        family = self.settings.family
+        return ["A"] if family == "4" else ["AAAA"] if family == "6" else ["A", "AAAA"]
+
     def _usable(self, addresses: tuple[str, ...] | list[str]) -> list[str]:
         family = self.settings.family
         if family is None:
@@ -438,12 +441,10 @@ class _Tracer:
             return []
         if depth + 1 > self.settings.max_nesting:
             raise TraceBudgetError(f"nested traces deeper than {self.settings.max_nesting}")
-        family = self.settings.family
-        types = ["A"] if family == "4" else ["AAAA"] if family == "6" else ["A", "AAAA"]
         found: list[str] = []
         self.looking_up.add(key)
         try:
-            for rdtype in types:
+            for rdtype in self._address_types():
                 nested = yield from self.run(name, rdtype, depth + 1)
                 referred_by.nested.append(nested)
                 if self.spent is not None:

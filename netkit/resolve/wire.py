@@ -712,7 +712,7 @@ def parse_reply(
         tail = None
         if asked is not None and qdcount == 1:
             tail = _remembered_tail(wire, asked[1], offset, (nscount, arcount), answers_only)
-            if tail is None and not seen:  # the root name: noted for the general decoder
+            if tail is None and not seen:  # not remembered: the general decoder needs them
                 _question_suffixes(seen, asked[0], asked[1] - 16)
         if tail is None:
             tail = _read_tail(wire, offset, (nscount, arcount), seen, answers_only)
